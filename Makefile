@@ -21,7 +21,7 @@ assets: $(STAMP)
 	$(BIN)/llmrec fetch
 
 book: assets
-	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "Open _build/html/index.html"
 
 # Debian's chromium for the rendered-page test; installed when we may (root + apt).

@@ -1,0 +1,136 @@
+"""The book builds with warnings as errors, and renders in a real browser.
+
+The build executes every notebook again (MyST-NB, `execute_notebooks: force`),
+so this module is the slowest test; it leaves the site in `_build/html`.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+TITLE = "LLMs for Data Augmentation in Recommender Systems"
+
+
+@pytest.fixture(scope="module")
+def built_book():
+    jb = Path(sys.executable).with_name("jupyter-book")
+    env = {**os.environ, "PATH": f"{jb.parent}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(
+        [str(jb), "build", str(ROOT), "--all", "-W", "-n", "--keep-going"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600,
+    )  # fmt: skip
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"jupyter-book build failed:\n{log[-6000:]}"
+    assert "build succeeded" in log
+    assert "Executing notebook" in log  # every page was executed, not taken from a cache
+    return log
+
+
+def test_book_builds_without_warnings(built_book):
+    for page in ["book/preface.html", "book/setup.html", "book/status.html", "notebooks/01_data.html"]:
+        assert (HTML / page).exists(), page
+    status = (HTML / "book" / "status.html").read_text()
+    assert "01_data" in status  # the execution-time table lists the chapter
+
+
+def test_colab_and_binder_launch_buttons(built_book):
+    page = (HTML / "notebooks" / "01_data.html").read_text()
+    assert "colab.research.google.com/github/llmrec-book/llmrec-book/blob/main/notebooks/01_data.ipynb" in page
+    assert "mybinder.org" in page
+    assert "google.colab" not in page  # the install cell is removed from the page
+
+
+def test_exercise_solutions_render_as_dropdowns(built_book):
+    page = (HTML / "notebooks" / "01_data.html").read_text()
+    assert page.count('class="exercise admonition"') >= 4
+    assert page.count("solution dropdown admonition") >= 4
+    assert "BEGIN SOLUTION" in page  # solution code shown inside the dropdown
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(built_book):
+    handler = functools.partial(_Quiet, directory=str(HTML))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def render(url: str, tmp_path: Path) -> str:
+    """The DOM after scripts (MathJax) ran, from Debian's headless Chromium."""
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing on CI: `make test` installs it (apt-get install chromium)")
+        pytest.skip("chromium not installed: `apt-get install chromium` to run the browser test")
+    cmd = [
+        browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=20000", "--dump-dom", url,
+    ]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_index_renders_in_chromium(site, tmp_path):
+    dom = render(f"{site}/index.html", tmp_path)  # redirects to the preface
+    assert f"<title>{TITLE}" in dom
+    assert re.search(r'<img[^>]+src="[^"]+\.png"', dom), "the pipeline figure is missing"
+
+
+def test_chapter_one_renders_figures_and_maths(site, tmp_path):
+    dom = render(f"{site}/notebooks/01_data.html", tmp_path)
+    assert "Data: ratings, reviews and honest splits" in dom
+    assert dom.count("<img") >= 5  # the chapter's plots
+    # MathJax (served from _static, not a CDN) typeset every equation of the page.
+    static = (HTML / "notebooks" / "01_data.html").read_text()
+    n_math = static.count('class="math notranslate nohighlight"')
+    assert n_math >= 1 and dom.count("<mjx-container") >= n_math
+
+
+def test_a_notebook_that_raises_fails_the_build(tmp_path):
+    """The book's execution settings turn a cell error into a failed build."""
+    import nbformat
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config.pop("bibtex_bibfiles", None)
+    config["repository"]["path_to_book"] = ""
+    (tmp_path / "_config.yml").write_text(yaml.safe_dump(config))
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: broken\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Broken"), nbformat.v4.new_code_cell("1 / 0")]
+    nbformat.write(nb, tmp_path / "broken.ipynb")
+    jb = Path(sys.executable).with_name("jupyter-book")
+    env = {**os.environ, "PATH": f"{jb.parent}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(
+        [str(jb), "build", str(tmp_path), "--all", "-W", "-n", "--keep-going"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode != 0
+    assert "ZeroDivisionError" in proc.stdout + proc.stderr
