@@ -19,7 +19,7 @@ TOC = (ROOT / "_toc.yml").read_text()
 def colab_cell(url: str) -> str:
     """The one guarded install cell every notebook starts with."""
     return (
-        "# Colab only: install the book's package (this cell is hidden in the rendered book).\n"
+        "# Colab only: install the book's package (hidden in the rendered book).\n"
         "import sys\n\n"
         'if "google.colab" in sys.modules:\n'
         f'    %pip install --quiet "llmrec-utils @ git+{url}"'
@@ -63,3 +63,17 @@ def test_listed_in_toc_with_goals_summary_and_exercises(path):
     n_checks = sum("exercises.check_" in c.source for c in nb.cells if c.cell_type == "code")
     n_answers = sum("### BEGIN SOLUTION" in c.source for c in nb.cells if c.cell_type == "code")
     assert n_exercises >= 3 and n_checks == n_answers >= 1
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_fits_the_rendered_page(path):
+    """Code lines longer than 80 characters scroll sideways in the rendered book."""
+    nb = nbformat.read(path, as_version=4)
+    long = [
+        (index, line)
+        for index, cell in enumerate(nb.cells[1:], start=1)
+        if cell.cell_type == "code"
+        for line in cell.source.splitlines()
+        if len(line) > 80
+    ]
+    assert not long, f"lines over 80 characters: {long}"
