@@ -62,12 +62,11 @@ def load_ml100k_items() -> pd.DataFrame:
     title_year = df[TITLE].str.extract(r"\((\d{4})\)\s*$")[0].astype("Float64")
     df["year"] = title_year.fillna(df["release_date"].dt.year.astype("Float64")).astype("Int64")
     flags = df[list(ML100K_GENRES)].astype("int8")
-    df[list(ML100K_GENRES)] = flags
     df["genres"] = [
         "|".join(g for g, on in zip(ML100K_GENRES, row) if on) for row in flags.to_numpy()
     ]
-    front = [ITEM, TITLE, "year", "release_date", "genres", "imdb_url"]
-    return df[front + list(ML100K_GENRES)]
+    front = df[[ITEM, TITLE, "year", "release_date", "genres", "imdb_url"]]
+    return pd.concat([front, flags], axis=1)
 
 
 def load_ml100k_users() -> pd.DataFrame:
@@ -108,7 +107,8 @@ def clean_reviews(reviews: pd.DataFrame, min_words: int = 3) -> pd.DataFrame:
     _require_columns(reviews, [ITEM, TEXT, RATING], "reviews")
     df = reviews.copy()
     df[TEXT] = df[TEXT].astype("string").str.strip()
-    df[TITLE] = df[TITLE].astype("string").str.strip().fillna("")
+    if TITLE in df:
+        df[TITLE] = df[TITLE].astype("string").str.strip().fillna("")
     df = df[df[TEXT].notna() & (df[TEXT].str.split().str.len() >= min_words)]
     df = df.drop_duplicates([ITEM, TEXT])
     if "division" in df:

@@ -23,14 +23,19 @@ HTML = ROOT / "_build" / "html"
 TITLE = "LLMs for Data Augmentation in Recommender Systems"
 
 
-@pytest.fixture(scope="module")
-def built_book():
+def build(book: Path, timeout: int) -> subprocess.CompletedProcess:
+    """`jupyter-book build` as `make book` runs it: every page, warnings as errors."""
     jb = Path(sys.executable).with_name("jupyter-book")
     env = {**os.environ, "PATH": f"{jb.parent}{os.pathsep}{os.environ['PATH']}"}
-    proc = subprocess.run(
-        [str(jb), "build", str(ROOT), "--all", "-W", "-n", "--keep-going"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600,
+    return subprocess.run(
+        [str(jb), "build", str(book), "--all", "-W", "-n", "--keep-going"],
+        cwd=book, env=env, capture_output=True, text=True, timeout=timeout,
     )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def built_book():
+    proc = build(ROOT, timeout=3600)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"jupyter-book build failed:\n{log[-6000:]}"
     assert "build succeeded" in log
@@ -126,11 +131,6 @@ def test_a_notebook_that_raises_fails_the_build(tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell("# Broken"), nbformat.v4.new_code_cell("1 / 0")]
     nbformat.write(nb, tmp_path / "broken.ipynb")
-    jb = Path(sys.executable).with_name("jupyter-book")
-    env = {**os.environ, "PATH": f"{jb.parent}{os.pathsep}{os.environ['PATH']}"}
-    proc = subprocess.run(
-        [str(jb), "build", str(tmp_path), "--all", "-W", "-n", "--keep-going"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    proc = build(tmp_path, timeout=600)
     assert proc.returncode != 0
     assert "ZeroDivisionError" in proc.stdout + proc.stderr
