@@ -231,3 +231,52 @@ def encode_cached(encoder: Encoder, texts: Sequence[str], **kwargs) -> np.ndarra
     os.replace(tmp, path)
     meta_path.write_text(json.dumps(meta))
     return array
+
+
+# --- embeddings shared between chapters -------------------------------------------
+@dataclass(frozen=True)
+class StoredEmbeddings:
+    """Vectors saved by one chapter for another, with the ids of their rows."""
+
+    ids: np.ndarray
+    vectors: np.ndarray
+    model: str
+    fingerprint: str
+
+
+def _stored_path(name: str) -> Path:
+    return cache_dir() / "artifacts" / "embeddings" / f"{name}.npz"
+
+
+def save_embeddings(name: str, ids, vectors: np.ndarray, encoder: Encoder) -> Path:
+    """Save ``vectors`` (one row per id) under ``name``, atomically."""
+    ids, vectors = np.asarray(ids), np.asarray(vectors, dtype=np.float32)
+    if ids.ndim != 1 or len(ids) != len(vectors):
+        raise ValueError(f"need one id per row: {len(ids)} ids for {len(vectors)} vectors.")
+    if len(np.unique(ids)) != len(ids):
+        raise ValueError("ids must be unique.")
+    path = _stored_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-", suffix=".npz")
+    with os.fdopen(fd, "wb") as f:
+        np.savez(f, ids=ids, vectors=vectors, model=encoder.name, fingerprint=encoder.fingerprint)
+    os.replace(tmp, path)
+    return path
+
+
+def load_embeddings(name: str) -> StoredEmbeddings:
+    """Read embeddings saved by :func:`save_embeddings` (chapter 2 saves the book's)."""
+    path = _stored_path(name)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"No saved embeddings {name!r} at {path}. Run notebooks/02_text_embeddings.ipynb "
+            "first (it saves 'ml100k-item-cards' and 'clothing-reviews')."
+        )
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return StoredEmbeddings(z["ids"], z["vectors"], str(z["model"]), str(z["fingerprint"]))
+    except Exception as exc:
+        raise ValueError(
+            f"Saved embeddings {path} are unreadable ({exc}); delete the file and run "
+            "notebooks/02_text_embeddings.ipynb again."
+        ) from exc

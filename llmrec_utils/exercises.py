@@ -129,3 +129,81 @@ def check_leave_last_out(fn: Callable[[pd.DataFrame], tuple]) -> None:
     if len(overlap):
         raise ExerciseError("Some (user, item) pairs are in both train and test.")
     _ok("each user's latest rating is held out, and nothing leaks into train.")
+
+
+# --- chapter 2 -----------------------------------------------------------------
+def _call(fn, *args):
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise ExerciseError("Replace the `raise NotImplementedError()` with your code.") from None
+
+
+def check_mean_pool(fn: Callable) -> None:
+    """Exercise 2.1: ``fn(token_embeddings, attention_mask)`` -> masked mean, (batch, dim)."""
+    import torch
+
+    from .embeddings import mean_pool
+
+    gen = torch.Generator().manual_seed(0)
+    tokens = torch.randn(3, 5, 4, generator=gen)
+    mask = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]])
+    got = _call(fn, tokens, mask)
+    if not isinstance(got, torch.Tensor):
+        raise ExerciseError(f"Return a torch.Tensor, got {type(got).__name__}.")
+    if tuple(got.shape) != (3, 4):
+        raise ExerciseError(f"Expected shape (batch, dim) = (3, 4), got {tuple(got.shape)}.")
+    expected = mean_pool(tokens, mask)
+    if torch.allclose(got, expected, atol=1e-5):
+        return _ok("padding positions are ignored and each text is averaged over its own tokens.")
+    if torch.allclose(got, tokens.mean(dim=1), atol=1e-5):
+        raise ExerciseError("You averaged over padding positions too; multiply by the mask first.")
+    if torch.allclose(got, (tokens * mask.unsqueeze(-1)).sum(1) / tokens.shape[1], atol=1e-5):
+        raise ExerciseError("Divide by the number of real tokens of each text (mask.sum), not by the padded length.")
+    if torch.allclose(got, tokens[:, 0], atol=1e-5):
+        raise ExerciseError("That is CLS pooling (the first token); the exercise asks for the masked mean.")
+    raise ExerciseError("Not quite: sum token vectors where the mask is 1, divide by the mask's sum per text.")
+
+
+def check_macro_f1(fn: Callable) -> None:
+    """Exercise 2.2: ``fn(y_true, y_pred)`` -> macro-averaged F1, written by hand."""
+    from sklearn.metrics import accuracy_score, f1_score
+
+    rng = np.random.default_rng(0)
+    labels = np.array(["negative", "neutral", "positive"])
+    y_true = rng.choice(labels, size=200, p=[0.1, 0.15, 0.75])
+    y_pred = np.where(rng.random(200) < 0.7, y_true, rng.choice(labels, size=200))
+    got = _number(_call(fn, y_true, y_pred), "macro-F1")
+    expected = f1_score(y_true, y_pred, average="macro")
+    if math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-12):
+        # A class that is never predicted must count as F1 = 0, not crash.
+        edge = _number(_call(fn, np.array(["a", "a", "b"]), np.array(["a", "a", "a"])), "macro-F1")
+        if not math.isclose(edge, f1_score(["a", "a", "b"], ["a", "a", "a"], average="macro")):
+            raise ExerciseError("When a class is never predicted its precision is 0/0: count its F1 as 0.")
+        return _ok(f"macro-F1 = {expected:.4f}, the unweighted mean of the per-class F1.")
+    if math.isclose(got, accuracy_score(y_true, y_pred)):
+        raise ExerciseError("That is accuracy (= micro-F1 here); macro-F1 averages the per-class F1 scores.")
+    if math.isclose(got, f1_score(y_true, y_pred, average="weighted")):
+        raise ExerciseError("That is the support-weighted F1; macro-F1 gives every class the same weight.")
+    raise ExerciseError(
+        "Not quite. For each class c: precision = TP/(TP+FP), recall = TP/(TP+FN), "
+        "F1 = 2PR/(P+R); then take the plain mean over classes."
+    )
+
+
+def check_cards_without_year(cards, items: pd.DataFrame) -> None:
+    """Exercise 2.3: item cards that keep title words and genres but drop the year."""
+    import re
+
+    if not isinstance(cards, (list, tuple)) or len(cards) != len(items):
+        raise ExerciseError(f"Give a list with one card per movie ({len(items)}).")
+    with_year = [c for c in cards if re.search(r"\(\d{4}\)", c)]
+    if with_year:
+        raise ExerciseError(f"{len(with_year)} cards still contain a year, e.g. {with_year[0]!r}.")
+    first = items.iloc[0]
+    name_words = re.sub(r"\(\d{4}\)", "", first["title"]).split()[:2]
+    if not all(w in cards[0] for w in name_words):
+        raise ExerciseError(f"Keep the title: the first card {cards[0]!r} lost {name_words}.")
+    if first["genres"].split("|")[0] not in cards[0]:
+        raise ExerciseError("Keep the genres in the card.")
+    _ok("the cards keep title and genres, without the year.")

@@ -64,3 +64,34 @@ def test_leave_last_out_accepts_reference_and_package_split():
 def test_leave_last_out_rejects_wrong_answers_with_hints(fn, hint):
     with pytest.raises(ExerciseError, match=hint):
         exercises.check_leave_last_out(fn)
+
+
+def test_chapter2_checks_accept_references_and_explain_mistakes():
+    import torch
+
+    from llmrec_utils import embeddings, evaluation
+
+    exercises.check_mean_pool(embeddings.mean_pool)
+    with pytest.raises(ExerciseError, match="padding positions too"):
+        exercises.check_mean_pool(lambda h, m: h.mean(dim=1))
+    with pytest.raises(ExerciseError, match="CLS pooling"):
+        exercises.check_mean_pool(lambda h, m: h[:, 0])
+    with pytest.raises(ExerciseError, match="mask.sum"):
+        exercises.check_mean_pool(lambda h, m: (h * m.unsqueeze(-1)).sum(1) / h.shape[1])
+    with pytest.raises(ExerciseError, match="torch.Tensor"):
+        exercises.check_mean_pool(lambda h, m: h.numpy())
+    del torch
+
+    exercises.check_macro_f1(evaluation.macro_f1)
+    with pytest.raises(ExerciseError, match="accuracy"):
+        exercises.check_macro_f1(lambda t, p: float(np.mean(np.asarray(t) == np.asarray(p))))
+
+
+def test_cards_without_year_check():
+    items = data.load_ml100k_items()
+    good = items["title"].str.replace(r"\s*\(\d{4}\)", "", regex=True) + ". " + items["genres"]
+    exercises.check_cards_without_year(good.tolist(), items)
+    with pytest.raises(ExerciseError, match="still contain a year"):
+        exercises.check_cards_without_year((items["title"] + items["genres"]).tolist(), items)
+    with pytest.raises(ExerciseError, match="one card per movie"):
+        exercises.check_cards_without_year(good.tolist()[:5], items)
