@@ -6,6 +6,7 @@ ever passes column names around. Taught in ``notebooks/01_data.ipynb``.
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import tempfile
@@ -100,13 +101,14 @@ def load_clothing_reviews() -> pd.DataFrame:
 def clean_reviews(reviews: pd.DataFrame, min_words: int = 3) -> pd.DataFrame:
     """Reviews fit for text models.
 
-    Strips whitespace, drops reviews whose text is missing or shorter than
+    Decodes HTML entities left in the source (``&amp;#39;`` for an apostrophe),
+    strips whitespace, drops reviews whose text is missing or shorter than
     ``min_words`` words, drops exact duplicate texts of the same item, fixes the
     source's ``Initmates`` typo, and fills a missing title with ``""``.
     """
     _require_columns(reviews, [ITEM, TEXT, RATING], "reviews")
     df = reviews.copy()
-    df[TEXT] = df[TEXT].astype("string").str.strip()
+    df[TEXT] = df[TEXT].astype("string").map(_unescape, na_action="ignore").str.strip()
     if TITLE in df:
         df[TITLE] = df[TITLE].astype("string").str.strip().fillna("")
     df = df[df[TEXT].notna() & (df[TEXT].str.split().str.len() >= min_words)]
@@ -114,6 +116,16 @@ def clean_reviews(reviews: pd.DataFrame, min_words: int = 3) -> pd.DataFrame:
     if "division" in df:
         df["division"] = df["division"].replace({"Initmates": "Intimates"})
     return df.reset_index(drop=True)
+
+
+def _unescape(text: str) -> str:
+    """Undo (possibly repeated) HTML escaping: ``&amp;amp;#39;`` -> ``'``."""
+    for _ in range(4):
+        decoded = html.unescape(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
 
 
 # --- validation --------------------------------------------------------------
