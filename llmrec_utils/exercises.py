@@ -207,3 +207,58 @@ def check_cards_without_year(cards, items: pd.DataFrame) -> None:
     if first["genres"].split("|")[0] not in cards[0]:
         raise ExerciseError("Keep the genres in the card.")
     _ok("the cards keep title and genres, without the year.")
+
+
+# --- chapter 3 -----------------------------------------------------------------
+def check_align_labels(fn: Callable) -> None:
+    """Exercise 3.1: ``fn(word_ids, word_labels)`` -> one label id per sub-word token."""
+    from .ner import IGNORE, align_labels
+
+    cases = [
+        ([None, 0, 0, 1, 2, 2, 2, None], [4, 0, 7]),
+        ([None, 0, 1, 1, None, None], [1, 2]),
+        ([None, None], []),
+    ]
+    for word_ids, labels in cases:
+        got = list(_call(fn, list(word_ids), list(labels)))
+        expected = align_labels(word_ids, labels)
+        if got == expected:
+            continue
+        if len(got) != len(word_ids):
+            raise ExerciseError(f"Return one label per sub-word token ({len(word_ids)}), got {len(got)}.")
+        repeated = [IGNORE if w is None else labels[w] for w in word_ids]
+        if got == repeated:
+            raise ExerciseError(
+                "You gave every sub-word its word's label; label only the first sub-word "
+                f"and put {IGNORE} on the continuations, so each word counts once."
+            )
+        if got[0] != IGNORE:
+            raise ExerciseError(f"Special tokens (word id None) must get {IGNORE}.")
+        raise ExerciseError(f"For word_ids={word_ids} and labels={labels} expected {expected}, got {got}.")
+    _ok("first sub-word labelled, continuations and special tokens ignored.")
+
+
+def check_entity_f1(fn: Callable) -> None:
+    """Exercise 3.2: ``fn(gold, pred)`` -> micro entity-level F1 over BIO sentences."""
+    from seqeval.metrics import f1_score
+
+    gold = [["B-FIT", "I-FIT", "O", "B-SIZE"], ["O", "B-COLOR", "O"], ["B-FABRIC", "O", "O"]]
+    pred = [["B-FIT", "O", "O", "B-SIZE"], ["O", "B-COLOR", "O"], ["O", "O", "B-FABRIC"]]
+    got = _number(_call(fn, gold, pred), "entity F1")
+    expected = f1_score(gold, pred)
+    if math.isclose(got, expected, rel_tol=1e-9):
+        return _ok(f"entity-level F1 = {expected:.3f}: a half-found entity counts as a miss.")
+    flat_g = [t for s in gold for t in s]
+    flat_p = [t for s in pred for t in s]
+    hits = sum(a == b != "O" for a, b in zip(flat_g, flat_p))
+    token_f1 = 2 * hits / (sum(t != "O" for t in flat_g) + sum(t != "O" for t in flat_p))
+    if math.isclose(got, token_f1, rel_tol=1e-9):
+        raise ExerciseError(
+            "That is a token-level score: it gives credit for the B-FIT of a two-word "
+            "FIT span whose I-FIT was missed. Compare whole spans (type, start, end)."
+        )
+    raise ExerciseError(
+        "Not quite. Turn each sentence into a set of (type, start, end) spans; "
+        "precision = shared / predicted spans, recall = shared / gold spans, pooled "
+        "over all sentences; F1 = 2PR/(P+R)."
+    )

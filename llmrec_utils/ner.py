@@ -242,3 +242,271 @@ def load_gold(path: str | Path = GOLD_PATH) -> list[dict]:
     if not records:
         raise ValueError(f"{path} holds no annotations.")
     return records
+
+
+# --- training data from the weak labeller ---------------------------------------------
+def weak_examples(texts: Sequence[str], min_words: int = 5, max_words: int = 40) -> list[dict]:
+    """Sentences of ``texts`` with words and weak BIO tags, ready for training."""
+    out = []
+    for text in texts:
+        for sentence in split_sentences(text):
+            words = [w.text for w in tokenize(sentence)]
+            if min_words <= len(words) <= max_words:
+                out.append({"tokens": words, "tags": weak_label(words)})
+    return out
+
+
+def encode_examples(tokenizer, examples: Sequence[dict], max_length: int = 128) -> list[dict]:
+    """Sub-word ids, attention masks and aligned label ids (see :func:`align_labels`).
+
+    Sentences longer than ``max_length`` sub-words are truncated; the words cut
+    off get no label and, at prediction time, the tag ``O``.
+    """
+    out = []
+    for ex in examples:
+        enc = tokenizer(ex["tokens"], is_split_into_words=True, truncation=True, max_length=max_length)
+        labels = align_labels(enc.word_ids(), [LABEL2ID[t] for t in ex["tags"]])
+        out.append({"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"], "labels": labels})
+    return out
+
+
+def new_tagger(model: str | None = None):
+    """MiniLM with a new, randomly initialised token-classification head."""
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from .embeddings import model_dir
+
+    path = model_dir() if model is None else model
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    net = AutoModelForTokenClassification.from_pretrained(
+        path,
+        num_labels=len(LABELS),
+        id2label=dict(enumerate(LABELS)),
+        label2id=LABEL2ID,
+    )
+    return tokenizer, net
+
+
+def add_lora(net, r: int = 8, alpha: int = 16, dropout: float = 0.1):
+    """Wrap ``net`` with LoRA adapters on the query and value projections (``peft``).
+
+    Only the adapters and the new classification head are trained.
+    """
+    from peft import LoraConfig, TaskType, get_peft_model
+
+    config = LoraConfig(
+        task_type=TaskType.TOKEN_CLS, r=r, lora_alpha=alpha, lora_dropout=dropout,
+        target_modules=["query", "value"],
+    )  # fmt: skip
+    return get_peft_model(net, config)
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` reports."""
+
+    seconds: float
+    trainable_parameters: int
+    total_parameters: int
+    losses: list
+
+
+def train(
+    net,
+    tokenizer,
+    encoded: Sequence[dict],
+    *,
+    epochs: int = 2,
+    batch_size: int = 16,
+    lr: float = 5e-5,
+    seed: int = 42,
+    bf16: bool = False,
+    progress: bool = True,
+) -> TrainResult:
+    """A short training loop: AdamW, linear warm-up and decay, cross-entropy on
+    the aligned labels (-100 positions ignored), a progress bar with the loss.
+
+    ``bf16=True`` runs forward and backward under ``torch.autocast`` in
+    bfloat16 (weights and optimizer stay float32): faster where the CPU or GPU
+    computes bfloat16 natively (see ``embeddings.Encoder``).
+    """
+    import time
+
+    import torch
+    from tqdm.auto import tqdm
+    from transformers import DataCollatorForTokenClassification, get_linear_schedule_with_warmup
+
+    if not encoded:
+        raise ValueError("No training examples: the weak labeller produced an empty set.")
+    torch.manual_seed(seed)
+    collate = DataCollatorForTokenClassification(tokenizer, padding=True)
+    order = torch.Generator().manual_seed(seed)
+    loader = torch.utils.data.DataLoader(
+        list(encoded), batch_size=batch_size, shuffle=True, generator=order, collate_fn=collate
+    )
+    params = [p for p in net.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=0.01)
+    steps = epochs * len(loader)
+    schedule = get_linear_schedule_with_warmup(optimizer, int(0.1 * steps), steps)
+    net.train()
+    losses, start = [], time.perf_counter()
+    bar = tqdm(total=steps, desc="training", unit="batch", disable=not progress)
+    for _ in range(epochs):
+        for batch in loader:
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                loss = net(**batch).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            losses.append(float(loss))
+            bar.update(1)
+            bar.set_postfix(loss=f"{sum(losses[-20:]) / len(losses[-20:]):.3f}")
+    bar.close()
+    net.eval()
+    return TrainResult(
+        time.perf_counter() - start,
+        sum(p.numel() for p in params),
+        sum(p.numel() for p in net.parameters()),
+        losses,
+    )
+
+
+def predict(net, tokenizer, sentences: Sequence[Sequence[str]], *, batch_size: int = 64,
+            max_length: int = 128, progress: bool = False) -> list[list[str]]:
+    """Word-level BIO tags: the prediction at each word's first sub-word.
+
+    Words cut off by truncation (beyond ``max_length`` sub-words) get ``O``.
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    out: list[list[str] | None] = [None] * len(sentences)
+    order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
+    bar = tqdm(total=len(sentences), desc="tagging", unit="sentence", disable=not progress)
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            words = [list(sentences[i]) or [""] for i in rows]
+            enc = tokenizer(words, is_split_into_words=True, truncation=True,
+                            max_length=max_length, padding=True, return_tensors="pt")
+            best = net(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits.argmax(-1)
+            for b, i in enumerate(rows):
+                tags = ["O"] * len(sentences[i])
+                previous = None
+                for position, wid in enumerate(enc.word_ids(b)):
+                    if wid is not None and wid != previous and wid < len(tags):
+                        tags[wid] = LABELS[int(best[b, position])]
+                    previous = wid
+                out[i] = tags
+            bar.update(len(rows))
+    bar.close()
+    return out  # type: ignore[return-value]
+
+
+# --- entity-level scores -------------------------------------------------------------------
+def entity_counts(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]):
+    """Per sentence and entity type: true positives, predicted and gold entities.
+
+    An entity counts as found only if type and both boundaries match (the
+    CoNLL definition that ``seqeval`` implements). Returns an array of shape
+    (sentences, types, 3).
+    """
+    import numpy as np
+
+    if len(gold) != len(pred):
+        raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted.")
+    counts = np.zeros((len(gold), len(ENTITY_TYPES), 3), dtype=np.int64)
+    index = {t: k for k, t in enumerate(ENTITY_TYPES)}
+    for s, (g, p) in enumerate(zip(gold, pred)):
+        if len(g) != len(p):
+            raise ValueError(f"sentence {s}: {len(g)} gold tags but {len(p)} predicted.")
+        gs, ps = set(spans(g)), set(spans(p))
+        for kind, *_ in gs & ps:
+            counts[s, index[kind], 0] += 1
+        for kind, *_ in ps:
+            counts[s, index[kind], 1] += 1
+        for kind, *_ in gs:
+            counts[s, index[kind], 2] += 1
+    return counts
+
+
+def _prf(c):
+    import numpy as np
+
+    tp, n_pred, n_gold = c[..., 0], c[..., 1], c[..., 2]
+    p = np.divide(tp, n_pred, out=np.zeros(tp.shape), where=n_pred > 0)
+    r = np.divide(tp, n_gold, out=np.zeros(tp.shape), where=n_gold > 0)
+    f = np.divide(2 * p * r, p + r, out=np.zeros(tp.shape), where=(p + r) > 0)
+    return p, r, f
+
+
+def entity_scores(gold, pred, *, n_boot: int = 1000, seed: int = 42, alpha: float = 0.05):
+    """Entity-level precision, recall and F1 per type and micro-averaged, with a
+    bootstrap interval of F1 over sentences (resampled with replacement)."""
+    import numpy as np
+    import pandas as pd
+
+    counts = entity_counts(gold, pred)
+    per_type = counts.sum(axis=0)  # (types, 3)
+    micro = per_type.sum(axis=0, keepdims=True)
+    table = np.concatenate([per_type, micro])
+    p, r, f = _prf(table)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(counts), size=(n_boot, len(counts)))
+    boot = counts[draws].sum(axis=1)  # (n_boot, types, 3)
+    boot = np.concatenate([boot, boot.sum(axis=1, keepdims=True)], axis=1)
+    _, _, bf = _prf(boot)
+    low, high = np.quantile(bf, [alpha / 2, 1 - alpha / 2], axis=0)
+    return pd.DataFrame(
+        {"precision": p, "recall": r, "f1": f, "f1 low": low, "f1 high": high, "support": table[:, 2]},
+        index=list(ENTITY_TYPES) + ["micro"],
+    )
+
+
+# --- tagging raw text ------------------------------------------------------------------------
+def tag_text(net, tokenizer, text: str, *, max_length: int = 128) -> list[dict]:
+    """Aspect mentions in a review: ``[{"text", "label", "start", "end"}]`` with
+    character offsets into ``text``.
+
+    The review is split into sentences first; a sentence longer than
+    ``max_length`` sub-words is truncated and its remaining words are not
+    tagged. Empty or blank text gives ``[]``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a string, got {type(text).__name__}.")
+    found, offset = [], 0
+    sentences = split_sentences(text)
+    words_per_sentence = []
+    for sentence in sentences:
+        start = text.index(sentence, offset)
+        offset = start + len(sentence)
+        words_per_sentence.append([Word(w.text, w.start + start, w.end + start) for w in tokenize(sentence)])
+    tags = predict(net, tokenizer, [[w.text for w in ws] for ws in words_per_sentence], max_length=max_length)
+    for words, sentence_tags in zip(words_per_sentence, tags):
+        for kind, i, j in spans(sentence_tags):
+            a, b = words[i].start, words[j - 1].end
+            found.append({"text": text[a:b], "label": kind, "start": a, "end": b})
+    return found
+
+
+def aspect_item_features(mentions):
+    """Item features from per-review aspect mentions.
+
+    ``mentions``: one row per review with ``item``, ``rating`` and one boolean
+    column per entity type (does the review mention it?). Returns one row per
+    item: ``n_reviews``, ``share_<TYPE>`` (share of its reviews mentioning the
+    aspect) and ``rating_<TYPE>`` (mean rating of those reviews; NaN if none).
+    """
+    import pandas as pd
+
+    missing = [c for c in ("item", "rating", *ENTITY_TYPES) if c not in mentions.columns]
+    if missing:
+        raise ValueError(f"mentions is missing column(s) {missing}.")
+    grouped = mentions.groupby("item")
+    out = pd.DataFrame({"n_reviews": grouped.size()})
+    for kind in ENTITY_TYPES:
+        out[f"share_{kind}"] = grouped[kind].mean()
+        out[f"rating_{kind}"] = mentions["rating"].where(mentions[kind]).groupby(mentions["item"]).mean()
+    return out.reset_index()

@@ -11,7 +11,8 @@ The convention (used in every chapter):
   :mod:`llmrec_utils.exercises`) stays in the student's copy.
 
 :func:`make_student_copy` drops the solution's markdown cells (and code cells
-inside a solution that have no marked answer), replaces each marked answer with ``raise NotImplementedError()`` at the same indentation, and
+inside a solution that have no marked answer), removes ``{solution}`` blocks
+(discussion answers) from markdown cells, replaces each marked answer with ``raise NotImplementedError()`` at the same indentation, and
 clears outputs. ``llmrec student OUTDIR`` runs it on every chapter.
 """
 
@@ -26,6 +27,8 @@ BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 STUB = "raise NotImplementedError()"
 _START_RE = re.compile(r"^[`:]{3,}\{solution-start\}", re.M)
+# A non-gated solution: a fenced ```{solution} ...``` block inside a markdown cell.
+_SOLUTION_BLOCK_RE = re.compile(r"^([`:]{3,})\{solution\}.*?^\1[ \t]*$\n?", re.M | re.S)
 _END_RE = re.compile(r"^[`:]{3,}\{solution-end\}", re.M)
 
 
@@ -70,6 +73,9 @@ def make_student_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbfo
                 continue
             if in_solution:
                 continue  # the solution's prose
+            cell.source = _SOLUTION_BLOCK_RE.sub("", src).strip()
+            if not cell.source:
+                continue
         elif cell.cell_type == "code":
             if in_solution and BEGIN not in src:
                 continue  # solution code with no marked answer: nothing to keep

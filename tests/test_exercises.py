@@ -95,3 +95,30 @@ def test_cards_without_year_check():
         exercises.check_cards_without_year((items["title"] + items["genres"]).tolist(), items)
     with pytest.raises(ExerciseError, match="one card per movie"):
         exercises.check_cards_without_year(good.tolist()[:5], items)
+
+
+def test_chapter3_checks():
+    from llmrec_utils import ner
+
+    exercises.check_align_labels(ner.align_labels)
+    with pytest.raises(ExerciseError, match="every sub-word its word's label"):
+        exercises.check_align_labels(lambda ids, labels: [-100 if w is None else labels[w] for w in ids])
+
+    def entity_f1(gold, pred):
+        shared = n_g = n_p = 0
+        for g, p in zip(gold, pred):
+            gs, ps = set(ner.spans(g)), set(ner.spans(p))
+            shared, n_g, n_p = shared + len(gs & ps), n_g + len(gs), n_p + len(ps)
+        prec, rec = shared / n_p, shared / n_g
+        return 2 * prec * rec / (prec + rec)
+
+    exercises.check_entity_f1(entity_f1)
+
+    def token_f1(gold, pred):
+        g = [t for s in gold for t in s]
+        p = [t for s in pred for t in s]
+        hits = sum(a == b != "O" for a, b in zip(g, p))
+        return 2 * hits / (sum(t != "O" for t in g) + sum(t != "O" for t in p))
+
+    with pytest.raises(ExerciseError, match="token-level"):
+        exercises.check_entity_f1(token_f1)

@@ -51,6 +51,16 @@ def test_unbalanced_markers_are_reported_with_their_place(source, message):
         student.strip_solution_code(source, "nb, cell 4")
 
 
+def test_plain_solution_blocks_are_removed_from_markdown():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(
+        "```{exercise} Why?\n:label: ex-why\nThink.\n```\n\n"
+        "```{solution} ex-why\n:class: dropdown\n\nBecause.\n```\n"),
+        nbformat.v4.new_markdown_cell("```{solution} ex-why\nOnly a solution.\n```")]
+    out = student.make_student_copy(nb)
+    assert [c.source for c in out.cells] == ["```{exercise} Why?\n:label: ex-why\nThink.\n```"]
+
+
 def test_unclosed_solution_block_is_reported():
     nb = small_notebook()
     del nb.cells[4]
@@ -67,11 +77,11 @@ def test_llmrec_student_writes_clean_copies_of_every_chapter(tmp_path, capsys):
         nbformat.validate(nb)
         text = json.dumps([c.source for c in nb.cells])
         assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
-        assert "{solution-start}" not in text and "{solution-end}" not in text
+        assert "{solution" not in text  # gated and plain solution blocks are gone
         n_answers = original.read_text().count("### BEGIN SOLUTION")
         assert text.count(student.STUB) == n_answers
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
-        n_exercises = sum("{exercise}" in c.source for c in nb.cells)
+        n_exercises = sum(c.source.count("{exercise}") for c in nb.cells)
         assert n_exercises == original.read_text().count("{exercise}")
 
 
