@@ -510,3 +510,48 @@ def aspect_item_features(mentions):
         out[f"share_{kind}"] = grouped[kind].mean()
         out[f"rating_{kind}"] = mentions["rating"].where(mentions[kind]).groupby(mentions["item"]).mean()
     return out.reset_index()
+
+
+def train_cached(net, tokenizer, encoded: Sequence[dict], name: str, **kwargs) -> TrainResult:
+    """:func:`train`, or load the weights a previous identical run saved.
+
+    The key hashes the training data, the hyper-parameters, the model's
+    parameter names and shapes, and the torch version; the weights of the
+    trainable parameters are stored under ``artifacts/ner/<name>-<key>.pt``
+    (written atomically). A second execution of chapter 3 (the book build,
+    then the notebook tests) thus trains once. ``TrainResult.seconds`` is the
+    time of the run that trained.
+    """
+    import hashlib
+    import os
+    import tempfile
+
+    import torch
+
+    from .config import artifacts_dir
+
+    h = hashlib.sha256()
+    h.update(json.dumps([list(e["input_ids"]) + list(e["labels"]) for e in encoded]).encode())
+    h.update(json.dumps(sorted(kwargs.items()), default=str).encode())
+    h.update(json.dumps([(n, list(p.shape), p.requires_grad) for n, p in net.named_parameters()]).encode())
+    h.update(torch.__version__.encode())
+    folder = artifacts_dir() / "ner"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}-{h.hexdigest()[:16]}.pt"
+    trainable = {n for n, p in net.named_parameters() if p.requires_grad}
+    if path.exists():
+        try:
+            saved = torch.load(path, map_location="cpu", weights_only=False)
+            net.load_state_dict(saved["weights"], strict=False)
+            net.eval()
+            print(f"loaded the weights of an identical earlier run ({path.name})")
+            return TrainResult(**saved["result"])
+        except Exception as exc:  # corrupt or from another version: train again
+            print(f"could not read {path.name} ({exc}); training again")
+    result = train(net, tokenizer, encoded, **kwargs)
+    weights = {n: t for n, t in net.state_dict().items() if n in trainable}
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".pt")
+    os.close(fd)
+    torch.save({"weights": weights, "result": result.__dict__}, tmp)
+    os.replace(tmp, path)
+    return result

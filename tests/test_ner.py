@@ -154,6 +154,23 @@ def test_tiny_training_run_learns_and_tags_text():
         ner.tag_text(net, tokenizer, None)
 
 
+def test_train_cached_trains_once(tmp_cache, monkeypatch):
+    import torch
+
+    examples = [{"tokens": "the linen is soft".split(), "tags": ["O", "B-FABRIC", "O", "B-FABRIC"]}] * 4
+    tokenizer, net = ner.new_tagger()
+    encoded = ner.encode_examples(tokenizer, examples)
+    first = ner.train_cached(net, tokenizer, encoded, "tiny", epochs=1, batch_size=2, progress=False)
+    monkeypatch.setattr(ner, "train", lambda *a, **k: (_ for _ in ()).throw(AssertionError("trained again")))
+    _, again = ner.new_tagger()
+    second = ner.train_cached(again, tokenizer, encoded, "tiny", epochs=1, batch_size=2, progress=False)
+    assert second.losses == first.losses
+    for (n, a), (_, b) in zip(net.state_dict().items(), again.state_dict().items()):
+        assert torch.equal(a, b), n
+    with pytest.raises(AssertionError, match="trained again"):  # other hyper-parameters: new key
+        ner.train_cached(again, tokenizer, encoded, "tiny", epochs=2, batch_size=2, progress=False)
+
+
 def test_lora_trains_a_small_share():
     _, net = ner.new_tagger()
     wrapped = ner.add_lora(net)
