@@ -262,3 +262,29 @@ def check_entity_f1(fn: Callable) -> None:
         "precision = shared / predicted spans, recall = shared / gold spans, pooled "
         "over all sentences; F1 = 2PR/(P+R)."
     )
+
+
+def check_spans(fn: Callable) -> None:
+    """Exercise 3.3: ``fn(tags)`` -> entity spans ``(type, start, end)`` of a BIO sequence."""
+    from .ner import spans
+
+    cases = [
+        ["B-FIT", "I-FIT", "O", "B-SIZE"],
+        ["B-COLOR", "B-COLOR", "I-COLOR"],
+        ["O", "I-FABRIC", "I-FABRIC", "O"],
+        ["B-FIT", "I-SIZE"],
+        [],
+    ]
+    for tags in cases:
+        got = [tuple(s) for s in _call(fn, list(tags))]
+        expected = spans(tags)
+        if got == expected:
+            continue
+        if tags == ["B-COLOR", "B-COLOR", "I-COLOR"]:
+            raise ExerciseError("A B- tag always starts a new span, even right after a span of its type.")
+        if tags[:2] == ["O", "I-FABRIC"]:
+            raise ExerciseError("An I- tag with no span to continue starts a new span (seqeval's lenient reading).")
+        if got and any(e <= s for _, s, e in got):
+            raise ExerciseError("Use end = one past the last word, so a one-word span has end = start + 1.")
+        raise ExerciseError(f"For {tags} expected {expected}, got {got}.")
+    _ok("spans read the way seqeval reads them.")

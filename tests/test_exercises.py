@@ -122,3 +122,15 @@ def test_chapter3_checks():
 
     with pytest.raises(ExerciseError, match="token-level"):
         exercises.check_entity_f1(token_f1)
+
+
+def test_spans_check():
+    from llmrec_utils import ner
+
+    exercises.check_spans(ner.spans)
+
+    def b_only(tags):
+        return [(t[2:], i, i + 1) for i, t in enumerate(tags) if t.startswith("B-")]
+
+    with pytest.raises(ExerciseError):
+        exercises.check_spans(b_only)
