@@ -6,6 +6,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export PATH := $(abspath $(BIN)):$(PATH)
+# Progress bars in the rendered book: tqdm redraws with carriage returns, which
+# MyST-NB keeps as one line per redraw; redraw at most every 5 minutes there
+# (first and last state). Interactive runs (Jupyter, Colab) keep live bars.
+export TQDM_MININTERVAL := 300
 
 .PHONY: book test assets browser student clean
 
