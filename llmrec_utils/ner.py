@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+import pandas as pd
+
 GUIDELINE_VERSION = "1.0"
 ENTITY_TYPES = ("FIT", "SIZE", "FABRIC", "COLOR", "STYLE", "QUALITY", "PRICE")
 LABELS = ("O",) + tuple(f"{p}-{t}" for t in ENTITY_TYPES for p in ("B", "I"))
@@ -413,8 +416,6 @@ def entity_counts(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]):
     CoNLL definition that ``seqeval`` implements). Returns an array of shape
     (sentences, types, 3).
     """
-    import numpy as np
-
     if len(gold) != len(pred):
         raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted.")
     counts = np.zeros((len(gold), len(ENTITY_TYPES), 3), dtype=np.int64)
@@ -433,8 +434,6 @@ def entity_counts(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]):
 
 
 def _prf(c):
-    import numpy as np
-
     tp, n_pred, n_gold = c[..., 0], c[..., 1], c[..., 2]
     p = np.divide(tp, n_pred, out=np.zeros(tp.shape), where=n_pred > 0)
     r = np.divide(tp, n_gold, out=np.zeros(tp.shape), where=n_gold > 0)
@@ -445,9 +444,6 @@ def _prf(c):
 def entity_scores(gold, pred, *, n_boot: int = 1000, seed: int = 42, alpha: float = 0.05):
     """Entity-level precision, recall and F1 per type and micro-averaged, with a
     bootstrap interval of F1 over sentences (resampled with replacement)."""
-    import numpy as np
-    import pandas as pd
-
     counts = entity_counts(gold, pred)
     per_type = counts.sum(axis=0)  # (types, 3)
     micro = per_type.sum(axis=0, keepdims=True)
@@ -499,8 +495,6 @@ def aspect_item_features(mentions):
     item: ``n_reviews``, ``share_<TYPE>`` (share of its reviews mentioning the
     aspect) and ``rating_<TYPE>`` (mean rating of those reviews; NaN if none).
     """
-    import pandas as pd
-
     missing = [c for c in ("item", "rating", *ENTITY_TYPES) if c not in mentions.columns]
     if missing:
         raise ValueError(f"mentions is missing column(s) {missing}.")
