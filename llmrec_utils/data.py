@@ -302,6 +302,29 @@ def cold_item_split(
     )
 
 
+def kfold_splits(ratings: pd.DataFrame, n_folds: int = 5, seed: int = SEED) -> list[Split]:
+    """K-fold cross-validation over ratings (Surprise's ``KFold`` protocol).
+
+    The ratings are shuffled and cut into ``n_folds`` near-equal folds; split
+    ``f`` tests on fold ``f`` and trains on the rest. Test users or items
+    absent from a fold's train set can occur: models must handle them.
+    """
+    if not 2 <= n_folds <= len(ratings):
+        raise ValueError(f"n_folds must be between 2 and the number of ratings, got {n_folds}.")
+    validate_ratings(ratings)
+    df = ratings.reset_index(drop=True)
+    fold = np.empty(len(df), dtype=int)
+    fold[np.argsort(_random_keys(df, seed), kind="stable")] = np.arange(len(df)) % n_folds
+    return [
+        Split(
+            df[fold != f].reset_index(drop=True),
+            df[fold == f].reset_index(drop=True),
+            {"kind": f"{n_folds}-fold cross-validation", "fold": f, "seed": seed},
+        )
+        for f in range(n_folds)
+    ]
+
+
 # --- the splits later chapters read --------------------------------------------
 STANDARD_SPLITS = {
     "ml100k-random": lambda seed: random_split(load_ml100k_ratings(), 0.2, seed),

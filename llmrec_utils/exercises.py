@@ -288,3 +288,76 @@ def check_spans(fn: Callable) -> None:
             raise ExerciseError("Use end = one past the last word, so a one-word span has end = start + 1.")
         raise ExerciseError(f"For {tags} expected {expected}, got {got}.")
     _ok("spans read the way seqeval reads them.")
+
+
+# --- chapter 4: matrix factorisation ----------------------------------------------
+def _small_factors(seed: int = 0):
+    from .mf import Factors
+
+    rng = np.random.default_rng(seed)
+    return Factors(3.5, rng.normal(0, 0.3, 4), rng.normal(0, 0.3, 5),
+                   rng.normal(0, 0.5, (4, 3)), rng.normal(0, 0.5, (5, 3)))  # fmt: skip
+
+
+def check_sgd_step(fn: Callable) -> None:
+    """``fn(p, q, bu, bi, mu, r, lr, reg, bias_reg) -> (p, q, bu, bi)``: one SGD step."""
+    from .mf import gradients
+
+    f = _small_factors()
+    u, i, r, lr, reg, breg = 1, 2, 4.0, 0.05, 0.1, 0.2
+    # with one rating, n_u = n_i = 1 and J is exactly that rating's term
+    g = gradients(f, np.array([u]), np.array([i]), np.array([r]), reg, breg)
+    want = (f.P[u] - lr / 2 * g["P"][u], f.Q[i] - lr / 2 * g["Q"][i],
+            f.bu[u] - lr / 2 * g["bu"][u], f.bi[i] - lr / 2 * g["bi"][i])  # fmt: skip
+    got = fn(f.P[u].copy(), f.Q[i].copy(), float(f.bu[u]), float(f.bi[i]), f.mu, r, lr, reg, breg)
+    if not isinstance(got, tuple) or len(got) != 4:
+        raise ExerciseError("return a tuple (p, q, bu, bi) of the updated parameters.")
+    for name, a, b in zip(("p", "q", "bu", "bi"), got, want):
+        if np.shape(a) != np.shape(b) or not np.allclose(a, b, atol=1e-10):
+            hint = (" Did you update q with the *new* p? Both updates use the old values."
+                    if name == "q" else " Check the sign of the error e = r - r_hat and the"
+                    " regularisation term.")  # fmt: skip
+            raise ExerciseError(f"{name} is {np.round(a, 5)}, expected {np.round(b, 5)}.{hint}")
+    _ok("your step equals -lr/2 times the exact gradient of the rating's loss term.")
+
+
+def check_als_user(fn: Callable) -> None:
+    """``fn(Q, b_items, items, ratings, mu, reg, bias_reg) -> (p_u, b_u)``."""
+    from .mf import als_half_step, rating_matrix
+
+    f = _small_factors(1)
+    items, ratings = np.array([0, 2, 3]), np.array([5.0, 3.0, 4.0])
+    reg, breg = 0.1, 2.0
+    R = rating_matrix(np.zeros(3, int), items, ratings - f.mu, (1, len(f.bi)))
+    p_want, b_want = als_half_step(R, f.Q, f.bi, reg, breg)
+    got = fn(f.Q, f.bi, items, ratings, f.mu, reg, breg)
+    if not isinstance(got, tuple) or len(got) != 2:
+        raise ExerciseError("return a tuple (p_u, b_u).")
+    p, b = np.asarray(got[0], float).ravel(), float(got[1])
+    if p.shape != p_want[0].shape or not np.allclose(p, p_want[0], atol=1e-8):
+        raise ExerciseError(
+            f"p_u is {np.round(p, 4)}, expected {np.round(p_want[0], 4)}. The ridge on the "
+            "factors is reg * n_u (n_u = the user's number of ratings); the bias gets bias_reg."
+        )
+    if not np.isclose(b, b_want[0], atol=1e-8):
+        raise ExerciseError(f"b_u is {b:.4f}, expected {b_want[0]:.4f}: solve p_u and b_u jointly.")
+    _ok("the user's factors and bias solve the ridge regression exactly.")
+
+
+def check_ease(fn: Callable) -> None:
+    """``fn(X, lam) -> B``: EASE's item-item weights for a dense 0/1 matrix X."""
+    rng = np.random.default_rng(0)
+    X = (rng.random((30, 8)) < 0.4).astype(float)
+    lam = 5.0
+    P = np.linalg.inv(X.T @ X + lam * np.eye(8))
+    want = -P / np.diag(P)
+    np.fill_diagonal(want, 0.0)
+    got = np.asarray(fn(X, lam), float)
+    if got.shape != want.shape:
+        raise ExerciseError(f"B should be items x items {want.shape}, got {got.shape}.")
+    if not np.allclose(np.diag(got), 0):
+        raise ExerciseError("B's diagonal must be zero: an item may not predict itself.")
+    if not np.allclose(got, want, atol=1e-8):
+        raise ExerciseError("B differs from -P / diag(P) with P = (X^T X + lam I)^-1; "
+                            "divide each column j by P[j, j].")  # fmt: skip
+    _ok("your B matches the closed form, zero diagonal included.")

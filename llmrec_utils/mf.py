@@ -1,0 +1,444 @@
+r"""Matrix factorisation from scratch, and the ``Recommender`` protocol.
+
+Every model in the book, from the global mean to the LLM-augmented hybrids,
+has the same three methods, so the evaluation chapter can loop over them:
+
+* ``fit(train) -> self`` (a ratings DataFrame with ``user, item, rating``);
+* ``predict(users, items) -> np.ndarray`` (one score per pair; a rating for
+  rating models, a ranking score for top-K models);
+* ``recommend(users, k=10, exclude_seen=True, items=None) -> DataFrame`` with
+  ``user, item, score, rank`` (``items`` restricts the candidates).
+
+:class:`Base` handles ids, input checks, unknown ids and top-K once;
+a model writes ``_fit`` and ``_scores``. Taught in
+``notebooks/04_matrix_factorization.ipynb``, where every equation below is
+derived. Biased MF predicts
+
+.. math:: \hat r_{ui} = \mu + b_u + b_i + p_u^\top q_i
+
+and minimises, over the observed ratings :math:`\mathcal{O}` only,
+
+.. math::
+    J = \sum_{(u,i)\in\mathcal{O}} (r_{ui} - \hat r_{ui})^2
+        + \lambda\Big(\sum_u n_u \lVert p_u\rVert^2 + \sum_i n_i \lVert q_i\rVert^2\Big)
+        + \lambda_b\Big(\sum_u b_u^2 + \sum_i b_i^2\Big)
+
+where :math:`n_u, n_i` count ratings (the weighted-:math:`\lambda` form that
+per-rating SGD optimises and ALS-WR uses).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from tqdm.auto import tqdm
+
+from .config import SEED
+from .data import ITEM, RANK, RATING, SCORE, USER, validate_ratings
+
+__all__ = [
+    "Recommender", "Base", "GlobalMean", "Popularity", "BiasedMF", "EASE",
+    "Factors", "loss", "gradients", "als_half_step", "rating_matrix",
+]  # fmt: skip
+
+
+@runtime_checkable
+class Recommender(Protocol):
+    """What every model in the book provides (see the module docstring)."""
+
+    def fit(self, train: pd.DataFrame) -> "Recommender": ...
+
+    def predict(self, users, items) -> np.ndarray: ...
+
+    def recommend(self, users=None, k: int = 10, exclude_seen: bool = True,
+                  items=None) -> pd.DataFrame: ...  # fmt: skip
+
+
+class Base:
+    """Ids, checks, unknown-id fallback and top-K, written once.
+
+    Subclasses set ``explicit`` (whether ratings must lie on ``rating_scale``)
+    and write ``_fit(u, i, r)`` on integer codes and ``_scores(u_codes)``,
+    an array of scores over all training items. ``predict`` falls back to
+    ``_fallback(u, i)`` for pairs whose user or item was not in training.
+    """
+
+    explicit = False
+    rating_scale = (1.0, 5.0)
+
+    # -- fitting ------------------------------------------------------------------
+    def fit(self, train: pd.DataFrame) -> "Base":
+        cols = (USER, ITEM, RATING) if self.explicit else (USER, ITEM)
+        validate_ratings(train, columns=cols, what="train")
+        if self.explicit:
+            lo, hi = self.rating_scale
+            r = train[RATING].to_numpy(float)
+            if r.min() < lo or r.max() > hi:
+                raise ValueError(
+                    f"train has ratings outside the scale [{lo:g}, {hi:g}] (min {r.min():g}, "
+                    f"max {r.max():g}). Fix or drop those rows, or set the model's "
+                    "rating_scale to your data's scale."
+                )
+        self.users_ = pd.Index(np.sort(train[USER].unique()))
+        self.items_ = pd.Index(np.sort(train[ITEM].unique()))
+        u = self.users_.get_indexer(train[USER])
+        i = self.items_.get_indexer(train[ITEM])
+        r = train[RATING].to_numpy(float) if RATING in train else np.ones(len(train))
+        self.seen_ = sp.csr_matrix(
+            (np.ones(len(u)), (u, i)), shape=(len(self.users_), len(self.items_))
+        )
+        self._fit(u, i, r)
+        return self
+
+    def _fit(self, u: np.ndarray, i: np.ndarray, r: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _scores(self, u: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _fallback(self, u: np.ndarray, i: np.ndarray) -> np.ndarray:
+        """Scores for pairs with an unknown user or item (code -1); default 0."""
+        return np.zeros(len(u))
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "items_"):
+            raise RuntimeError(f"{type(self).__name__} is not fitted; call .fit(train) first.")
+
+    # -- scoring ------------------------------------------------------------------
+    def predict(self, users, items) -> np.ndarray:
+        """One score per (user, item) pair; unknown ids get ``_fallback``."""
+        self._check_fitted()
+        users, items = np.asarray(users), np.asarray(items)
+        if users.shape != items.shape or users.ndim != 1:
+            raise ValueError(
+                f"users and items must be 1-D and of equal length, got {users.shape} "
+                f"and {items.shape}."
+            )
+        u = self.users_.get_indexer(users)
+        i = self.items_.get_indexer(items)
+        out = np.empty(len(u))
+        known = (u >= 0) & (i >= 0)
+        out[~known] = self._fallback(u[~known], i[~known])
+        uniq = np.unique(u[known])
+        for start in range(0, len(uniq), 256):  # blocks of users keep memory small
+            block = uniq[start : start + 256]
+            sel = known & (u >= block[0]) & (u <= block[-1])
+            out[sel] = self._scores(block)[np.searchsorted(block, u[sel]), i[sel]]
+        return self._clip(out)
+
+    def _clip(self, scores: np.ndarray) -> np.ndarray:
+        return np.clip(scores, *self.rating_scale) if self.explicit else scores
+
+    def recommend(self, users=None, k: int = 10, exclude_seen: bool = True,
+                  items=None) -> pd.DataFrame:  # fmt: skip
+        """Top-``k`` items per user as ``user, item, score, rank`` (rank 1 = best).
+
+        ``users`` defaults to all training users; an unknown user is an error
+        (a new user has no history to score from). ``items`` restricts the
+        candidates (e.g. the cold items); unknown candidates get ``_fallback``.
+        """
+        self._check_fitted()
+        users = self.users_.to_numpy() if users is None else np.asarray(users)
+        u = self.users_.get_indexer(users)
+        if (u < 0).any():
+            raise ValueError(
+                f"{int((u < 0).sum())} user(s) were not in the training data, e.g. "
+                f"{users[u < 0][0]!r}; recommend() needs a user's history. Use a "
+                "popularity list for new users."
+            )
+        cand = self.items_.to_numpy() if items is None else np.asarray(items)
+        ci = self.items_.get_indexer(cand)
+        if k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}.")
+        k = min(k, len(cand))
+        frames = []
+        for start in range(0, len(u), 256):
+            bu = u[start : start + 256]
+            s = np.empty((len(bu), len(cand)))
+            known = ci >= 0
+            if known.any():
+                s[:, known] = self._scores(bu)[:, ci[known]]
+            if (~known).any():
+                uu = np.repeat(bu, (~known).sum())
+                s[:, ~known] = self._fallback(uu, np.full(len(uu), -1)).reshape(len(bu), -1)
+            if exclude_seen and known.any():
+                seen = self.seen_[bu][:, ci[known]].toarray() > 0
+                block = s[:, known]
+                block[seen] = -np.inf
+                s[:, known] = block
+            top = np.argpartition(-s, k - 1, axis=1)[:, :k]
+            top_s = np.take_along_axis(s, top, 1)
+            order = np.argsort(-top_s, axis=1, kind="stable")
+            top = np.take_along_axis(top, order, 1)
+            top_s = np.take_along_axis(top_s, order, 1)
+            frames.append(pd.DataFrame({
+                USER: np.repeat(users[start : start + 256], k),
+                ITEM: cand[top.ravel()],
+                SCORE: top_s.ravel(),
+                RANK: np.tile(np.arange(1, k + 1), len(bu)),
+            }))  # fmt: skip
+        recs = pd.concat(frames, ignore_index=True)
+        return recs[np.isfinite(recs[SCORE])].reset_index(drop=True)
+
+    def __repr__(self) -> str:
+        params = {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
+
+
+class GlobalMean(Base):
+    """Predicts the training mean for every pair: the floor every model must beat."""
+
+    explicit = True
+
+    def _fit(self, u, i, r):
+        self.mu_ = float(r.mean())
+
+    def _scores(self, u):
+        return np.full((len(u), len(self.items_)), self.mu_)
+
+    def _fallback(self, u, i):
+        return np.full(len(u), self.mu_)
+
+
+class Popularity(Base):
+    """Ranks items by their number of training interactions (the same list for all)."""
+
+    def _fit(self, u, i, r):
+        self.counts_ = np.bincount(i, minlength=len(self.items_)).astype(float)
+
+    def _scores(self, u):
+        return np.broadcast_to(self.counts_, (len(u), len(self.counts_))).copy()
+
+
+# --- biased matrix factorisation -----------------------------------------------
+@dataclass
+class Factors:
+    """The parameters of biased MF."""
+
+    mu: float  # global mean, fixed to the training mean
+    bu: np.ndarray  # user biases, shape (n_users,)
+    bi: np.ndarray  # item biases, shape (n_items,)
+    P: np.ndarray  # user factors, shape (n_users, k)
+    Q: np.ndarray  # item factors, shape (n_items, k)
+
+    def predict(self, u: np.ndarray, i: np.ndarray) -> np.ndarray:
+        return self.mu + self.bu[u] + self.bi[i] + np.einsum("nk,nk->n", self.P[u], self.Q[i])
+
+
+def loss(f: Factors, u, i, r, reg: float, bias_reg: float) -> float:
+    """The objective J of the module docstring (weighted-lambda L2)."""
+    e = r - f.predict(u, i)
+    nu = np.bincount(u, minlength=len(f.bu))
+    ni = np.bincount(i, minlength=len(f.bi))
+    return float(
+        e @ e
+        + reg * (nu @ (f.P**2).sum(1) + ni @ (f.Q**2).sum(1))
+        + bias_reg * (f.bu @ f.bu + f.bi @ f.bi)
+    )
+
+
+def gradients(f: Factors, u, i, r, reg: float, bias_reg: float) -> dict:
+    r"""Exact gradients of :func:`loss`: with :math:`e_{ui} = r_{ui} - \hat r_{ui}`,
+
+    .. math::
+        \partial J/\partial p_u = -2\sum_{i\in I_u} e_{ui} q_i + 2\lambda n_u p_u, \qquad
+        \partial J/\partial b_u = -2\sum_{i\in I_u} e_{ui} + 2\lambda_b b_u
+
+    and symmetrically for items. Returns ``{"P", "Q", "bu", "bi"}``.
+    """
+    e = r - f.predict(u, i)
+    nu = np.bincount(u, minlength=len(f.bu))
+    ni = np.bincount(i, minlength=len(f.bi))
+    gP = 2 * reg * nu[:, None] * f.P
+    gQ = 2 * reg * ni[:, None] * f.Q
+    np.add.at(gP, u, -2 * e[:, None] * f.Q[i])
+    np.add.at(gQ, i, -2 * e[:, None] * f.P[u])
+    gbu = 2 * bias_reg * f.bu - 2 * np.bincount(u, weights=e, minlength=len(f.bu))
+    gbi = 2 * bias_reg * f.bi - 2 * np.bincount(i, weights=e, minlength=len(f.bi))
+    return {"P": gP, "Q": gQ, "bu": gbu, "bi": gbi}
+
+
+def rating_matrix(rows, cols, values, shape) -> sp.csr_matrix:
+    """A CSR matrix of ``values`` at (rows, cols): rows are the side being solved."""
+    return sp.csr_matrix((np.asarray(values, float), (rows, cols)), shape=shape)
+
+
+def als_half_step(R: sp.csr_matrix, F: np.ndarray, b_other: np.ndarray,
+                  reg: float, bias_reg: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    r"""Solve every row's factors and bias exactly, the other side held fixed.
+
+    ``R`` holds :math:`r_{ui} - \mu` with one row per entity being solved
+    (users, or items with ``R.T``); ``F`` and ``b_other`` are the other side's
+    factors and biases. With :math:`x_i = [q_i; 1]` and targets
+    :math:`\tilde r_{ui} = r_{ui} - \mu - b_i`, each row is a ridge regression:
+
+    .. math::
+        [p_u; b_u] = \Big(\sum_{i\in I_u} x_i x_i^\top
+                     + \mathrm{diag}(\lambda n_u,\dots,\lambda n_u,\lambda_b)\Big)^{-1}
+                     \sum_{i\in I_u} \tilde r_{ui}\, x_i
+
+    All rows are independent given ``F``: this is why ALS parallelises.
+    Returns ``(factors, biases)``.
+    """
+    k = F.shape[1]
+    X = np.hstack([F, np.ones((len(F), 1))])
+    outer = np.einsum("ik,il->ikl", X, X).reshape(len(X), -1)
+    ind = R.copy()
+    ind.data = np.ones_like(ind.data)
+    A = (ind @ outer).reshape(-1, k + 1, k + 1)  # sum of x_i x_i^T per row
+    target = R.copy()
+    target.data = target.data - b_other[target.indices]
+    rhs = target @ X
+    n = np.diff(R.indptr).astype(float)
+    ridge = np.concatenate([np.full(k, reg), [0.0]]) * n[:, None]
+    ridge[:, k] += bias_reg
+    A[:, np.arange(k + 1), np.arange(k + 1)] += ridge
+    sol = np.linalg.solve(A, rhs[..., None])[..., 0]
+    return sol[:, :k], sol[:, k]
+
+
+class BiasedMF(Base):
+    """Biased matrix factorisation trained by ALS (default) or mini-batch SGD.
+
+    Args:
+        k: number of latent factors.
+        reg: lambda, the L2 weight on factors (per rating, see the module docstring).
+        bias_reg: lambda_b, the L2 weight on biases.
+        epochs: ALS sweeps (users then items) or SGD passes over the ratings.
+        solver: ``"als"`` or ``"sgd"``.
+        lr: SGD step size; batch_size: ratings per SGD step.
+        n_runs: average the predictions of this many independently initialised
+            runs (a cheap ensemble that lowers variance).
+        init_std: standard deviation of the initial factors.
+        seed: random seed for initialisation and SGD order.
+
+    ``fit(train, valid=None)`` records ``history_``, a DataFrame of training
+    (and validation) RMSE per epoch of the first run. Unknown users fall back
+    to ``mu + b_i``, unknown items to ``mu + b_u``, both to ``mu``.
+    """
+
+    explicit = True
+
+    def __init__(self, k: int = 20, reg: float = 0.15, bias_reg: float = 2.0,
+                 epochs: int = 8, solver: str = "als", lr: float = 0.01,
+                 batch_size: int = 256, n_runs: int = 1, init_std: float = 0.1,
+                 seed: int = SEED, progress: bool = False):  # fmt: skip
+        if solver not in ("als", "sgd"):
+            raise ValueError(f"solver must be 'als' or 'sgd', got {solver!r}.")
+        if k < 1 or epochs < 1 or n_runs < 1:
+            raise ValueError("k, epochs and n_runs must be at least 1.")
+        self.k, self.reg, self.bias_reg, self.epochs = k, reg, bias_reg, epochs
+        self.solver, self.lr, self.batch_size, self.n_runs = solver, lr, batch_size, n_runs
+        self.init_std, self.seed, self.progress = init_std, seed, progress
+
+    def fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> "BiasedMF":
+        self._valid = valid
+        return super().fit(train)
+
+    def _fit(self, u, i, r):
+        nu, ni = len(self.users_), len(self.items_)
+        valid = self._valid
+        vu = vi = vr = None
+        if valid is not None:
+            vu = self.users_.get_indexer(valid[USER])
+            vi = self.items_.get_indexer(valid[ITEM])
+            keep = (vu >= 0) & (vi >= 0)
+            vu, vi, vr = vu[keep], vi[keep], valid[RATING].to_numpy(float)[keep]
+        self.runs_: list[Factors] = []
+        history = []
+        bar = tqdm(total=self.n_runs * self.epochs, desc=f"{self.solver.upper()} k={self.k}",
+                   disable=not self.progress)  # fmt: skip
+        for run in range(self.n_runs):
+            rng = np.random.default_rng([self.seed, run])
+            mu = float(r.mean())
+            f = Factors(mu, np.zeros(nu), np.zeros(ni),
+                        rng.normal(0, self.init_std, (nu, self.k)),
+                        rng.normal(0, self.init_std, (ni, self.k)))  # fmt: skip
+            R = rating_matrix(u, i, r - mu, (nu, ni))
+            Rt = R.T.tocsr()
+            for epoch in range(1, self.epochs + 1):
+                if self.solver == "als":
+                    f.P, f.bu = als_half_step(R, f.Q, f.bi, self.reg, self.bias_reg)
+                    f.Q, f.bi = als_half_step(Rt, f.P, f.bu, self.reg, self.bias_reg)
+                else:
+                    self._sgd_epoch(f, u, i, r, rng)
+                if run == 0:
+                    row = {"epoch": epoch, "train_rmse": _rmse(f, u, i, r, self.rating_scale)}
+                    if vu is not None:
+                        row["valid_rmse"] = _rmse(f, vu, vi, vr, self.rating_scale)
+                    history.append(row)
+                bar.update()
+            self.runs_.append(f)
+        bar.close()
+        self.history_ = pd.DataFrame(history)
+        self.mu_ = self.runs_[0].mu
+        del self._valid
+
+    def _sgd_epoch(self, f: Factors, u, i, r, rng) -> None:
+        """One pass of mini-batch SGD on J, split into per-rating terms.
+
+        Rating (u, i) carries ``e^2 + reg (|p_u|^2 + |q_i|^2)
+        + bias_reg (b_u^2 / n_u + b_i^2 / n_i)``, so the batches sum to J.
+        """
+        nu = np.bincount(u, minlength=len(f.bu))
+        ni = np.bincount(i, minlength=len(f.bi))
+        order = rng.permutation(len(r))
+        lr, reg, breg = self.lr, self.reg, self.bias_reg
+        for start in range(0, len(order), self.batch_size):
+            b = order[start : start + self.batch_size]
+            bu, bi = u[b], i[b]
+            e = r[b] - f.predict(bu, bi)
+            pu, qi = f.P[bu], f.Q[bi]
+            np.add.at(f.P, bu, lr * (e[:, None] * qi - reg * pu))
+            np.add.at(f.Q, bi, lr * (e[:, None] * pu - reg * qi))
+            np.add.at(f.bu, bu, lr * (e - breg * f.bu[bu] / nu[bu]))
+            np.add.at(f.bi, bi, lr * (e - breg * f.bi[bi] / ni[bi]))
+
+    def _scores(self, u):
+        total = 0.0
+        for f in self.runs_:
+            total = total + (f.mu + f.bu[u][:, None] + f.bi[None, :] + f.P[u] @ f.Q.T)
+        return total / len(self.runs_)
+
+    def _fallback(self, u, i):
+        out = np.full(len(u), 0.0)
+        for f in self.runs_:
+            out += f.mu + np.where(u >= 0, f.bu[u], 0.0) + np.where(i >= 0, f.bi[i], 0.0)
+        return out / len(self.runs_)
+
+
+def _rmse(f: Factors, u, i, r, scale) -> float:
+    return float(np.sqrt(np.mean((np.clip(f.predict(u, i), *scale) - r) ** 2)))
+
+
+class EASE(Base):
+    r"""EASE (Steck 2019): a closed-form item-item model for top-K.
+
+    Each item's column of the binary interaction matrix :math:`X` is
+    regressed on all the others (ridge, zero diagonal):
+
+    .. math:: B = I - P\,\mathrm{diag}(1/\mathrm{diag}(P)),\quad P = (X^\top X + \lambda I)^{-1}
+
+    Scores are :math:`X_u B`. Unknown items score 0.
+    """
+
+    def __init__(self, lam: float = 500.0):
+        if lam <= 0:
+            raise ValueError(f"lam must be positive, got {lam!r}.")
+        self.lam = lam
+
+    def _fit(self, u, i, r):
+        X = self.seen_
+        G = (X.T @ X).toarray()
+        G[np.diag_indices_from(G)] += self.lam
+        P = np.linalg.inv(G)
+        B = -P / np.diag(P)
+        B[np.diag_indices_from(B)] = 0.0
+        self.B_ = B
+
+    def _scores(self, u):
+        return np.asarray(self.seen_[u] @ self.B_)

@@ -1,0 +1,174 @@
+"""Unit tests for llmrec_utils.mf and llmrec_utils.peers, with one shared
+contract test that every Recommender passes."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from llmrec_utils import mf
+from llmrec_utils.data import ITEM, RANK, RATING, SCORE, USER
+from llmrec_utils.peers import ImplicitModel, SurpriseModel
+
+
+def block_ratings(seed=0):
+    """Two taste groups: users 0-9 rate 8 of items 0-9 with 5 stars and 2 of items
+    10-19 with 1 star; users 10-19 the reverse. The two unrated in-group items of
+    each user are the known right answer, for rating and for top-K models."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(20):
+        own = np.arange(10) + (0 if u < 10 else 10)
+        other = np.arange(10) + (10 if u < 10 else 0)
+        rows += [(u, i, 5.0) for i in rng.choice(own, size=8, replace=False)]
+        rows += [(u, i, 1.0) for i in rng.choice(other, size=2, replace=False)]
+    return pd.DataFrame(rows, columns=[USER, ITEM, RATING])
+
+
+def make_models():
+    import implicit
+    import surprise
+
+    return {
+        "global mean": mf.GlobalMean(),
+        "popularity": mf.Popularity(),
+        "ALS": mf.BiasedMF(k=4, reg=0.01, bias_reg=0.1, epochs=20),
+        "SGD": mf.BiasedMF(k=4, reg=0.01, bias_reg=0.1, epochs=60, solver="sgd", lr=0.05),
+        "EASE": mf.EASE(lam=10.0),
+        "surprise SVD": SurpriseModel(lambda: surprise.SVD(n_factors=4, n_epochs=200, lr_all=0.02, random_state=0)),
+        "implicit ALS": ImplicitModel(
+            lambda: implicit.als.AlternatingLeastSquares(factors=4, random_state=0)),
+    }
+
+
+@pytest.mark.parametrize("name", list(make_models()))
+def test_recommender_contract(name):
+    train = block_ratings()
+    model = make_models()[name]
+    assert isinstance(model, mf.Recommender)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        model.predict(np.array([0]), np.array([0]))
+    assert model.fit(train) is model
+    # predict: one finite score per pair, unknown ids included
+    users = np.array([0, 0, 999, 0])
+    items = np.array([1, 15, 1, 999])
+    scores = model.predict(users, items)
+    assert scores.shape == (4,) and np.isfinite(scores[:3]).all()
+    with pytest.raises(ValueError, match="equal length"):
+        model.predict(np.array([0, 1]), np.array([0]))
+    # recommend: the documented shape, best first, no training items, k respected
+    recs = model.recommend([0, 1], k=5)
+    assert list(recs.columns) == [USER, ITEM, SCORE, RANK]
+    assert recs.groupby(USER).size().max() <= 5
+    for u, group in recs.groupby(USER):
+        assert (np.diff(group[SCORE].to_numpy()) <= 1e-12).all()
+        assert group[RANK].tolist() == list(range(1, len(group) + 1))
+        seen = set(train.loc[train[USER] == u, ITEM])
+        assert not seen & set(group[ITEM])
+    # candidates: only the given items come back
+    recs = model.recommend([0], k=3, exclude_seen=False, items=[0, 1, 2, 3])
+    assert set(recs[ITEM]) <= {0, 1, 2, 3}
+    with pytest.raises(ValueError, match="not in the training data"):
+        model.recommend([12345])
+
+
+@pytest.mark.parametrize("name", ["ALS", "SGD", "EASE", "surprise SVD", "implicit ALS"])
+def test_personalised_models_learn_the_blocks(name):
+    train = block_ratings()
+    model = make_models()[name].fit(train)
+    recs = model.recommend([0, 15], k=2)
+    top0 = set(recs.loc[recs[USER] == 0, ITEM])
+    top15 = set(recs.loc[recs[USER] == 15, ITEM])
+    assert top0 <= set(range(10)) and top15 <= set(range(10, 20))
+
+
+def test_biased_mf_predicts_held_out_ratings():
+    full = block_ratings()
+    test = full.groupby(USER).head(2)
+    train = full.drop(test.index)
+    for solver in ("als", "sgd"):
+        model = mf.BiasedMF(k=4, reg=0.01, bias_reg=0.1, epochs=60, solver=solver, lr=0.05)
+        pred = model.fit(train).predict(test[USER], test[ITEM])
+        assert np.abs(pred - test[RATING]).mean() < 0.5, solver
+        assert pred.min() >= 1 and pred.max() <= 5  # clipped to the scale
+
+
+def test_gradients_match_finite_differences():
+    rng = np.random.default_rng(1)
+    pairs = rng.choice(30, size=15, replace=False)
+    u, i = pairs // 6, pairs % 6
+    r = rng.integers(1, 6, 15).astype(float)
+    f = mf.Factors(3.0, rng.normal(size=5), rng.normal(size=6),
+                   rng.normal(size=(5, 2)), rng.normal(size=(6, 2)))
+    g = mf.gradients(f, u, i, r, 0.3, 0.7)
+    for name in ("P", "Q", "bu", "bi"):
+        param = getattr(f, name)
+        idx = (1,) * param.ndim
+        old = param[idx]
+        param[idx] = old + 1e-6
+        up = mf.loss(f, u, i, r, 0.3, 0.7)
+        param[idx] = old - 1e-6
+        down = mf.loss(f, u, i, r, 0.3, 0.7)
+        param[idx] = old
+        assert (up - down) / 2e-6 == pytest.approx(g[name][idx], rel=1e-5)
+
+
+def test_als_half_step_minimises_the_loss_for_its_side():
+    train = block_ratings()
+    model = mf.BiasedMF(k=3, epochs=1).fit(train)
+    f = model.runs_[0]
+    u, i = model.users_.get_indexer(train[USER]), model.items_.get_indexer(train[ITEM])
+    r = train[RATING].to_numpy(float)
+    R = mf.rating_matrix(u, i, r - f.mu, (len(f.bu), len(f.bi)))
+    f.P, f.bu = mf.als_half_step(R, f.Q, f.bi, 0.1, 1.0)
+    g = mf.gradients(f, u, i, r, 0.1, 1.0)
+    assert np.abs(g["P"]).max() < 1e-8 and np.abs(g["bu"]).max() < 1e-8
+
+
+def test_fallbacks_for_unknown_ids():
+    train = block_ratings()
+    model = mf.BiasedMF(k=2, epochs=3).fit(train)
+    f = model.runs_[0]
+    both, new_user, new_item = model.predict(np.array([99, 99, 0]), np.array([99, 0, 99]))
+    assert both == pytest.approx(f.mu)
+    assert new_user == pytest.approx(np.clip(f.mu + f.bi[model.items_.get_loc(0)], 1, 5))
+    assert new_item == pytest.approx(np.clip(f.mu + f.bu[model.users_.get_loc(0)], 1, 5))
+
+
+def test_ease_matches_the_closed_form():
+    train = block_ratings()
+    model = mf.EASE(lam=2.0).fit(train)
+    X = model.seen_.toarray()
+    P = np.linalg.inv(X.T @ X + 2.0 * np.eye(X.shape[1]))
+    B = -P / np.diag(P)
+    np.fill_diagonal(B, 0)
+    assert np.allclose(model.B_, B)
+
+
+@pytest.mark.parametrize("frame, message", [
+    (block_ratings().assign(rating=np.nan), "missing values"),
+    (block_ratings().iloc[:0], "empty"),
+    (block_ratings().assign(rating=7.0), "outside the scale"),
+    (block_ratings().rename(columns={USER: "uid"}), "missing column"),
+    (pd.concat([block_ratings(), block_ratings().head(1)]), "duplicate"),
+])  # fmt: skip
+def test_bad_training_input(frame, message):
+    with pytest.raises(ValueError, match=message):
+        mf.BiasedMF().fit(frame)
+
+
+def test_bad_hyper_parameters():
+    with pytest.raises(ValueError, match="solver"):
+        mf.BiasedMF(solver="adam")
+    with pytest.raises(ValueError, match="lam"):
+        mf.EASE(lam=0)
+    with pytest.raises(ValueError, match="k must"):
+        mf.EASE().fit(block_ratings()).recommend([0], k=0)
+
+
+def test_history_and_runs():
+    full = block_ratings()
+    valid = full.groupby(USER).head(2)
+    model = mf.BiasedMF(k=2, epochs=4, n_runs=2).fit(full.drop(valid.index), valid=valid)
+    assert list(model.history_.columns) == ["epoch", "train_rmse", "valid_rmse"]
+    assert len(model.history_) == 4 and len(model.runs_) == 2
+    assert model.history_["train_rmse"].iloc[-1] < model.history_["train_rmse"].iloc[0]
