@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+import pandas as pd
 
 from .config import SEED
 
@@ -123,3 +124,222 @@ def macro_f1(y_true, y_pred) -> float:
     fn = np.bincount(t, minlength=k) - tp
     denom = 2 * tp + fp + fn
     return float(np.mean(np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)))
+
+
+# --- ranking protocols (taught in notebooks/07_evaluation.ipynb) -----------------
+def _parse_metric(name: str):
+    from . import metrics
+
+    funcs = {
+        "NDCG": metrics.ndcg_at_k, "Recall": metrics.recall_at_k,
+        "Precision": metrics.precision_at_k, "MAP": metrics.map_at_k,
+        "HR": metrics.hit_rate_at_k,
+    }  # fmt: skip
+    base, _, k = name.partition("@")
+    if base not in funcs or not k.isdigit() or int(k) < 1:
+        raise ValueError(f"unknown metric {name!r}; use NAME@K with NAME in {sorted(funcs)}.")
+    return funcs[base], int(k)
+
+
+def ranking_metrics(recs, truth, metrics=("NDCG@10", "Recall@20")):
+    """Per-user ranking metrics as a DataFrame (one row per user in ``truth``)."""
+    cols = {}
+    for name in metrics:
+        func, k = _parse_metric(name)
+        cols[name] = func(recs, truth, k=k, per_user=True)
+    return pd.DataFrame(cols)
+
+
+def evaluate(model, split, metrics=("NDCG@10", "Recall@20"), items=None):
+    """Fit-free evaluation: rank for every test user, score per user.
+
+    ``items`` restricts the candidates (e.g. the cold items). Returns the
+    per-user DataFrame of :func:`ranking_metrics`.
+    """
+    from .data import USER
+
+    if len(split.test) == 0:
+        raise ValueError("the test split is empty: there is nothing to evaluate.")
+    k = max(_parse_metric(m)[1] for m in metrics)
+    recs = model.recommend(np.sort(split.test[USER].unique()), k=k, items=items)
+    return ranking_metrics(recs, split.test, metrics)
+
+
+def summarise(per_user, n_boot: int = 1000, alpha: float = 0.05, seed: int = SEED):
+    """Mean of each per-user metric with a bootstrap interval over users."""
+    rows = {}
+    for name in per_user.columns:
+        ci = bootstrap_ci(np.mean, per_user[name].to_numpy(), n_boot=n_boot, alpha=alpha, seed=seed)
+        rows[name] = {"estimate": ci.estimate, "low": ci.low, "high": ci.high}
+    return pd.DataFrame(rows).T
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Paired comparison of two systems over the same users: ``b - a``."""
+
+    diff: float  # mean over users of (b - a)
+    low: float  # bootstrap interval of the mean difference
+    high: float
+    p_value: float  # two-sided paired sign-flip permutation test
+    n: int  # number of paired users
+
+    def __str__(self) -> str:
+        return f"{self.diff:+.4f} [{self.low:+.4f}, {self.high:+.4f}], p={self.p_value:.3g}"
+
+
+def compare(a, b, n_boot: int = 2000, alpha: float = 0.05, seed: int = SEED) -> Comparison:
+    """Paired bootstrap interval and permutation p-value for ``mean(b - a)``.
+
+    ``a`` and ``b`` are per-user scores (Series indexed by user, or aligned
+    arrays). The p-value flips the sign of each user's difference at random
+    (the null: the two systems are exchangeable for every user).
+    """
+    if isinstance(a, pd.Series) and isinstance(b, pd.Series):
+        if not a.index.equals(b.index):
+            if set(a.index) != set(b.index):
+                raise ValueError("a and b must score the same users; align them first.")
+            b = b.reindex(a.index)
+    d = np.asarray(b, float) - np.asarray(a, float)
+    if d.ndim != 1 or len(d) < 2:
+        raise ValueError("need per-user scores for at least 2 users.")
+    ci = bootstrap_ci(np.mean, d, n_boot=n_boot, alpha=alpha, seed=seed)
+    signs = np.random.default_rng(seed).choice([-1.0, 1.0], size=(n_boot, len(d)))
+    null = np.abs((signs * d).mean(axis=1))
+    p = (1 + np.sum(null >= abs(d.mean()) - 1e-15)) / (n_boot + 1)
+    return Comparison(ci.estimate, ci.low, ci.high, float(p), len(d))
+
+
+def select_by_validation(candidates, split, metric: str = "NDCG@10", items=None):
+    """Fit each candidate on ``split.train``, score ``metric`` on ``split.test``.
+
+    Returns ``(best_key, scores)`` where ``scores`` maps each key to its mean
+    validation score. ``split`` must be a validation split cut from training
+    data, never the test set.
+    """
+    if not candidates:
+        raise ValueError("no candidates to select from.")
+    scores = {}
+    for key, model in candidates.items():
+        model.fit(split.train)
+        scores[key] = float(evaluate(model, split, (metric,), items)[metric].mean())
+    return max(scores, key=scores.get), scores
+
+
+def novelty(recs, train) -> float:
+    r"""Mean self-information of recommended items, :math:`-\log_2 p_i` with
+    :math:`p_i` the share of training users who interacted with item ``i``.
+
+    Higher means less popular, more surprising recommendations.
+    """
+    from .data import ITEM, USER
+
+    n_users = train[USER].nunique()
+    pop = train.groupby(ITEM)[USER].nunique() / n_users
+    p = recs[ITEM].map(pop).fillna(1.0 / (n_users + 1)).to_numpy()  # unseen items: rarer than any
+    if len(p) == 0:
+        raise ValueError("recs is empty.")
+    return float(np.mean(-np.log2(p)))
+
+
+def intra_list_diversity(recs, ids, vectors) -> float:
+    r"""Mean over users of the average pairwise cosine *distance* in their list.
+
+    .. math:: ILD(u) = \frac{2}{|L|(|L|-1)} \sum_{i<j \in L_u} (1 - \cos(v_i, v_j))
+    """
+    from .data import ITEM, USER
+
+    index = pd.Index(np.asarray(ids))
+    V = np.asarray(vectors, float)
+    V = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
+    rows = index.get_indexer(recs[ITEM])
+    if (rows < 0).any():
+        raise ValueError("some recommended items have no vector.")
+    values = []
+    for _, pos in recs.assign(_row=rows).groupby(USER)["_row"]:
+        L = V[pos.to_numpy()]
+        n = len(L)
+        if n < 2:
+            continue
+        sim = L @ L.T
+        values.append(1 - (sim.sum() - np.trace(sim)) / (n * (n - 1)))
+    if not values:
+        raise ValueError("every list has fewer than 2 items; diversity is undefined.")
+    return float(np.mean(values))
+
+
+def sampled_metrics(model, split, n_negatives: int = 100, k: int = 10, seed: int = SEED):
+    """The *sampled* protocol: rank each test item among ``n_negatives`` random
+    items the user never rated, and report HR@k and NDCG@k per test pair.
+
+    Common in papers, and misleading (Krichene and Rendle, 2020): it can
+    reorder models relative to full ranking. Returns a per-pair DataFrame.
+    """
+    from .data import ITEM, USER
+
+    rng = np.random.default_rng(seed)
+    items = model.items_.to_numpy()
+    test = split.test[split.test[ITEM].isin(model.items_) & split.test[USER].isin(model.users_)]
+    rated = pd.concat([split.train, split.test]).groupby(USER)[ITEM].agg(set)
+    hr, ndcg = [], []
+    for user, group in test.groupby(USER):
+        seen = rated[user]
+        pool = np.array([i for i in items if i not in seen])
+        negs = rng.choice(pool, size=(len(group), min(n_negatives, len(pool))), replace=True)
+        cand = np.column_stack([group[ITEM].to_numpy(), negs])
+        scores = model.predict(np.full(cand.size, user), cand.ravel()).reshape(cand.shape)
+        rank = 1 + (scores[:, 1:] >= scores[:, :1]).sum(axis=1)  # ties count against it
+        hr += list((rank <= k).astype(float))
+        ndcg += list(np.where(rank <= k, 1 / np.log2(rank + 1), 0.0))
+    return pd.DataFrame({f"HR@{k}": hr, f"NDCG@{k}": ndcg})
+
+
+# --- the book's leaderboard --------------------------------------------------------
+def _leaderboard_dir():
+    from .config import artifacts_dir
+
+    path = artifacts_dir() / "leaderboard"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def save_per_user(name: str, per_user) -> None:
+    """Store a model's per-user scores on the leaderboard protocol (for chapter 7).
+
+    Chapter 7 adds every stored model to its table; chapter 6 stores its
+    augmented models here. ``name`` becomes the row label.
+    """
+    if not isinstance(per_user, pd.DataFrame) or per_user.empty:
+        raise ValueError("per_user must be a non-empty DataFrame from evaluate().")
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    frame = per_user.copy()
+    frame.attrs = {}
+    frame.assign(_name=name).to_parquet(_leaderboard_dir() / f"{safe}.parquet")
+
+
+def saved_per_user() -> dict:
+    """The per-user scores stored by :func:`save_per_user`, by name."""
+    out = {}
+    for path in sorted(_leaderboard_dir().glob("*.parquet")):
+        frame = pd.read_parquet(path)
+        out[str(frame.pop("_name").iloc[0])] = frame
+    return out
+
+
+def leaderboard(per_user: dict, baseline: str, metric: str = "NDCG@10", seed: int = SEED):
+    """One table: each model's metrics with intervals, and its paired difference
+    from ``baseline`` on ``metric`` with a p-value, best first."""
+    if baseline not in per_user:
+        raise KeyError(f"baseline {baseline!r} is not among the models {sorted(per_user)}.")
+    rows = []
+    for name, frame in per_user.items():
+        row = {"model": name}
+        for col, s in summarise(frame, seed=seed).iterrows():
+            row[col] = s["estimate"]
+            row[f"{col} 95% CI"] = f"[{s['low']:.3f}, {s['high']:.3f}]"
+        if name != baseline:
+            c = compare(per_user[baseline][metric], frame[metric], seed=seed)
+            row[f"diff vs {baseline}"] = f"{c.diff:+.3f} [{c.low:+.3f}, {c.high:+.3f}]"
+            row["p"] = c.p_value
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("model").sort_values(metric, ascending=False)

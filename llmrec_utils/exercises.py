@@ -361,3 +361,43 @@ def check_ease(fn: Callable) -> None:
         raise ExerciseError("B differs from -P / diag(P) with P = (X^T X + lam I)^-1; "
                             "divide each column j by P[j, j].")  # fmt: skip
     _ok("your B matches the closed form, zero diagonal included.")
+
+
+# --- chapter 5: hybrids -----------------------------------------------------------
+def check_zscore_rows(fn: Callable) -> None:
+    """``fn(S) -> Z``: standardise each row; a constant row becomes zeros."""
+    from .hybrid import zscore_rows
+
+    S = np.array([[1.0, 2.0, 3.0, 6.0], [4.0, 4.0, 4.0, 4.0], [0.0, -1.0, 5.0, 2.0]])
+    got = np.asarray(fn(S.copy()), float)
+    want = zscore_rows(S)
+    if got.shape != want.shape:
+        raise ExerciseError(f"Z should have the shape of S {S.shape}, got {got.shape}.")
+    if not np.isfinite(got).all():
+        raise ExerciseError("Z has NaN or inf: a constant row has standard deviation 0; "
+                            "return zeros for it instead of dividing.")  # fmt: skip
+    if not np.allclose(got, want):
+        raise ExerciseError("Z differs from (S - row mean) / row std; use axis=1 and "
+                            "keepdims=True (the population std, ddof=0).")  # fmt: skip
+    _ok("rows standardised, constant rows mapped to zeros.")
+
+
+def check_content_scores(fn: Callable) -> None:
+    """``fn(V, rated) -> scores``: centred-cosine content scores for one user."""
+    from .hybrid import ContentModel
+
+    rng = np.random.default_rng(3)
+    V = rng.normal(size=(12, 5)) + 2.0  # a shared offset, as in real embeddings
+    rated = np.array([1, 4, 7])
+    model = ContentModel(np.arange(12), V).fit(pd.DataFrame({USER: 0, ITEM: rated}))
+    want = model._scores(np.array([0]))[0]
+    got = np.asarray(fn(V.copy(), rated), float).ravel()
+    if got.shape != want.shape:
+        raise ExerciseError(f"return one score per item ({len(want)}), got {got.shape}.")
+    if not np.allclose(got, want, atol=1e-8):
+        raise ExerciseError(
+            "scores differ from the content model's. Steps: subtract the mean item "
+            "vector, normalise each row, average the rated rows, normalise that taste "
+            "vector, then take its dot product with every item."
+        )
+    _ok("your scores equal ContentModel's cosine between taste and item vectors.")

@@ -84,15 +84,24 @@ class Base:
                     "rating_scale to your data's scale."
                 )
         self.users_ = pd.Index(np.sort(train[USER].unique()))
-        self.items_ = pd.Index(np.sort(train[ITEM].unique()))
+        self.items_ = self._item_index(train)
         u = self.users_.get_indexer(train[USER])
         i = self.items_.get_indexer(train[ITEM])
+        if (i < 0).any():
+            raise ValueError(
+                f"{int((i < 0).sum())} training rows have items the model cannot represent, "
+                f"e.g. {train[ITEM].to_numpy()[i < 0][0]!r}."
+            )
         r = train[RATING].to_numpy(float) if RATING in train else np.ones(len(train))
         self.seen_ = sp.csr_matrix(
             (np.ones(len(u)), (u, i)), shape=(len(self.users_), len(self.items_))
         )
         self._fit(u, i, r)
         return self
+
+    def _item_index(self, train: pd.DataFrame) -> pd.Index:
+        """The items the model can score: by default, those seen in training."""
+        return pd.Index(np.sort(train[ITEM].unique()))
 
     def _fit(self, u: np.ndarray, i: np.ndarray, r: np.ndarray) -> None:
         raise NotImplementedError
@@ -155,6 +164,9 @@ class Base:
         if k < 1:
             raise ValueError(f"k must be a positive integer, got {k!r}.")
         k = min(k, len(cand))
+        # ties (e.g. items a model cannot tell apart) are broken at random, not by
+        # item id: MovieLens ids correlate with popularity
+        jitter = np.random.default_rng(SEED).random(len(cand))
         frames = []
         for start in range(0, len(u), 256):
             bu = u[start : start + 256]
@@ -170,6 +182,9 @@ class Base:
                 block = s[:, known]
                 block[seen] = -np.inf
                 s[:, known] = block
+            finite = np.isfinite(s)
+            spread = np.abs(s[finite]).max() if finite.any() else 1.0
+            s = s + jitter * 1e-9 * (spread + 1.0)
             top = np.argpartition(-s, k - 1, axis=1)[:, :k]
             top_s = np.take_along_axis(s, top, 1)
             order = np.argsort(-top_s, axis=1, kind="stable")

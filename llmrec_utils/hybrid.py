@@ -1,0 +1,164 @@
+r"""Hybrid recommenders: content scores from text vectors, CF scores, and blends.
+
+Taught in ``notebooks/05_hybrid.ipynb``. Every class here is a
+:class:`~llmrec_utils.mf.Recommender`.
+
+* :class:`ContentModel` scores items by the cosine between a user's taste
+  vector (the mean vector of the items they rated) and each item's vector; it
+  can score items nobody has rated yet (cold items).
+* :class:`WeightedBlend` mixes a CF model and a content model with one weight
+  on their per-user standardised scores:
+  :math:`s_{ui} = (1-w)\,z^{cf}_{ui} + w\,z^{text}_{ui}`.
+* :class:`GatedBlend` lets the weight depend on how much CF knows about the
+  item: :math:`w_i = w + (1-w)\,\beta / (n_i + \beta)` with :math:`n_i` its
+  number of training ratings, so a cold item (:math:`n_i=0`) is scored by
+  content alone and a popular one like the weighted blend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .data import ITEM
+from .mf import Base
+
+__all__ = ["ContentModel", "WeightedBlend", "GatedBlend", "zscore_rows"]
+
+
+def zscore_rows(S: np.ndarray) -> np.ndarray:
+    """Standardise each row to mean 0, standard deviation 1 (constant rows become 0)."""
+    S = np.asarray(S, dtype=float)
+    if not np.isfinite(S).all():
+        raise ValueError("scores must be finite to be standardised; replace -inf/NaN first.")
+    sd = S.std(axis=1, keepdims=True)
+    return np.divide(S - S.mean(axis=1, keepdims=True), sd, out=np.zeros_like(S), where=sd > 0)
+
+
+class ContentModel(Base):
+    """Content-based recommender over item vectors (e.g. chapter 2's text embeddings).
+
+    Args:
+        ids: the item id of each row of ``vectors`` (unique).
+        vectors: one vector per item (normalised to unit length here).
+        weight_by_rating: weight each rated item by the user's rating minus their mean
+            rating (likes pull the taste vector, dislikes push it), instead of
+            weighting every rated item 1 (what the user chose to watch).
+        center: subtract the mean item vector before normalising. Sentence
+            embeddings share a large common direction (they are anisotropic),
+            which makes every cosine high; removing it lets the differences
+            between items count.
+
+    Every item with a vector can be scored, rated in training or not.
+    """
+
+    def __init__(self, ids, vectors, weight_by_rating: bool = False, center: bool = True):
+        ids = np.asarray(ids)
+        vectors = np.asarray(vectors, dtype=float)
+        if vectors.ndim != 2 or len(vectors) != len(ids):
+            raise ValueError(f"need one vector per id: got {len(ids)} ids, vectors {vectors.shape}.")
+        if len(np.unique(ids)) != len(ids):
+            raise ValueError("item ids must be unique.")
+        if not np.isfinite(vectors).all():
+            raise ValueError("item vectors contain NaN or inf.")
+        if center:
+            vectors = vectors - vectors.mean(axis=0)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        self.ids = ids
+        self.vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+        self.weight_by_rating, self.center = weight_by_rating, center
+
+    def _item_index(self, train: pd.DataFrame) -> pd.Index:
+        index = pd.Index(self.ids)
+        missing = ~train[ITEM].isin(index)
+        if missing.any():
+            raise ValueError(
+                f"{int(missing.sum())} training rows have items without a vector, e.g. "
+                f"{train.loc[missing, ITEM].iloc[0]!r}; give every item a vector."
+            )
+        return index
+
+    def _fit(self, u, i, r):
+        weights = np.ones(len(r))
+        if self.weight_by_rating:
+            n = np.bincount(u, minlength=len(self.users_))
+            user_mean = np.bincount(u, weights=r, minlength=len(self.users_)) / np.maximum(n, 1)
+            weights = r - user_mean[u]
+        W = sp.csr_matrix((weights, (u, i)), shape=self.seen_.shape)
+        profile = np.asarray(W @ self.vectors)
+        norms = np.linalg.norm(profile, axis=1, keepdims=True)
+        self.profiles_ = np.divide(profile, norms, out=np.zeros_like(profile), where=norms > 0)
+
+    def _scores(self, u):
+        return self.profiles_[u] @ self.vectors.T
+
+
+class _Blend(Base):
+    """Two members, CF and content, mixed on per-user z-scores over all items."""
+
+    def __init__(self, cf: Base, content: ContentModel):
+        self.cf, self.content = cf, content
+
+    def fit(self, train: pd.DataFrame) -> "_Blend":
+        self.cf.fit(train)
+        self.content.fit(train)
+        return super().fit(train)
+
+    def _item_index(self, train: pd.DataFrame) -> pd.Index:
+        return pd.Index(np.union1d(train[ITEM].unique(), self.content.ids))
+
+    def _fit(self, u, i, r):
+        self.counts_ = np.bincount(i, minlength=len(self.items_)).astype(float)
+
+    def _member_z(self, member: Base, u: np.ndarray) -> np.ndarray:
+        mu = member.users_.get_indexer(self.users_[u])
+        cols = member.items_.get_indexer(self.items_)
+        known = cols >= 0
+        out = np.empty((len(u), len(self.items_)))
+        out[:, known] = member._scores(mu)[:, cols[known]]
+        if (~known).any():  # items the member cannot score: its documented fallback
+            n = int((~known).sum())
+            fb = member._fallback(np.repeat(mu, n), np.full(len(mu) * n, -1))
+            out[:, ~known] = np.where(np.isfinite(fb), fb, 0.0).reshape(len(u), n)
+        return zscore_rows(out)
+
+    def content_weight(self):
+        raise NotImplementedError
+
+    def _scores(self, u):
+        w = self.content_weight()
+        return (1 - w) * self._member_z(self.cf, u) + w * self._member_z(self.content, u)
+
+
+class WeightedBlend(_Blend):
+    """``(1 - weight) * z(cf) + weight * z(content)``; learn ``weight`` on validation."""
+
+    def __init__(self, cf: Base, content: ContentModel, weight: float = 0.1):
+        if not 0 <= weight <= 1:
+            raise ValueError(f"weight must be in [0, 1], got {weight!r}.")
+        super().__init__(cf, content)
+        self.weight = weight
+
+    def content_weight(self):
+        return self.weight
+
+
+class GatedBlend(_Blend):
+    """Content weight ``weight + (1 - weight) * beta / (n_i + beta)`` per item.
+
+    A cold item (``n_i = 0``) is scored by content alone; an item with many
+    ratings gets the floor ``weight`` (e.g. a weighted blend's learned weight).
+    """
+
+    def __init__(self, cf: Base, content: ContentModel, beta: float = 10.0,
+                 weight: float = 0.0):  # fmt: skip
+        if beta <= 0:
+            raise ValueError(f"beta must be positive, got {beta!r}.")
+        if not 0 <= weight <= 1:
+            raise ValueError(f"weight must be in [0, 1], got {weight!r}.")
+        super().__init__(cf, content)
+        self.beta, self.weight = beta, weight
+
+    def content_weight(self):
+        return self.weight + (1 - self.weight) * self.beta / (self.counts_ + self.beta)
