@@ -337,7 +337,9 @@ def leaderboard(per_user: dict, baseline: str, metric: str = "NDCG@10", seed: in
         for col, s in summarise(frame, seed=seed).iterrows():
             row[col] = s["estimate"]
             row[f"{col} 95% CI"] = f"[{s['low']:.3f}, {s['high']:.3f}]"
-        if name != baseline:
+        if name == baseline:
+            row[f"diff vs {baseline}"] = "(baseline)"
+        else:
             c = compare(per_user[baseline][metric], frame[metric], seed=seed)
             row[f"diff vs {baseline}"] = f"{c.diff:+.3f} [{c.low:+.3f}, {c.high:+.3f}]"
             row["p"] = c.p_value

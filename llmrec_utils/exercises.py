@@ -401,3 +401,60 @@ def check_content_scores(fn: Callable) -> None:
             "vector, then take its dot product with every item."
         )
     _ok("your scores equal ContentModel's cosine between taste and item vectors.")
+
+
+# --- chapter 7: evaluation --------------------------------------------------------
+def check_ndcg(fn: Callable) -> None:
+    """``fn(hits, n_relevant, k) -> float`` against :func:`metrics.ndcg_at_k`."""
+    from .data import RANK
+    from .metrics import ndcg_at_k
+
+    cases = [([0, 1, 0, 0, 1], 3, 5), ([1, 1, 1], 3, 3), ([0, 0, 0, 1], 1, 4),
+             ([1, 0, 1, 0, 0, 0], 10, 6), ([0, 1], 1, 2)]  # fmt: skip
+    for hits, n_rel, k in cases:
+        items = np.arange(len(hits))
+        recs = pd.DataFrame({USER: 0, ITEM: items, RANK: items + 1})
+        relevant = list(items[np.asarray(hits) == 1]) + [100 + j for j in range(n_rel - sum(hits))]
+        want = ndcg_at_k(recs, pd.DataFrame({USER: 0, ITEM: relevant}), k)
+        got = _number(fn(np.array(hits), n_rel, k), "ndcg")
+        if not np.isclose(got, want):
+            raise ExerciseError(
+                f"ndcg({hits}, {n_rel}, {k}) = {got:.4f}, expected {want:.4f}. The ideal "
+                "list has min(k, n_relevant) hits; rank 1 is discounted by log2(2) = 1."
+            )
+    _ok("your NDCG agrees with metrics.ndcg_at_k on five lists.")
+
+
+def check_novelty(fn: Callable) -> None:
+    """``fn(recs, train) -> float`` against :func:`evaluation.novelty`."""
+    from .evaluation import novelty
+
+    rng = np.random.default_rng(4)
+    train = pd.DataFrame({USER: rng.integers(0, 30, 300), ITEM: rng.integers(0, 20, 300)})
+    train = train.drop_duplicates([USER, ITEM])
+    recs = pd.DataFrame({USER: np.repeat(np.arange(5), 4),
+                         ITEM: rng.choice(train[ITEM].unique(), 20)})  # fmt: skip
+    want = novelty(recs, train)
+    got = _number(fn(recs, train), "novelty")
+    if not np.isclose(got, want):
+        raise ExerciseError(f"novelty is {got:.4f}, expected {want:.4f}: p_i is the share of "
+                            "distinct users (not rows) who rated item i; use log base 2.")  # fmt: skip
+    _ok("your novelty matches evaluation.novelty.")
+
+
+def check_sign_flip(fn: Callable) -> None:
+    """``fn(diffs, n, seed) -> p``: a two-sided sign-flip permutation p-value."""
+    rng = np.random.default_rng(5)
+    for shift, lo, hi in [(0.0, 0.2, 1.0), (0.5, 0.0, 0.01)]:
+        diffs = rng.normal(shift, 1.0, 80)
+        if shift == 0.0:
+            diffs -= diffs.mean() - 0.02  # a tiny observed mean: p must be large
+        p = _number(fn(diffs, 2000, 0), "p")
+        if not 0 < p <= 1:
+            raise ExerciseError(f"a p-value lies in (0, 1]; got {p}. Add 1 to both counts.")
+        if not lo <= p <= hi:
+            raise ExerciseError(
+                f"p = {p:.4f} for differences with mean {diffs.mean():+.3f}; expected a value "
+                f"in [{lo}, {hi}]. Compare |mean| of each flipped sample with the observed |mean|."
+            )
+    _ok("large p for a null difference, tiny p for a real one.")

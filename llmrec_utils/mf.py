@@ -35,7 +35,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .config import SEED
 from .data import ITEM, RANK, RATING, SCORE, USER, validate_ratings

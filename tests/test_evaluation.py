@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.metrics import f1_score
 
@@ -60,3 +61,94 @@ def test_neighbour_overlap_limits():
         evaluation.neighbour_overlap(sim, sim[:10], k=5)
     with pytest.raises(ValueError, match="k must be"):
         evaluation.neighbour_overlap(sim, sim, k=60)
+
+
+# --- ranking protocols and comparisons (chapter 7) ---------------------------------
+from llmrec_utils import data as _data  # noqa: E402
+from llmrec_utils import mf as _mf  # noqa: E402
+
+
+def _toy_split():
+    rng = np.random.default_rng(0)
+    rows = [(u, i) for u in range(40) for i in rng.choice(30, 12, replace=False)]
+    df = pd.DataFrame(rows, columns=["user", "item"]).assign(rating=4.0, timestamp=0)
+    return _data.random_split(df, 0.25, seed=0)
+
+
+def test_evaluate_and_summarise():
+    split = _toy_split()
+    per_user = evaluation.evaluate(_mf.Popularity().fit(split.train), split,
+                                   ("NDCG@10", "Recall@20", "HR@5"))
+    assert list(per_user.columns) == ["NDCG@10", "Recall@20", "HR@5"]
+    assert len(per_user) == split.test["user"].nunique()
+    s = evaluation.summarise(per_user)
+    assert (s["low"] <= s["estimate"]).all() and (s["estimate"] <= s["high"]).all()
+    with pytest.raises(ValueError, match="unknown metric"):
+        evaluation.ranking_metrics(pd.DataFrame(), pd.DataFrame(), ("nDCG10",))
+    empty = _data.Split(split.train, split.test.iloc[:0])
+    with pytest.raises(ValueError, match="empty"):
+        evaluation.evaluate(_mf.Popularity().fit(split.train), empty)
+
+
+def test_compare_detects_real_differences_only():
+    rng = np.random.default_rng(1)
+    a = pd.Series(rng.random(300))
+    same = evaluation.compare(a, a + rng.normal(0, 0.01, 300))
+    better = evaluation.compare(a, a + 0.05 + rng.normal(0, 0.01, 300))
+    assert same.p_value > 0.01 and same.low < 0 < same.high
+    assert better.p_value < 0.001 and better.low > 0.04 and better.n == 300
+    with pytest.raises(ValueError, match="same users"):
+        evaluation.compare(pd.Series([1.0, 2.0], index=[1, 2]), pd.Series([1.0, 2.0], index=[3, 4]))
+
+
+def test_select_by_validation_picks_the_best():
+    split = _toy_split()
+    best, scores = evaluation.select_by_validation(
+        {"pop": _mf.Popularity(), "ease": _mf.EASE(5.0)}, split)
+    assert best == max(scores, key=scores.get) and set(scores) == {"pop", "ease"}
+    with pytest.raises(ValueError, match="no candidates"):
+        evaluation.select_by_validation({}, split)
+
+
+def test_novelty_and_diversity_known_values():
+    train = pd.DataFrame({"user": [1, 2, 3, 4, 1], "item": [10, 10, 10, 10, 11]})
+    recs = pd.DataFrame({"user": [1, 1], "item": [10, 11]})
+    assert evaluation.novelty(recs, train) == pytest.approx((0 + 2) / 2)  # p=1 and p=1/4
+    V = np.array([[1.0, 0.0], [0.0, 1.0]])
+    assert evaluation.intra_list_diversity(recs, [10, 11], V) == pytest.approx(1.0)
+    same = pd.DataFrame({"user": [1, 1], "item": [10, 10]})
+    assert evaluation.intra_list_diversity(same, [10, 11], V) == pytest.approx(0.0)
+
+
+def test_sampled_metrics_perfect_model_hits_everything():
+    split = _toy_split()
+
+    class Oracle(_mf.Base):
+        def _fit(self, u, i, r):
+            pass
+
+        def _scores(self, u):
+            test = split.test
+            s = np.zeros((len(u), len(self.items_)))
+            for row, uu in enumerate(self.users_[u]):
+                s[row, self.items_.get_indexer(test.loc[test["user"] == uu, "item"])] = 1.0
+            return s
+
+    out = evaluation.sampled_metrics(Oracle().fit(split.train), split, n_negatives=10)
+    assert (out["HR@10"] == 1).all() and (out["NDCG@10"] == 1).all()
+
+
+def test_leaderboard_and_saved_rows(tmp_cache):
+    split = _toy_split()
+    per_user = {name: evaluation.evaluate(m.fit(split.train), split)
+                for name, m in {"pop": _mf.Popularity(), "ease": _mf.EASE(5.0)}.items()}
+    evaluation.save_per_user("augmented / v1", per_user["ease"])
+    saved = evaluation.saved_per_user()
+    assert list(saved) == ["augmented / v1"]
+    board = evaluation.leaderboard({**per_user, **saved}, baseline="pop")
+    assert set(board.index) == {"pop", "ease", "augmented / v1"}
+    assert board.loc["pop", "diff vs pop"] == "(baseline)"
+    with pytest.raises(KeyError, match="baseline"):
+        evaluation.leaderboard(per_user, baseline="nope")
+    with pytest.raises(ValueError, match="non-empty"):
+        evaluation.save_per_user("x", pd.DataFrame())

@@ -134,3 +134,95 @@ def test_spans_check():
 
     with pytest.raises(ExerciseError):
         exercises.check_spans(b_only)
+
+
+def test_chapter4_checks():
+    def sgd_step(p, q, bu, bi, mu, r, lr, reg, bias_reg):
+        e = r - (mu + bu + bi + p @ q)
+        return (p + lr * (e * q - reg * p), q + lr * (e * p - reg * q),
+                bu + lr * (e - bias_reg * bu), bi + lr * (e - bias_reg * bi))
+
+    def sgd_step_sequential(p, q, bu, bi, mu, r, lr, reg, bias_reg):
+        e = r - (mu + bu + bi + p @ q)
+        p = p + lr * (e * q - reg * p)
+        return p, q + lr * (e * p - reg * q), bu, bi
+
+    exercises.check_sgd_step(sgd_step)
+    with pytest.raises(ExerciseError, match="new"):
+        exercises.check_sgd_step(sgd_step_sequential)
+
+    def solve_user(Q, b_items, items, ratings, mu, reg, bias_reg, n_weight=True):
+        X = np.hstack([Q[items], np.ones((len(items), 1))])
+        k = Q.shape[1]
+        lam = reg * (len(items) if n_weight else 1)
+        sol = np.linalg.solve(X.T @ X + np.diag([lam] * k + [bias_reg]),
+                              X.T @ (ratings - mu - b_items[items]))
+        return sol[:k], sol[k]
+
+    exercises.check_als_user(solve_user)
+    with pytest.raises(ExerciseError, match="n_u"):
+        exercises.check_als_user(lambda *a: solve_user(*a, n_weight=False))
+
+    def ease(X, lam, zero_diag=True):
+        P = np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1]))
+        B = -P / np.diag(P)
+        if zero_diag:
+            np.fill_diagonal(B, 0)
+        return B
+
+    exercises.check_ease(ease)
+    with pytest.raises(ExerciseError, match="diagonal"):
+        exercises.check_ease(lambda X, lam: ease(X, lam, zero_diag=False))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_chapter5_checks():
+    def zscore(S, ddof=0):
+        sd = S.std(axis=1, ddof=ddof, keepdims=True)
+        return np.divide(S - S.mean(axis=1, keepdims=True), sd, out=np.zeros_like(S),
+                         where=sd > 0)
+
+    exercises.check_zscore_rows(zscore)
+    with pytest.raises(ExerciseError, match="NaN or inf"):
+        exercises.check_zscore_rows(lambda S: (S - S.mean(1, keepdims=True)) / S.std(1, keepdims=True))
+    with pytest.raises(ExerciseError, match="ddof"):
+        exercises.check_zscore_rows(lambda S: zscore(S, ddof=1))
+
+    def content_scores(V, rated, center=True):
+        Vc = V - V.mean(axis=0) if center else V
+        Vc = Vc / np.linalg.norm(Vc, axis=1, keepdims=True)
+        taste = Vc[rated].mean(axis=0)
+        return Vc @ (taste / np.linalg.norm(taste))
+
+    exercises.check_content_scores(content_scores)
+    with pytest.raises(ExerciseError, match="subtract the mean"):
+        exercises.check_content_scores(lambda V, r: content_scores(V, r, center=False))
+
+
+def test_chapter7_checks():
+    def ndcg(hits, n_relevant, k):
+        hits = np.asarray(hits, float)[:k]
+        dcg = np.sum(hits / np.log2(np.arange(2, len(hits) + 2)))
+        return dcg / np.sum(1 / np.log2(np.arange(2, min(k, n_relevant) + 2)))
+
+    exercises.check_ndcg(ndcg)
+    with pytest.raises(ExerciseError, match="min\\(k, n_relevant\\)"):
+        exercises.check_ndcg(lambda h, n, k: ndcg(h, k, k))
+
+    def novelty(recs, train, distinct=True):
+        counts = train.groupby(ITEM)[USER].nunique() if distinct else train.groupby(ITEM).size()
+        share = counts / train[USER].nunique()
+        return float(np.mean(-np.log2(recs[ITEM].map(share))))
+
+    exercises.check_novelty(novelty)
+    with pytest.raises(ExerciseError, match="log base 2"):
+        exercises.check_novelty(lambda r, t: novelty(r, t) * np.log(2))
+
+    def sign_flip_p(diffs, n=5000, seed=0):
+        signs = np.random.default_rng(seed).choice([-1.0, 1.0], (n, len(diffs)))
+        null = np.abs((signs * diffs).mean(axis=1))
+        return (1 + np.sum(null >= abs(np.mean(diffs)))) / (n + 1)
+
+    exercises.check_sign_flip(sign_flip_p)
+    with pytest.raises(ExerciseError, match="expected a value"):
+        exercises.check_sign_flip(lambda d, n, s: 0.5)
