@@ -69,6 +69,11 @@ class ContentModel(Base):
         self.vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
         self.weight_by_rating, self.center = weight_by_rating, center
 
+    def __repr__(self) -> str:
+        n, d = self.vectors.shape
+        return (f"ContentModel({n} items x {d} dims, weight_by_rating={self.weight_by_rating}, "
+                f"center={self.center})")
+
     def _item_index(self, train: pd.DataFrame) -> pd.Index:
         index = pd.Index(self.ids)
         missing = ~train[ITEM].isin(index)

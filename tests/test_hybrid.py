@@ -7,15 +7,7 @@ import pytest
 from llmrec_utils import hybrid, mf
 from llmrec_utils.data import ITEM, RATING, USER
 
-from test_mf import block_ratings
-
-
-def vectors(n_items=24, seed=0):
-    """Items 0-9 and 20-21 point one way, 10-19 and 22-23 the other (plus an offset)."""
-    rng = np.random.default_rng(seed)
-    side = np.array([1.0 if (i < 10 or i in (20, 21)) else -1.0 for i in range(n_items)])
-    V = np.column_stack([side, rng.normal(0, 0.1, n_items), np.full(n_items, 5.0)])
-    return np.arange(n_items), V
+from test_mf import block_ratings, vectors
 
 
 def test_zscore_rows():
