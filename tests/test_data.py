@@ -173,3 +173,21 @@ def test_random_split_does_not_depend_on_row_order():
     a = data.random_split(log, seed=4)
     b = data.random_split(log.sample(frac=1.0, random_state=1), seed=4)
     assert pairs(a.test) == pairs(b.test)
+
+
+def test_kfold_splits_partition_the_ratings():
+    log = synthetic_log()
+    folds = data.kfold_splits(log, n_folds=5, seed=3)
+    assert len(folds) == 5
+    tests = [pairs(f.test) for f in folds]
+    assert sum(len(t) for t in tests) == len(log)  # every rating tested exactly once
+    assert set().union(*tests) == pairs(log)
+    assert max(len(t) for t in tests) - min(len(t) for t in tests) <= 1
+    for f in folds:
+        assert not pairs(f.train) & pairs(f.test) and len(f.train) + len(f.test) == len(log)
+    shuffled = data.kfold_splits(log.sample(frac=1, random_state=1), n_folds=5, seed=3)
+    assert [pairs(f.test) for f in shuffled] == tests  # row order does not matter
+    other = data.kfold_splits(log, n_folds=5, seed=4)
+    assert pairs(other[0].test) != tests[0]
+    with pytest.raises(ValueError, match="n_folds"):
+        data.kfold_splits(log, n_folds=1)
