@@ -136,7 +136,7 @@ class Encoder:
         input order. Texts longer than ``max_length`` tokens are truncated.
         """
         import torch
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         texts = _check_texts(texts)
         dim = self.model.config.hidden_size

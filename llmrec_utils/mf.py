@@ -301,10 +301,11 @@ def als_half_step(R: sp.csr_matrix, F: np.ndarray, b_other: np.ndarray,
     """
     k = F.shape[1]
     X = np.hstack([F, np.ones((len(F), 1))])
-    outer = np.einsum("ik,il->ikl", X, X).reshape(len(X), -1)
-    ind = R.copy()
-    ind.data = np.ones_like(ind.data)
-    A = (ind @ outer).reshape(-1, k + 1, k + 1)  # sum of x_i x_i^T per row
+    X32 = X.astype(np.float32)
+    outer = np.einsum("ik,il->ikl", X32, X32).reshape(len(X), -1)
+    ind = sp.csr_matrix((np.ones(R.nnz, np.float32), R.indices, R.indptr), shape=R.shape)
+    # sum of x_i x_i^T per row, accumulated in float32 (memory-bound), solved in float64
+    A = (ind @ outer).reshape(-1, k + 1, k + 1).astype(np.float64)
     target = R.copy()
     target.data = target.data - b_other[target.indices]
     rhs = target @ X

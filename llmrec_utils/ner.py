@@ -336,7 +336,7 @@ def train(
     import time
 
     import torch
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
     from transformers import DataCollatorForTokenClassification, get_linear_schedule_with_warmup
 
     if not encoded:
@@ -383,7 +383,7 @@ def predict(net, tokenizer, sentences: Sequence[Sequence[str]], *, batch_size: i
     Words cut off by truncation (beyond ``max_length`` sub-words) get ``O``.
     """
     import torch
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     out: list[list[str] | None] = [None] * len(sentences)
     order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))

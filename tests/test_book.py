@@ -134,3 +134,13 @@ def test_a_notebook_that_raises_fails_the_build(tmp_path):
     proc = build(tmp_path, timeout=600)
     assert proc.returncode != 0
     assert "ZeroDivisionError" in proc.stdout + proc.stderr
+
+
+def test_chapter_four_renders_numbered_equations_and_references(site, tmp_path):
+    static = (HTML / "notebooks" / "04_matrix_factorization.html").read_text()
+    for label in ("eq-mf-model", "eq-mf-loss", "eq-mf-grad", "eq-mf-sgd", "eq-mf-als"):
+        assert f'id="equation-{label}"' in static, label  # numbered, referencable
+        assert f'href="#equation-{label}"' in static, label  # and referenced
+    dom = render(f"{site}/notebooks/04_matrix_factorization.html", tmp_path)
+    assert "Matrix factorisation, derived and built" in dom
+    assert dom.count("<mjx-container") >= static.count('class="math notranslate nohighlight"')

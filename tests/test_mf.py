@@ -133,9 +133,13 @@ def test_als_half_step_minimises_the_loss_for_its_side():
     u, i = model.users_.get_indexer(train[USER]), model.items_.get_indexer(train[ITEM])
     r = train[RATING].to_numpy(float)
     R = mf.rating_matrix(u, i, r - f.mu, (len(f.bu), len(f.bi)))
+    f.P, f.bu = 0 * f.P, 0 * f.bu
+    before = mf.gradients(f, u, i, r, 0.1, 1.0)
     f.P, f.bu = mf.als_half_step(R, f.Q, f.bi, 0.1, 1.0)
-    g = mf.gradients(f, u, i, r, 0.1, 1.0)
-    assert np.abs(g["P"]).max() < 1e-8 and np.abs(g["bu"]).max() < 1e-8
+    after = mf.gradients(f, u, i, r, 0.1, 1.0)
+    # the user side is at its exact minimum (up to float32 accumulation of the Gram matrices)
+    for name in ("P", "bu"):
+        assert np.abs(after[name]).max() < 1e-5 * np.abs(before[name]).max(), name
 
 
 def test_fallbacks_for_unknown_ids():
