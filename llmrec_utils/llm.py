@@ -349,9 +349,10 @@ def parse_structured(text: str, schema) -> ParseOutcome:
     """Parse ``text`` into ``schema`` (a pydantic model class).
 
     Accepted when the answer is a clean JSON object that validates; repaired
-    when safe repairs (see :func:`extract_json`, plus a comma-separated string
-    where a list of strings is expected) were needed; rejected otherwise, with
-    the reason. Fields the schema does not know are dropped.
+    when safe repairs were needed (those of :func:`extract_json`; for a list
+    of strings: a comma-separated string split, repeated entries removed, a
+    list longer than the schema allows cut to its first entries); rejected
+    otherwise, with the reason. Fields the schema does not know are dropped.
     """
     import pydantic
 
@@ -359,9 +360,25 @@ def parse_structured(text: str, schema) -> ParseOutcome:
     if value is None:
         return ParseOutcome("rejected", None, "; ".join(repairs))
     for name, info in schema.model_fields.items():
-        if getattr(info.annotation, "__origin__", None) is list and isinstance(value.get(name), str):
+        if getattr(info.annotation, "__origin__", None) is not list:
+            continue
+        if isinstance(value.get(name), str):
             value[name] = [p.strip() for p in value[name].split(",") if p.strip()]
             repairs.append(f"split the string {name!r} into a list")
+        items = value.get(name)
+        if isinstance(items, list) and all(isinstance(x, str) for x in items):
+            seen, unique = set(), []
+            for x in items:  # small models loop: "love", "love", "love"...
+                if x.strip().lower() not in seen:
+                    seen.add(x.strip().lower())
+                    unique.append(x)
+            if len(unique) < len(items):
+                value[name] = unique
+                repairs.append(f"removed repeated entries of {name!r}")
+            cap = next((m.max_length for m in info.metadata if hasattr(m, "max_length")), None)
+            if cap is not None and len(value[name]) > cap:
+                value[name] = value[name][:cap]
+                repairs.append(f"kept the first {cap} entries of {name!r}")
     try:
         record = schema.model_validate(value)
     except pydantic.ValidationError as exc:
@@ -505,7 +522,7 @@ def generate_structured(generator: Generator, jobs: dict, schema, cache: Generat
                 cache.append({
                     "key": keys[jid], "id": str(jid), "model": generator.model_id,
                     "template": template_version, "decoding": asdict(dec), "attempt": attempt,
-                    "messages": pending[jid], "text": answer.text,
+                    "prompt_sha256": _sha256(pending[jid]), "text": answer.text,
                     "prompt_tokens": answer.prompt_tokens,
                     "completion_tokens": answer.completion_tokens,
                     "seconds": round(seconds, 4), "status": outcome.status,

@@ -273,3 +273,18 @@ def test_default_generator_is_deterministic_and_batched(smollm):
     assert [c.text for c in first] == [c.text for c in again]
     assert all(c.text and 0 < c.completion_tokens <= 8 for c in first)
     assert smollm.model_id.startswith("SmolLM2-135M-Instruct.Q4_1.gguf@sha256:b179c952")
+
+
+class Capped(pydantic.BaseModel):
+    themes: list[str] = pydantic.Field(min_length=1, max_length=3)
+
+
+@pytest.mark.parametrize("themes, want, fragment", [
+    (["love", "Love", "loss", "love"], ["love", "loss"], "repeated"),
+    (["a", "b", "c", "d", "e"], ["a", "b", "c"], "first 3"),
+    (["a", "b"], ["a", "b"], ""),
+])  # fmt: skip
+def test_list_repairs(themes, want, fragment):
+    outcome = llm.parse_structured(json.dumps({"themes": themes}), Capped)
+    assert outcome.value == {"themes": want} and fragment in outcome.reason
+    assert outcome.status == ("repaired" if fragment else "accepted")
