@@ -41,7 +41,7 @@ from .config import SEED
 from .data import ITEM, RANK, RATING, SCORE, USER, validate_ratings
 
 __all__ = [
-    "Recommender", "Base", "GlobalMean", "Popularity", "BiasedMF", "EASE",
+    "Recommender", "Base", "GlobalMean", "Popularity", "BiasedMF", "EASE", "BPR",
     "Factors", "loss", "gradients", "als_half_step", "rating_matrix",
 ]  # fmt: skip
 
@@ -458,3 +458,101 @@ class EASE(Base):
 
     def _scores(self, u):
         return np.asarray(self.seen_[u] @ self.B_)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+class BPR(Base):
+    r"""Bayesian personalised ranking (Rendle et al., 2009), by mini-batch SGD.
+
+    For an observed item :math:`i` and a sampled unobserved item :math:`j` of
+    user :math:`u`, maximise :math:`\ln\sigma(x_{uij})` with
+    :math:`x_{uij} = p_u^\top(q_i - q_j) + b_i - b_j`, L2 on the touched rows.
+
+    ``fit(train, extra=...)`` also trains on extra ``(user, positive, negative)``
+    triples (e.g. LLM-proposed, chapter 6), each used once per epoch. With
+    ``prune > 0``, every epoch drops that share of the extra triples with the
+    highest loss before training on them: LLMRec's denoising of augmented data.
+    """
+
+    def __init__(self, k: int = 32, lr: float = 0.05, reg: float = 0.005, epochs: int = 40,
+                 batch_size: int = 256, prune: float = 0.0, seed: int = SEED):  # fmt: skip
+        if not 0 <= prune < 1:
+            raise ValueError(f"prune must be in [0, 1), got {prune!r}.")
+        if k < 1 or epochs < 1:
+            raise ValueError("k and epochs must be at least 1.")
+        self.k, self.lr, self.reg, self.epochs = k, lr, reg, epochs
+        self.batch_size, self.prune, self.seed = batch_size, prune, seed
+
+    def fit(self, train: pd.DataFrame, extra: pd.DataFrame | None = None) -> "BPR":
+        self._extra = extra
+        return super().fit(train)
+
+    def _extra_codes(self):
+        extra = self._extra
+        if extra is None or len(extra) == 0:
+            return np.zeros((0, 3), dtype=int)
+        cols = [USER, "positive", "negative"]
+        missing = set(cols) - set(extra.columns)
+        if missing:
+            raise ValueError(f"extra needs columns {cols}; missing {sorted(missing)}.")
+        codes = np.column_stack([
+            self.users_.get_indexer(extra[USER]),
+            self.items_.get_indexer(extra["positive"]),
+            self.items_.get_indexer(extra["negative"]),
+        ])  # fmt: skip
+        bad = (codes < 0).any(axis=1)
+        if bad.any():
+            raise ValueError(
+                f"{int(bad.sum())} extra triples name users or items absent from train, e.g. "
+                f"{extra[cols].to_numpy()[bad][0].tolist()}; drop them or add those items."
+            )
+        return codes
+
+    def _fit(self, u, i, r):
+        rng = np.random.default_rng(self.seed)
+        n_users, n_items = len(self.users_), len(self.items_)
+        self.P_ = rng.normal(0, 0.1, (n_users, self.k))
+        self.Q_ = rng.normal(0, 0.1, (n_items, self.k))
+        self.b_ = np.zeros(n_items)
+        extra = self._extra_codes()
+        seen = self.seen_.tocsr()
+        self.kept_share_ = []
+        for _ in range(self.epochs):
+            j = rng.integers(0, n_items, len(u))
+            clash = np.asarray(seen[u, j]).ravel() > 0
+            while clash.any():  # resample negatives the user has interacted with
+                j[clash] = rng.integers(0, n_items, int(clash.sum()))
+                clash[clash] = np.asarray(seen[u[clash], j[clash]]).ravel() > 0
+            triples = np.column_stack([u, i, j])
+            if len(extra):
+                use = extra
+                if self.prune > 0:
+                    loss = -np.log(_sigmoid(self._x(extra)) + 1e-12)
+                    use = extra[loss <= np.quantile(loss, 1 - self.prune)]
+                self.kept_share_.append(len(use) / len(extra))
+                triples = np.vstack([triples, use])
+            n_batches = max(1, len(triples) // self.batch_size)
+            for batch in np.array_split(rng.permutation(triples), n_batches):
+                self._step(batch)
+        del self._extra
+
+    def _x(self, t: np.ndarray) -> np.ndarray:
+        pu, qi, qj = self.P_[t[:, 0]], self.Q_[t[:, 1]], self.Q_[t[:, 2]]
+        return np.einsum("nk,nk->n", pu, qi - qj) + self.b_[t[:, 1]] - self.b_[t[:, 2]]
+
+    def _step(self, t: np.ndarray) -> None:
+        uu, ii, jj = t[:, 0], t[:, 1], t[:, 2]
+        pu, qi, qj = self.P_[uu], self.Q_[ii], self.Q_[jj]
+        g = _sigmoid(-self._x(t))[:, None]  # d ln sigma(x) / dx
+        lr, reg = self.lr, self.reg
+        np.add.at(self.P_, uu, lr * (g * (qi - qj) - reg * pu))
+        np.add.at(self.Q_, ii, lr * (g * pu - reg * qi))
+        np.add.at(self.Q_, jj, lr * (-g * pu - reg * qj))
+        np.add.at(self.b_, ii, lr * (g[:, 0] - reg * self.b_[ii]))
+        np.add.at(self.b_, jj, lr * (-g[:, 0] - reg * self.b_[jj]))
+
+    def _scores(self, u):
+        return self.P_[u] @ self.Q_.T + self.b_

@@ -43,6 +43,7 @@ def make_models():
         "ALS": mf.BiasedMF(k=4, reg=0.01, bias_reg=0.1, epochs=20),
         "SGD": mf.BiasedMF(k=4, reg=0.01, bias_reg=0.1, epochs=60, solver="sgd", lr=0.05),
         "EASE": mf.EASE(lam=10.0),
+        "BPR": mf.BPR(k=4, lr=0.05, epochs=300, batch_size=16),
         "surprise SVD": SurpriseModel(lambda: surprise.SVD(n_factors=4, n_epochs=200, lr_all=0.02, random_state=0)),
         "implicit ALS": ImplicitModel(
             lambda: implicit.als.AlternatingLeastSquares(factors=4, random_state=0)),
@@ -190,3 +191,35 @@ def test_history_and_runs():
     assert list(model.history_.columns) == ["epoch", "train_rmse", "valid_rmse"]
     assert len(model.history_) == 4 and len(model.runs_) == 2
     assert model.history_["train_rmse"].iloc[-1] < model.history_["train_rmse"].iloc[0]
+
+
+def test_bpr_learns_clean_blocks():
+    # BPR reads every interaction as a positive, so it gets blocks without the
+    # cross-group 1-star noise of block_ratings (there it overfits 200 rows).
+    train = block_ratings()
+    train = train[train[RATING] == 5.0]
+    model = mf.BPR(k=4, lr=0.05, epochs=200, batch_size=16).fit(train)
+    recs = model.recommend([0, 15], k=2)
+    assert set(recs.loc[recs[USER] == 0, ITEM]) <= set(range(10))
+    assert set(recs.loc[recs[USER] == 15, ITEM]) <= set(range(10, 20))
+
+
+def test_bpr_extra_triples_move_scores_and_pruning_drops_the_worst():
+    train = block_ratings()
+    target = set(range(10, 20)) - set(train.loc[train[USER] == 0, ITEM])
+    item = min(target)  # an out-of-group item user 0 has not rated
+    extra = pd.DataFrame({USER: [0] * 30, "positive": [item] * 30, "negative": [1] * 30})
+    base = mf.BPR(k=4, lr=0.1, epochs=40, batch_size=16).fit(train)
+    pushed = mf.BPR(k=4, lr=0.1, epochs=40, batch_size=16).fit(train, extra=extra)
+    assert pushed.predict([0], [item])[0] - pushed.predict([0], [1])[0] > (
+        base.predict([0], [item])[0] - base.predict([0], [1])[0] + 1.0)
+    varied = pd.DataFrame({USER: np.arange(20), "positive": np.arange(20),
+                           "negative": (np.arange(20) + 7) % 20})
+    pruned = mf.BPR(k=4, lr=0.1, epochs=5, batch_size=16, prune=0.2).fit(train, extra=varied)
+    assert pruned.kept_share_ == [0.8] * 5
+    with pytest.raises(ValueError, match="absent from train"):
+        mf.BPR(epochs=1).fit(train, extra=extra.assign(positive=999))
+    with pytest.raises(ValueError, match="columns"):
+        mf.BPR(epochs=1).fit(train, extra=extra.rename(columns={"negative": "neg"}))
+    with pytest.raises(ValueError, match="prune"):
+        mf.BPR(prune=1.0)
