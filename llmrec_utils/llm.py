@@ -499,6 +499,7 @@ def generate_structured(generator: Generator, jobs: dict, schema, cache: Generat
     final ``status``, ``value``, ``reason``, ``attempts``, and the raw ``text``.
     """
     import pandas as pd
+    from tqdm import tqdm
 
     if not jobs:
         raise ValueError("no jobs to generate.")
@@ -512,10 +513,12 @@ def generate_structured(generator: Generator, jobs: dict, schema, cache: Generat
                 for jid, msgs in pending.items()}  # fmt: skip
         todo = [jid for jid in pending if keys[jid] not in cache]
         summary.from_cache += len(pending) - len(todo)
-        for start in range(0, len(todo), batch_size * 4):  # write after every few batches
-            chunk = todo[start : start + batch_size * 4]
+        bar = tqdm(total=len(todo), desc=f"generating (attempt {attempt + 1})", unit="answer",
+                   disable=not progress or not todo)  # fmt: skip
+        for start in range(0, len(todo), batch_size):  # write after every batch
+            chunk = todo[start : start + batch_size]
             t0 = time.perf_counter()
-            answers = generator.generate([pending[j] for j in chunk], dec, batch_size, progress)
+            answers = generator.generate([pending[j] for j in chunk], dec, batch_size, False)
             seconds = (time.perf_counter() - t0) / max(len(chunk), 1)
             for jid, answer in zip(chunk, answers):
                 outcome = parse_structured(answer.text, schema)
@@ -532,6 +535,9 @@ def generate_structured(generator: Generator, jobs: dict, schema, cache: Generat
                 summary.generated += 1
                 summary.tokens += answer.completion_tokens
             summary.seconds += seconds * len(chunk)
+            bar.update(len(chunk))
+            bar.set_postfix(tokens_per_s=f"{summary.tokens / max(summary.seconds, 1e-9):.1f}")
+        bar.close()
         still = {}
         for jid in pending:
             record = cache.get(keys[jid])
