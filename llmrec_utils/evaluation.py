@@ -12,7 +12,9 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .config import SEED
+from . import metrics
+from .config import SEED, artifacts_dir
+from .data import ITEM, USER
 
 
 @dataclass(frozen=True)
@@ -128,8 +130,6 @@ def macro_f1(y_true, y_pred) -> float:
 
 # --- ranking protocols (taught in notebooks/07_evaluation.ipynb) -----------------
 def _parse_metric(name: str):
-    from . import metrics
-
     funcs = {
         "NDCG": metrics.ndcg_at_k, "Recall": metrics.recall_at_k,
         "Precision": metrics.precision_at_k, "MAP": metrics.map_at_k,
@@ -156,8 +156,6 @@ def evaluate(model, split, metrics=("NDCG@10", "Recall@20"), items=None):
     ``items`` restricts the candidates (e.g. the cold items). Returns the
     per-user DataFrame of :func:`ranking_metrics`.
     """
-    from .data import USER
-
     if len(split.test) == 0:
         raise ValueError("the test split is empty: there is nothing to evaluate.")
     k = max(_parse_metric(m)[1] for m in metrics)
@@ -232,8 +230,6 @@ def novelty(recs, train) -> float:
 
     Higher means less popular, more surprising recommendations.
     """
-    from .data import ITEM, USER
-
     n_users = train[USER].nunique()
     pop = train.groupby(ITEM)[USER].nunique() / n_users
     p = recs[ITEM].map(pop).fillna(1.0 / (n_users + 1)).to_numpy()  # unseen items: rarer than any
@@ -247,8 +243,6 @@ def intra_list_diversity(recs, ids, vectors) -> float:
 
     .. math:: ILD(u) = \frac{2}{|L|(|L|-1)} \sum_{i<j \in L_u} (1 - \cos(v_i, v_j))
     """
-    from .data import ITEM, USER
-
     index = pd.Index(np.asarray(ids))
     V = np.asarray(vectors, float)
     V = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
@@ -275,8 +269,6 @@ def sampled_metrics(model, split, n_negatives: int = 100, k: int = 10, seed: int
     Common in papers, and misleading (Krichene and Rendle, 2020): it can
     reorder models relative to full ranking. Returns a per-pair DataFrame.
     """
-    from .data import ITEM, USER
-
     rng = np.random.default_rng(seed)
     items = model.items_.to_numpy()
     test = split.test[split.test[ITEM].isin(model.items_) & split.test[USER].isin(model.users_)]
@@ -296,8 +288,6 @@ def sampled_metrics(model, split, n_negatives: int = 100, k: int = 10, seed: int
 
 # --- the book's leaderboard --------------------------------------------------------
 def _leaderboard_dir():
-    from .config import artifacts_dir
-
     path = artifacts_dir() / "leaderboard"
     path.mkdir(parents=True, exist_ok=True)
     return path
