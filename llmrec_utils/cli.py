@@ -2,7 +2,7 @@
 
 ``llmrec fetch``            fetch and verify every pinned asset into the cache
 ``llmrec student OUTDIR``   write student copies of the notebooks
-``llmrec augment items``    generate (or resume) the LLM item profiles of chapter 6
+``llmrec augment NAME``     generate (or resume) chapter 6's LLM augmentations
 """
 
 from __future__ import annotations
@@ -44,32 +44,21 @@ def _student(args: argparse.Namespace) -> int:
 
 
 def _augment(args: argparse.Namespace) -> int:
-    from . import augment, data, llm
+    from . import augment, llm
 
-    if args.what != "items":
-        print(f"error: unknown augmentation {args.what!r}", file=sys.stderr)
-        return 1
-    items = data.load_ml100k_items().sort_values(data.ITEM)
-    if args.limit:
-        items = items.head(args.limit)
-    jobs = augment.item_jobs(items)
-    out = Path(args.out or augment.GENERATIONS_DIR / "item-profiles.jsonl")
-    cache = llm.GenerationCache(out)
     try:
         generator = llm.load_generator(args.model)
-        decoding = llm.Decoding(max_new_tokens=args.max_new_tokens,
-                                repetition_penalty=args.repetition_penalty)
-        results, summary = llm.generate_structured(
-            generator, jobs, augment.ItemProfile, cache, augment.ITEM_TEMPLATE_VERSION,
-            decoding, retries=args.retries, batch_size=args.batch_size,
-        )
+        for name in augment.RECIPES if args.what == "all" else [args.what]:
+            results, summary = augment.run(name, generator, limit=args.limit,
+                                           retries=args.retries, batch_size=args.batch_size,
+                                           path=Path(args.out) if args.out else None)  # fmt: skip
+            rate = summary.tokens / summary.seconds if summary.seconds else 0.0
+            print(f"{name}: {len(results)} jobs: {summary.counts}; generated "
+                  f"{summary.generated} answers ({summary.tokens} tokens, {rate:.1f} tokens/s), "
+                  f"{summary.from_cache} from the cache")
     except (llm.LLMError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    rate = summary.tokens / summary.seconds if summary.seconds else 0.0
-    print(f"{len(results)} items: {summary.counts}; generated {summary.generated} answers "
-          f"({summary.tokens} tokens, {rate:.1f} tokens/s), {summary.from_cache} from the cache")
-    print(f"cache: {out}")
     return 0
 
 
@@ -90,15 +79,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("outdir", help="directory to write the student notebooks into")
     p.add_argument("--notebooks", default="notebooks", help="source directory (default: notebooks)")
     p.set_defaults(run=_student)
-    p = sub.add_parser("augment", help="generate LLM augmentations into a resumable cache")
-    p.add_argument("what", choices=["items"], help="which augmentation")
+    p = sub.add_parser(
+        "augment", help="generate (or resume) chapter 6's LLM augmentations into their caches",
+        description="Generate the LLM augmentations of chapter 6 with the recipe each uses "
+        "(template, schema, decoding) into data/generations/NAME.jsonl. A run resumes where "
+        "an interrupted one stopped.",
+    )
+    p.add_argument("what", choices=["items", "users", "picks", "paraphrases", "all"],
+                   help="which augmentation")
     p.add_argument("--model", default="smollm2-135m",
                    help="smollm2-135m (default), a hub id, or 'http' (endpoint from the environment)")
-    p.add_argument("--limit", type=int, default=0, help="only the first N (0 = all)")
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--max-new-tokens", type=int, default=160)
+    p.add_argument("--limit", type=int, default=0, help="only the first N jobs (0 = all)")
+    p.add_argument("--batch-size", type=int, default=None, help="default: the recipe's (16)")
     p.add_argument("--retries", type=int, default=1, help="resampled retries of rejected answers")
-    p.add_argument("--repetition-penalty", type=float, default=1.0)
     p.add_argument("--out", default=None, help="cache file (default: data/generations/...)")
     p.set_defaults(run=_augment)
     args = parser.parse_args(argv)

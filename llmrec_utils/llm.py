@@ -35,7 +35,7 @@ from .config import SEED
 
 __all__ = [
     "DEFAULT_MODEL", "Decoding", "Completion", "Generator", "TransformersGenerator",
-    "HTTPGenerator", "load_generator", "LLMError", "ParseOutcome", "extract_json",
+    "HTTPGenerator", "CacheOnly", "default_model_id", "load_generator", "LLMError", "ParseOutcome", "extract_json",
     "parse_structured", "cache_key", "GenerationCache", "generate_structured",
 ]  # fmt: skip
 
@@ -58,6 +58,9 @@ class Decoding:
     top_p: float = 1.0
     seed: int = SEED  # used when temperature > 0
     repetition_penalty: float = 1.0  # > 1 discourages loops (local models only)
+    # Stop an answer once its first JSON object is closed, or once it repeats
+    # itself (the same few tokens three times running): local models only.
+    stop_at_json: bool = False
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1:
@@ -86,6 +89,29 @@ class Generator:
         raise NotImplementedError
 
 
+def default_model_id() -> str:
+    """The default model's id (file name and sha256), without loading it."""
+    from . import assets
+
+    asset = assets.ASSETS["smollm2-135m-gguf"]
+    return f"{asset.filename}@sha256:{asset.sha256}"
+
+
+class CacheOnly(Generator):
+    """A generator that never generates: for replaying a complete cache.
+    Asked for an answer the cache lacks, it says which command makes it."""
+
+    def __init__(self, model_id: str, command: str = "llmrec augment ..."):
+        self.model_id, self.command = model_id, command
+
+    def generate(self, prompts, decoding: Decoding = Decoding(), batch_size: int = 8,
+                 progress: bool = True) -> list[Completion]:  # fmt: skip
+        raise LLMError(
+            f"{len(prompts)} answers are missing from the cache (model {self.model_id}); "
+            f"run `{self.command}` to generate them (it resumes), or load a generator."
+        )
+
+
 def _check_prompts(prompts) -> list:
     prompts = list(prompts)
     for n, p in enumerate(prompts):
@@ -97,6 +123,63 @@ def _check_prompts(prompts) -> list:
                 "messages, e.g. [{'role': 'user', 'content': 'Hello'}]."
             )
     return prompts
+
+
+class _JSONStop:
+    """A ``transformers`` stopping criterion: a row is done once the first JSON
+    object of its answer is closed (braces balanced outside strings), or once
+    its last tokens are one short pattern repeated three times (a loop, which
+    greedy decoding never leaves). The parser then repairs what it can."""
+
+    def __init__(self, tokenizer, prompt_length: int, prefixes: list[str],
+                 max_period: int = 12):  # fmt: skip
+        self.tokenizer, self.prompt_length, self.max_period = tokenizer, prompt_length, max_period
+        batch = len(prefixes)
+        self.depth = [0] * batch
+        self.started = [False] * batch
+        self.in_string = [False] * batch
+        self.escape = [False] * batch
+        self.done = [False] * batch
+        for row, prefix in enumerate(prefixes):
+            self._scan(row, prefix)
+
+    def _scan(self, row: int, text: str) -> None:
+        for ch in text:
+            if self.in_string[row]:
+                if self.escape[row]:
+                    self.escape[row] = False
+                elif ch == "\\":
+                    self.escape[row] = True
+                elif ch == '"':
+                    self.in_string[row] = False
+            elif ch == '"' and self.started[row]:
+                self.in_string[row] = True
+            elif ch in "{[":
+                self.started[row] = self.started[row] or ch == "{"
+                self.depth[row] += self.started[row]
+            elif ch in "}]" and self.started[row]:
+                self.depth[row] -= 1
+                if self.depth[row] <= 0:
+                    self.done[row] = True
+                    return
+
+    def _loops(self, ids: list) -> bool:
+        for period in range(1, self.max_period + 1):
+            if len(ids) >= 3 * period and ids[-period:] == ids[-2 * period : -period] == ids[-3 * period : -2 * period]:
+                return True
+        return False
+
+    def __call__(self, input_ids, scores, **kwargs):
+        import torch
+
+        for row in range(input_ids.shape[0]):
+            if self.done[row]:
+                continue
+            new = input_ids[row, self.prompt_length :].tolist()
+            self._scan(row, self.tokenizer.decode(new[-1:]))
+            if not self.done[row] and self._loops(new):
+                self.done[row] = True
+        return torch.tensor(self.done, device=input_ids.device)
 
 
 class TransformersGenerator(Generator):
@@ -118,7 +201,7 @@ class TransformersGenerator(Generator):
             asset = assets.ASSETS["smollm2-135m-gguf"]
             path = assets.fetch(asset.key, quiet=True)
             source, kwargs["gguf_file"] = str(path.parent), path.name
-            self.model_id = f"{asset.filename}@sha256:{asset.sha256}"
+            self.model_id = default_model_id()
         else:
             source = model
             self.model_id = model
@@ -147,10 +230,15 @@ class TransformersGenerator(Generator):
         from tqdm import tqdm
 
         prompts = _check_prompts(prompts)
+        # A final assistant message is a prefix the answer continues (e.g. '{"'):
+        # it steers a small model into the format without a worked example.
+        prefixes = [p[-1]["content"] if p[-1]["role"] == "assistant" else "" for p in prompts]
         texts = [
-            self.tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=False)
-            for p in prompts
-        ]
+            self.tokenizer.apply_chat_template(
+                p, tokenize=False, add_generation_prompt=not prefix,
+                continue_final_message=bool(prefix))
+            for p, prefix in zip(prompts, prefixes)
+        ]  # fmt: skip
         lengths = [len(self.tokenizer(t)["input_ids"]) for t in texts]
         order = sorted(range(len(texts)), key=lambda n: lengths[n])
         out: list[Completion | None] = [None] * len(texts)
@@ -163,9 +251,18 @@ class TransformersGenerator(Generator):
             enc = enc.to(self.device)
             if sample:
                 torch.manual_seed(decoding.seed)
+            stop = None
+            if decoding.stop_at_json:
+                from transformers import StoppingCriteriaList
+
+                stop = StoppingCriteriaList(
+                    [_JSONStop(self.tokenizer, enc["input_ids"].shape[1],
+                               [prefixes[n] for n in idx])]
+                )
             with torch.inference_mode():
                 generated = self.model.generate(
                     **enc,
+                    stopping_criteria=stop,
                     max_new_tokens=decoding.max_new_tokens,
                     do_sample=sample,
                     temperature=decoding.temperature if sample else None,
@@ -177,10 +274,12 @@ class TransformersGenerator(Generator):
             new = generated[:, enc["input_ids"].shape[1] :]
             for row, n in enumerate(idx):
                 ids = new[row].tolist()
-                eos = self.tokenizer.eos_token_id
+                eos, pad = self.tokenizer.eos_token_id, self.tokenizer.pad_token_id
                 used = ids.index(eos) + 1 if eos in ids else len(ids)
+                while used and ids[used - 1] == pad != eos:  # a row stopped early is padded
+                    used -= 1
                 text = self.tokenizer.decode(ids[:used], skip_special_tokens=True)
-                out[n] = Completion(text.strip(), lengths[n], used)
+                out[n] = Completion((prefixes[n] + text).strip(), lengths[n], used)
                 total_tokens += used
             bar.update(len(idx))
             bar.set_postfix(tokens_per_s=f"{total_tokens / (time.perf_counter() - t0):.1f}")
@@ -398,8 +497,11 @@ def _sha256(obj) -> str:
 def cache_key(model_id: str, template_version: str, messages: Messages, decoding: Decoding) -> str:
     """The identity of one generation: model (with its file's sha256), prompt
     template version, prompt hash and decoding parameters."""
+    params = asdict(decoding)
+    if not params["stop_at_json"]:  # added later: left out while off, so old keys still match
+        del params["stop_at_json"]
     return _sha256({"model": model_id, "template": template_version,
-                    "prompt": _sha256(messages), "decoding": asdict(decoding)})  # fmt: skip
+                    "prompt": _sha256(messages), "decoding": params})  # fmt: skip
 
 
 class GenerationCache:
