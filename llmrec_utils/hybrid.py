@@ -36,6 +36,12 @@ def zscore_rows(S: np.ndarray) -> np.ndarray:
     return np.divide(S - S.mean(axis=1, keepdims=True), sd, out=np.zeros_like(S), where=sd > 0)
 
 
+def _unit(X: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return np.divide(X, norms, out=np.zeros_like(X), where=norms > 0)
+
+
 class ContentModel(Base):
     """Content-based recommender over item vectors (e.g. chapter 2's text embeddings).
 
@@ -49,11 +55,17 @@ class ContentModel(Base):
             embeddings share a large common direction (they are anisotropic),
             which makes every cosine high; removing it lets the differences
             between items count.
+        user_ids, user_vectors: optional text vectors of users in the same space
+            (e.g. embedded LLM-written taste profiles, chapter 6), centred with
+            the items' mean. A user's taste vector becomes
+            ``(1 - user_weight) * history + user_weight * profile`` (both unit
+            length); users without a vector keep their history alone.
 
     Every item with a vector can be scored, rated in training or not.
     """
 
-    def __init__(self, ids, vectors, weight_by_rating: bool = False, center: bool = True):
+    def __init__(self, ids, vectors, weight_by_rating: bool = False, center: bool = True,
+                 user_ids=None, user_vectors=None, user_weight: float = 0.5):  # fmt: skip
         ids = np.asarray(ids)
         vectors = np.asarray(vectors, dtype=float)
         if vectors.ndim != 2 or len(vectors) != len(ids):
@@ -62,12 +74,18 @@ class ContentModel(Base):
             raise ValueError("item ids must be unique.")
         if not np.isfinite(vectors).all():
             raise ValueError("item vectors contain NaN or inf.")
-        if center:
-            vectors = vectors - vectors.mean(axis=0)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        mean = vectors.mean(axis=0) if center else np.zeros(vectors.shape[1])
         self.ids = ids
-        self.vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+        self.vectors = _unit(vectors - mean)
         self.weight_by_rating, self.center = weight_by_rating, center
+        self.user_ids, self.user_vectors, self.user_weight = None, None, user_weight
+        if user_vectors is not None:
+            user_vectors = np.asarray(user_vectors, dtype=float)
+            if user_ids is None or user_vectors.shape != (len(user_ids), vectors.shape[1]):
+                raise ValueError("give user_ids and one user vector per id, of the items' size.")
+            if not 0 <= user_weight <= 1:
+                raise ValueError(f"user_weight must be in [0, 1], got {user_weight!r}.")
+            self.user_ids, self.user_vectors = pd.Index(user_ids), _unit(user_vectors - mean)
 
     def __repr__(self) -> str:
         n, d = self.vectors.shape
@@ -91,9 +109,13 @@ class ContentModel(Base):
             user_mean = np.bincount(u, weights=r, minlength=len(self.users_)) / np.maximum(n, 1)
             weights = r - user_mean[u]
         W = sp.csr_matrix((weights, (u, i)), shape=self.seen_.shape)
-        profile = np.asarray(W @ self.vectors)
-        norms = np.linalg.norm(profile, axis=1, keepdims=True)
-        self.profiles_ = np.divide(profile, norms, out=np.zeros_like(profile), where=norms > 0)
+        self.profiles_ = _unit(np.asarray(W @ self.vectors))
+        if self.user_vectors is not None:
+            rows = self.user_ids.get_indexer(self.users_)
+            has = rows >= 0
+            w = self.user_weight
+            self.profiles_[has] = _unit(
+                (1 - w) * self.profiles_[has] + w * self.user_vectors[rows[has]])
 
     def _scores(self, u):
         return self.profiles_[u] @ self.vectors.T

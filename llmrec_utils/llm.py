@@ -339,6 +339,9 @@ class HTTPGenerator(Generator):
 
         out = []
         for messages in tqdm(_check_prompts(prompts), desc="generating", disable=not progress):
+            prefix = ""
+            if messages[-1]["role"] == "assistant":  # an answer prefix: not every server
+                prefix, messages = messages[-1]["content"], messages[:-1]  # continues one
             reply = self._post({
                 "model": self.model, "messages": messages,
                 "max_tokens": decoding.max_new_tokens, "temperature": decoding.temperature,
@@ -349,6 +352,8 @@ class HTTPGenerator(Generator):
             except (KeyError, IndexError, TypeError):
                 raise LLMError(f"unexpected reply from {self.base_url}: no choices[0].message.") from None
             usage = reply.get("usage") or {}
+            if prefix and not text.lstrip().startswith(prefix.strip()):
+                text = prefix + text  # the server continued the prefix rather than restating it
             out.append(Completion(text.strip(), int(usage.get("prompt_tokens", 0)),
                                   int(usage.get("completion_tokens", 0))))  # fmt: skip
         return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from llmrec_utils import augment, cli, data, llm
@@ -11,14 +12,23 @@ from llmrec_utils import augment, cli, data, llm
 from test_llm import GOOD, server  # noqa: F401  (a fixture)
 
 
-def test_item_prompt_has_a_worked_example_and_the_film():
-    msgs = augment.item_prompt("Toy Story (1995)", "Animation|Children's|Comedy")
-    assert [m["role"] for m in msgs] == ["system", "user", "assistant", "user"]
+@pytest.mark.parametrize("version, examples", [
+    (augment.ITEM_TEMPLATE_VERSION, ["Memento", "Spirited Away"]),
+    (augment.ITEM_TEMPLATE_V1, ["Spirited Away"]),
+])  # fmt: skip
+def test_item_prompt_has_worked_examples_and_the_film(version, examples):
+    msgs = augment.item_prompt("Toy Story (1995)", "Animation|Children's|Comedy", version)
+    assert [m["role"] for m in msgs] == ["system"] + ["user", "assistant"] * len(examples) + ["user"]
     assert "Toy Story (1995)" in msgs[-1]["content"]
     assert "Animation, Children's, Comedy" in msgs[-1]["content"]
-    example = json.loads(msgs[2]["content"])  # the worked example is valid output
-    assert augment.ItemProfile.model_validate(example)
-    assert "Spirited Away" in msgs[1]["content"]  # released after MovieLens-100k
+    for n, film in enumerate(examples):  # released after MovieLens-100k, valid output
+        assert film in msgs[1 + 2 * n]["content"]
+        assert augment.ItemProfile.model_validate(json.loads(msgs[2 + 2 * n]["content"]))
+    if version == augment.ITEM_TEMPLATE_VERSION:  # the list comes last, so a loop in it
+        answer = msgs[2]["content"]  # is cut off after the other keys are written
+        assert answer.index('"themes"') > answer.index('"audience"')
+    with pytest.raises(ValueError, match="unknown item template"):
+        augment.item_prompt("x", "Drama", "item-profile-v0")
 
 
 def test_item_jobs_cover_every_film():
@@ -43,7 +53,7 @@ def test_augment_command_generates_then_resumes(server, monkeypatch, tmp_path, c
     args = ["augment", "items", "--limit", "3", "--model", "http", "--out", str(out)]
     assert cli.main(args) == 0
     first = capsys.readouterr().out
-    assert "3 items" in first and "generated 3 answers" in first
+    assert "items: 3 jobs" in first and "generated 3 answers" in first
     assert cli.main(args) == 0
     second = capsys.readouterr().out
     assert "generated 0 answers" in second and "3 from the cache" in second
@@ -65,6 +75,7 @@ def test_user_history_and_prompt():
     assert len(lines) == 5 and all(line.startswith("- ") and line[-1] in "12345" for line in lines)
     msgs = augment.user_prompt(history)
     assert msgs[-1]["content"].startswith("Films this person rated") and history in msgs[-1]["content"]
+    assert augment.UserProfile.model_validate(json.loads(msgs[2]["content"]))  # the example
     with pytest.raises(ValueError, match="no training ratings"):
         augment.user_history(train, items, 99999)
     ok = augment.UserProfile.model_validate({"likes": ["sci-fi"], "summary": "Loves space films."})
@@ -73,15 +84,80 @@ def test_user_history_and_prompt():
 
 def test_pick_prompt_schema_and_range_check():
     msgs = augment.pick_prompt("- Alien (1979): 5", ["Heat (1995)", "Babe (1995)", "Fargo (1996)"])
-    assert "3. Fargo (1996)" in msgs[-1]["content"]
+    assert "3. Fargo (1996)" in msgs[1]["content"]
+    assert msgs[-1] == {"role": "assistant", "content": '{"positive": '}  # the answer's start
     assert llm.parse_structured('{"positive": 1, "negative": 3}', augment.Pick).status == "accepted"
-    same = llm.parse_structured('{"positive": 2, "negative": 2}', augment.Pick)
-    assert same.status == "rejected" and "different" in same.reason
-    assert augment.check_pick({"positive": 1, "negative": 3}, 3)
+    wild = llm.parse_structured('{"positive": 11, "negative": 3}', augment.Pick)
+    assert wild.status == "rejected" and "positive" in wild.reason  # beyond the 10 shown
+    assert augment.check_pick({"positive": 1, "negative": 3}, 3) == (1, 3)
     with pytest.raises(ValueError, match="not one of the 3 candidates"):
         augment.check_pick({"positive": 7, "negative": 1}, 3)
+    with pytest.raises(ValueError, match="same candidate"):
+        augment.check_pick({"positive": 2, "negative": 2}, 3)
     with pytest.raises(ValueError, match="two candidates"):
         augment.pick_prompt("x", ["only one"])
+
+
+def test_pick_candidates_jobs_and_triples(tmp_path):
+    train = data.load_split("ml100k-random").train
+    train = train[train[data.USER] <= 30]
+    items = data.load_ml100k_items()
+    path = tmp_path / "cands.csv"
+    cands = augment.load_pick_candidates(train, path)
+    assert path.exists() and len(cands) == 30 * augment.N_CANDIDATES
+    for _, g in cands.groupby(data.USER):  # ranks 1..10, shown in a shuffled order
+        assert sorted(g["rank"]) == sorted(g["position"]) == list(range(1, 11))
+    assert (cands["rank"] != cands["position"]).any()
+    seen = set(zip(train[data.USER], train[data.ITEM]))
+    assert not any((u, i) in seen for u, i in zip(cands[data.USER], cands[data.ITEM]))
+    assert augment.load_pick_candidates(train, path).equals(cands)  # read back, not refitted
+    jobs = augment.pick_jobs(train, items, cands)
+    assert sorted(jobs) == list(range(1, 31))
+    first = cands[cands[data.USER] == 1].sort_values("position")[data.ITEM].iloc[0]
+    title = items.set_index(data.ITEM).loc[first, data.TITLE]
+    assert f"1. {title}" in jobs[1][1]["content"]
+    results = pd.DataFrame({
+        "status": ["accepted", "repaired", "rejected", "accepted"],
+        "value": [{"positive": 1, "negative": 2}, {"positive": 10, "negative": 3}, None,
+                  {"positive": 4, "negative": 4}]}, index=["1", "2", "3", "4"])  # fmt: skip
+    triples, dropped = augment.pick_triples(results, cands)
+    assert triples[data.USER].tolist() == [1, 2] and triples.loc[0, "positive"] == first
+    assert dropped.to_dict() == {"3": "rejected by the parser",
+                                 "4": "positive and negative are the same candidate."}
+    pd.read_csv(path).drop(columns="position").to_csv(path, index=False)
+    with pytest.raises(ValueError, match="delete it to recompute"):
+        augment.load_pick_candidates(train, path)
+
+
+def test_generation_data_never_sees_validation_or_test():
+    ratings = data.load_ml100k_ratings()
+    warm = data.random_split(ratings, 0.25, seed=augment.SEED)
+    inner = data.random_split(warm.train, 0.25, seed=augment.SEED)
+    seen = augment.generation_train(ratings)
+    assert seen.equals(inner.train)
+    keys = lambda df: set(zip(df[data.USER], df[data.ITEM]))  # noqa: E731
+    assert not keys(seen) & (keys(warm.test) | keys(inner.test))
+
+
+def test_review_splits_are_short_disjoint_and_labelled():
+    splits = augment.review_splits()
+    assert [len(splits[k]) for k in ("pool", "valid", "test")] == [400, 1000, 3000]
+    ids = [set(splits[k]["review"]) for k in splits]
+    assert not (ids[0] & ids[1] or ids[0] & ids[2] or ids[1] & ids[2])
+    assert splits["pool"][data.TEXT].str.split().str.len().max() <= 40
+    assert splits["test"]["recommended"].dtype == bool
+    with pytest.raises(ValueError, match="lower pool"):
+        augment.review_splits(max_words=3)
+
+
+def test_every_recipe_builds_its_jobs_and_replays_only_from_the_cache(tmp_path):
+    assert set(augment.RECIPES) == {"items", "users", "picks", "paraphrases"}
+    assert all(r.decoding.stop_at_json for r in augment.RECIPES.values())
+    assert len(augment.jobs("paraphrases")) == 400
+    with pytest.raises(ValueError, match="unknown augmentation"):
+        augment.jobs("films")
+    with pytest.raises(llm.LLMError, match="llmrec augment paraphrases"):
+        augment.replay("paraphrases", path=tmp_path / "empty.jsonl")
 
 
 def test_paraphrase_prompt_and_eda_baseline():

@@ -42,6 +42,23 @@ def test_weight_by_rating_pushes_away_disliked_items():
     assert s[0] > 0 > s[1]
 
 
+def test_user_text_vectors_steer_the_taste_vector():
+    ids, V = vectors()
+    train = block_ratings()  # user 0 rated items of the first group
+    other_side = np.array([[-1.0, 0.0, 5.0]])  # a profile pointing at the second group
+    cold = [20, 21, 22, 23]
+    for weight, want in ((0.0, {20, 21}), (0.9, {22, 23})):
+        model = hybrid.ContentModel(ids, V, user_ids=[0], user_vectors=other_side,
+                                    user_weight=weight).fit(train)  # fmt: skip
+        recs = model.recommend([0, 15], k=2, items=cold)
+        assert set(recs.loc[recs[USER] == 0, ITEM]) == want
+        assert set(recs.loc[recs[USER] == 15, ITEM]) == {22, 23}  # no profile: history only
+    with pytest.raises(ValueError, match="one user vector per id"):
+        hybrid.ContentModel(ids, V, user_ids=[0, 1], user_vectors=other_side)
+    with pytest.raises(ValueError, match="user_weight"):
+        hybrid.ContentModel(ids, V, user_ids=[0], user_vectors=other_side, user_weight=2)
+
+
 def test_content_model_input_checks():
     ids, V = vectors()
     with pytest.raises(ValueError, match="one vector per id"):

@@ -288,3 +288,87 @@ def test_list_repairs(themes, want, fragment):
     outcome = llm.parse_structured(json.dumps({"themes": themes}), Capped)
     assert outcome.value == {"themes": want} and fragment in outcome.reason
     assert outcome.status == ("repaired" if fragment else "accepted")
+
+
+# --- stopping at the closed JSON object, answer prefixes, cache-only replay ------------
+class CharTokenizer:
+    """One token per character: decode(ids) is the text of those ids."""
+
+    def decode(self, ids):
+        return "".join(chr(i) for i in ids)
+
+
+def run_stop(text: str, prefix: str = "") -> int:
+    """How many characters of ``text`` the criterion lets through (all = never stopped)."""
+    import torch
+
+    stop = llm._JSONStop(CharTokenizer(), prompt_length=2, prefixes=[prefix])
+    for n in range(1, len(text) + 1):
+        ids = torch.tensor([[0, 0] + [ord(c) for c in text[:n]]])
+        if bool(stop(ids, None)[0]):
+            return n
+    return len(text) + 1
+
+
+@pytest.mark.parametrize("text, prefix, kept", [
+    ('{"a": "x}y", "b": [1, {"c": 2}]} and then some chatter', "", '{"a": "x}y", "b": [1, {"c": 2}]}'),
+    ('Sure! [1] {"a": "\\"}"} more', "", 'Sure! [1] {"a": "\\"}"}'),
+    ('3, "negative": 5} trailing', '{"positive": ', '3, "negative": 5}'),
+])  # fmt: skip
+def test_stop_at_the_first_closed_object(text, prefix, kept):
+    assert text[: run_stop(text, prefix)] == kept
+
+
+def test_stop_on_a_loop_but_not_on_an_ordinary_list():
+    loop = '{"themes": ["hero", "hero", "hero", "hero", "hero", "hero"'
+    n = run_stop(loop)
+    assert n <= len('{"themes": ["hero", "hero", "hero", "he') + 8  # cut soon after the loop shows
+    ordinary = '{"themes": ["love", "loss", "war"], "mood": "dark"}'
+    assert run_stop(ordinary) == len(ordinary)  # stopped at the closing brace, not before
+
+
+def test_cache_key_ignores_stop_at_json_while_off():
+    msgs = [{"role": "user", "content": "hi"}]
+    off = llm.cache_key("m", "t", msgs, llm.Decoding())
+    legacy = llm._sha256({"model": "m", "template": "t", "prompt": llm._sha256(msgs),
+                          "decoding": {"max_new_tokens": 160, "temperature": 0.0, "top_p": 1.0,
+                                       "seed": llm.SEED, "repetition_penalty": 1.0}})  # fmt: skip
+    assert off == legacy  # caches written before the option existed still match
+    assert llm.cache_key("m", "t", msgs, llm.Decoding(stop_at_json=True)) != off
+
+
+def test_cache_only_generator_replays_and_names_the_command(tmp_path):
+    cache = llm.GenerationCache(tmp_path / "c.jsonl")
+    llm.generate_structured(FakeGenerator(lambda p, d: GOOD), jobs(2), Profile, cache, "v1",
+                            progress=False)  # fmt: skip
+    replay = llm.CacheOnly("fake-model", "llmrec augment things")
+    results, summary = llm.generate_structured(replay, jobs(2), Profile, cache, "v1",
+                                               progress=False)  # fmt: skip
+    assert summary.from_cache == 2 and summary.generated == 0
+    with pytest.raises(llm.LLMError, match="llmrec augment things"):
+        llm.generate_structured(replay, jobs(3), Profile, cache, "v1", progress=False)
+    assert llm.default_model_id().startswith("SmolLM2-135M-Instruct.Q4_1.gguf@sha256:")
+
+
+def test_http_generator_sends_no_prefix_and_restores_it(server, monkeypatch):
+    monkeypatch.setenv(llm.ENV_BASE_URL, server)
+    monkeypatch.setenv(llm.ENV_MODEL, "tiny")
+    _Handler.seen.clear()
+    prompt = [{"role": "user", "content": "profile?"}, {"role": "assistant", "content": "{"}]
+    (answer,) = llm.HTTPGenerator().generate([prompt], progress=False)
+    assert answer.text == GOOD  # the server restated the prefix: kept once
+    assert [m["role"] for m in _Handler.seen[-1][2]["messages"]] == ["user"]
+    prompt[-1]["content"] = "Here: "
+    (answer,) = llm.HTTPGenerator().generate([prompt], progress=False)
+    assert answer.text == "Here: " + GOOD
+
+
+def test_default_generator_stops_at_the_json_and_continues_a_prefix(smollm):
+    prompt = [{"role": "user", "content": 'Give a JSON object {"colour": ...} naming a colour.'},
+              {"role": "assistant", "content": '{"colour": "'}]
+    free = smollm.generate([prompt], llm.Decoding(max_new_tokens=40), progress=False)[0]
+    stop = smollm.generate([prompt], llm.Decoding(max_new_tokens=40, stop_at_json=True),
+                           progress=False)[0]  # fmt: skip
+    assert stop.text.startswith('{"colour": "') and stop.text.endswith("}")
+    assert free.text.startswith(stop.text)  # the same greedy answer, cut at its end
+    assert stop.completion_tokens <= free.completion_tokens
