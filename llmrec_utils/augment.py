@@ -19,7 +19,7 @@ import pandas as pd
 import pydantic
 
 from . import data, llm
-from .config import SEED
+from .config import SEED, data_dir
 from .data import ITEM, RATING, TEXT, TITLE, USER
 
 __all__ = [
@@ -32,7 +32,7 @@ __all__ = [
     "Recipe", "RECIPES", "jobs", "run", "replay",
 ]  # fmt: skip
 
-GENERATIONS_DIR = Path(__file__).resolve().parents[1] / "data" / "generations"
+GENERATIONS_DIR = data_dir() / "generations"
 
 
 # --- 1. item profiles (LLMRec's item attributes, KAR's item knowledge) -------------
@@ -142,18 +142,27 @@ _USER_ASK = (
 )
 
 
-def user_history(train: pd.DataFrame, items: pd.DataFrame, user, n: int = 10) -> str:
-    """The user's ``n`` most recent training ratings as lines ``Title (genres): stars``."""
+def user_histories(train: pd.DataFrame, items: pd.DataFrame, n: int = 10) -> dict:
+    """Every user's ``n`` most recent training ratings as lines
+    ``- Title (genres): stars`` (the history the prompts show), by user id."""
     from .data import TIMESTAMP
 
+    title = dict(zip(items[ITEM], items[TITLE]))
+    genres = dict(zip(items[ITEM], items["genres"].str.replace("|", ", ")))
+    out = {}
+    for u, rows in train.groupby(USER, sort=True):
+        recent = rows.sort_values(TIMESTAMP).tail(n)
+        out[int(u)] = "\n".join(f"- {title[i]} ({genres[i]}): {int(r)}"
+                                 for i, r in zip(recent[ITEM], recent[RATING]))  # fmt: skip
+    return out
+
+
+def user_history(train: pd.DataFrame, items: pd.DataFrame, user, n: int = 10) -> str:
+    """One user's ``n`` most recent training ratings (see :func:`user_histories`)."""
     rows = train[train[USER] == user]
     if rows.empty:
         raise ValueError(f"user {user!r} has no training ratings; a profile needs a history.")
-    rows = rows.sort_values(TIMESTAMP).tail(n).merge(items[[ITEM, TITLE, "genres"]], on=ITEM)
-    return "\n".join(
-        f"- {r[TITLE]} ({r['genres'].replace('|', ', ')}): {int(r[RATING])}"
-        for r in rows.to_dict("records")
-    )
+    return user_histories(rows, items, n)[int(user)]
 
 
 # One worked example (films released after MovieLens-100k): without it the
@@ -297,8 +306,7 @@ def generation_train(ratings: pd.DataFrame | None = None) -> pd.DataFrame:
 
 def user_jobs(train: pd.DataFrame, items: pd.DataFrame) -> dict:
     """One job per user of ``train``: user id -> messages (their last 10 ratings)."""
-    return {int(u): user_prompt(user_history(train, items, u))
-            for u in sorted(train[USER].unique())}  # fmt: skip
+    return {u: user_prompt(h) for u, h in sorted(user_histories(train, items).items())}
 
 
 def pick_candidates(train: pd.DataFrame, n: int = N_CANDIDATES) -> pd.DataFrame:
@@ -338,10 +346,10 @@ def load_pick_candidates(train: pd.DataFrame, path: Path | None = None) -> pd.Da
 def pick_jobs(train: pd.DataFrame, items: pd.DataFrame, candidates: pd.DataFrame) -> dict:
     """One job per user: user id -> messages with their history and candidates."""
     titles = items.set_index(ITEM)[TITLE]
+    histories = user_histories(train, items)
     jobs = {}
     for u, group in candidates.sort_values([USER, "position"]).groupby(USER):
-        jobs[int(u)] = pick_prompt(user_history(train, items, u),
-                                   titles.loc[group[ITEM]].tolist())  # fmt: skip
+        jobs[int(u)] = pick_prompt(histories[int(u)], titles.loc[group[ITEM]].tolist())
     return jobs
 
 

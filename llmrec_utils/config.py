@@ -31,6 +31,19 @@ def artifacts_dir() -> Path:
     return path
 
 
+def data_dir() -> Path:
+    """The book's committed data (the aspect gold set, chapter 6's generations).
+
+    The repository's ``data/`` in a checkout; in an installed package (e.g. on
+    Colab after ``pip install``), the copy the wheel installs under
+    ``<prefix>/share/llmrec-utils/data``.
+    """
+    import sys
+
+    repo = Path(__file__).resolve().parents[1] / "data"
+    return repo if repo.is_dir() else Path(sys.prefix) / "share" / "llmrec-utils" / "data"
+
+
 def profile() -> str:
     """The run profile: ``default`` (2 CPU cores, offline) or ``full`` (GPU/Colab)."""
     value = os.environ.get("LLMREC_PROFILE", "default").strip().lower() or "default"

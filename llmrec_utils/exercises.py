@@ -458,3 +458,36 @@ def check_sign_flip(fn: Callable) -> None:
                 f"in [{lo}, {hi}]. Compare |mean| of each flipped sample with the observed |mean|."
             )
     _ok("large p for a null difference, tiny p for a real one.")
+
+
+# --- chapter 6: LLM augmentation --------------------------------------------------
+def check_loops(fn: Callable) -> None:
+    """``fn(ids, max_period) -> bool``: does ``ids`` end with a pattern repeated 3 times?"""
+    cases = [
+        ([1, 2, 3, 7, 7, 7], True, "one token three times (period 1)"),
+        ([9, 4, 5, 4, 5, 4, 5], True, "a two-token pattern three times"),
+        ([4, 5, 4, 5], False, "a pattern only twice"),
+        ([1, 2, 3, 1, 2, 3, 1, 2, 3, 8], False, "a repeat that is not at the end"),
+        ([], False, "an empty list"),
+        (list(range(13)) * 3, False, "a 13-token pattern (longer than max_period=12)"),
+        (list(range(12)) * 3, True, "a 12-token pattern (period = max_period)"),
+    ]
+    for ids, want, what in cases:
+        got = _call(fn, list(ids), 12)
+        if bool(got) != want:
+            raise ExerciseError(f"{what}: {ids[-14:]} should give {want}, got {got!r}.")
+    _ok("loops are detected at the end of the answer, and only there.")
+
+
+def check_pick_lift(fn: Callable) -> None:
+    """``fn(triples, candidates, held_out) -> float``: hit share of picks / of candidates."""
+    candidates = pd.DataFrame({USER: [1] * 4 + [2] * 4, ITEM: [10, 11, 12, 13, 10, 11, 12, 13]})
+    triples = pd.DataFrame({USER: [1, 2], "positive": [10, 12], "negative": [11, 13]})
+    held_out = {(1, 10), (2, 11)}  # picks: 1 of 2 hit (0.5); candidates: 2 of 8 (0.25)
+    got = _number(_call(fn, triples, candidates, held_out), "the lift")
+    if np.isclose(got, 0.5):
+        raise ExerciseError("0.5 is the picks' hit share alone; divide it by the share of "
+                            "all candidates that are held out.")  # fmt: skip
+    if not np.isclose(got, 2.0):
+        raise ExerciseError(f"expected 0.5 / 0.25 = 2.0 on the small example, got {got}.")
+    _ok("lift = hit share of the picked positives / hit share of all candidates.")

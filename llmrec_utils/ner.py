@@ -17,6 +17,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .config import data_dir
+
 GUIDELINE_VERSION = "1.0"
 ENTITY_TYPES = ("FIT", "SIZE", "FABRIC", "COLOR", "STYLE", "QUALITY", "PRICE")
 LABELS = ("O",) + tuple(f"{p}-{t}" for t in ENTITY_TYPES for p in ("B", "I"))
@@ -208,7 +210,7 @@ def align_labels(word_ids: Sequence[int | None], word_labels: Sequence[int]) -> 
 
 
 # --- gold annotations ------------------------------------------------------------------
-GOLD_PATH = Path(__file__).resolve().parents[1] / "data" / "aspects_gold.jsonl"
+GOLD_PATH = data_dir() / "aspects_gold.jsonl"
 
 
 def load_gold(path: str | Path = GOLD_PATH) -> list[dict]:

@@ -53,3 +53,22 @@ def test_pipeline_diagram_draws_every_node_and_edge():
         assert a in plots.PIPELINE_NODES and b in plots.PIPELINE_NODES
     labels = {t.get_text() for t in ax.texts}
     assert all(label in labels for label, *_ in plots.PIPELINE_NODES.values())
+
+
+def test_committed_data_ships_with_the_package():
+    """Colab installs the package without a checkout: data_dir() then points at the
+    wheel's data-files, which must include every committed data file."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    from llmrec_utils import config
+
+    root = Path(__file__).resolve().parents[1]
+    assert config.data_dir() == root / "data"
+    spec = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    shipped = [pattern for patterns in spec.values() for pattern in patterns]
+    for path in (root / "data").rglob("*"):
+        if path.is_file():
+            rel = path.relative_to(root).as_posix()
+            assert any(fnmatch.fnmatch(rel, p) for p in shipped), f"{rel} is not shipped"

@@ -226,3 +226,27 @@ def test_chapter7_checks():
     exercises.check_sign_flip(sign_flip_p)
     with pytest.raises(ExerciseError, match="expected a value"):
         exercises.check_sign_flip(lambda d, n, s: 0.5)
+
+
+def test_chapter6_checks():
+    def loops(ids, max_period=12):
+        return any(len(ids) >= 3 * p and ids[-p:] == ids[-2 * p : -p] == ids[-3 * p : -2 * p]
+                   for p in range(1, max_period + 1))  # fmt: skip
+
+    exercises.check_loops(loops)
+    with pytest.raises(ExerciseError, match="only twice"):  # two repeats are not a loop yet
+        exercises.check_loops(lambda ids, m: any(
+            len(ids) >= 2 * p and ids[-p:] == ids[-2 * p : -p] for p in range(1, m + 1)))
+    with pytest.raises(ExerciseError, match="max_period"):  # off by one in the range
+        exercises.check_loops(lambda ids, m: loops(ids, m - 1))
+
+    def pick_lift(triples, candidates, held_out):
+        def share(users, films):
+            return np.mean([(u, i) in held_out for u, i in zip(users, films)])
+
+        return share(triples[USER], triples["positive"]) / share(candidates[USER], candidates[ITEM])
+
+    exercises.check_pick_lift(pick_lift)
+    with pytest.raises(ExerciseError, match="divide it"):
+        exercises.check_pick_lift(lambda t, c, h: np.mean(
+            [(u, i) in h for u, i in zip(t[USER], t["positive"])]))
