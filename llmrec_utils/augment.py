@@ -27,7 +27,8 @@ __all__ = [
     "profile_text", "USER_TEMPLATE_VERSION", "UserProfile", "user_history", "user_prompt",
     "PICK_TEMPLATE_VERSION", "Pick", "pick_prompt", "check_pick",
     "PARAPHRASE_TEMPLATE_VERSION", "Paraphrase", "paraphrase_prompt", "eda_augment",
-    "ITEM_TEMPLATE_V1", "N_CANDIDATES", "generation_train", "user_jobs", "pick_candidates",
+    "ITEM_TEMPLATE_V1", "N_CANDIDATES", "generation_train", "N_PROFILED_USERS",
+    "profiled_users", "user_jobs", "pick_candidates",
     "load_pick_candidates", "pick_jobs", "pick_triples", "review_splits", "paraphrase_jobs",
     "Recipe", "RECIPES", "jobs", "run", "replay",
 ]  # fmt: skip
@@ -304,9 +305,24 @@ def generation_train(ratings: pd.DataFrame | None = None) -> pd.DataFrame:
     return data.random_split(warm.train, test_frac=0.25, seed=SEED).train
 
 
-def user_jobs(train: pd.DataFrame, items: pd.DataFrame) -> dict:
-    """One job per user of ``train``: user id -> messages (their last 10 ratings)."""
-    return {u: user_prompt(h) for u, h in sorted(user_histories(train, items).items())}
+N_PROFILED_USERS = 300  # a seeded sample: 943 profiles cost ~30 min on 2 CPU cores
+
+
+def profiled_users(train: pd.DataFrame, n: int = N_PROFILED_USERS) -> np.ndarray:
+    """The users who get an LLM-written profile: a seeded random sample of ``n``
+    users of ``train`` (all of them if ``n`` is 0 or at least their number), sorted."""
+    users = np.sort(train[USER].unique())
+    if n and n < len(users):
+        users = np.sort(np.random.default_rng(SEED).choice(users, size=n, replace=False))
+    return users
+
+
+def user_jobs(train: pd.DataFrame, items: pd.DataFrame, users=None) -> dict:
+    """One job per user (default: :func:`profiled_users`): user id -> messages
+    showing their last 10 ratings in ``train``."""
+    users = profiled_users(train) if users is None else users
+    histories = user_histories(train[train[USER].isin(users)], items)
+    return {int(u): user_prompt(histories[int(u)]) for u in sorted(users)}
 
 
 def pick_candidates(train: pd.DataFrame, n: int = N_CANDIDATES) -> pd.DataFrame:

@@ -35,7 +35,8 @@ from .config import SEED
 
 __all__ = [
     "DEFAULT_MODEL", "Decoding", "Completion", "Generator", "TransformersGenerator",
-    "HTTPGenerator", "CacheOnly", "default_model_id", "load_generator", "LLMError", "ParseOutcome", "extract_json",
+    "HTTPGenerator", "CacheOnly", "default_model_id", "load_generator", "LLMError",
+    "ParseOutcome", "extract_json",
     "parse_structured", "cache_key", "GenerationCache", "generate_structured",
 ]  # fmt: skip
 
@@ -164,8 +165,8 @@ class _JSONStop:
                     return
 
     def _loops(self, ids: list) -> bool:
-        for period in range(1, self.max_period + 1):
-            if len(ids) >= 3 * period and ids[-period:] == ids[-2 * period : -period] == ids[-3 * period : -2 * period]:
+        for p in range(1, self.max_period + 1):
+            if len(ids) >= 3 * p and ids[-p:] == ids[-2 * p : -p] == ids[-3 * p : -2 * p]:
                 return True
         return False
 

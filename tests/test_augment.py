@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -137,6 +138,17 @@ def test_generation_data_never_sees_validation_or_test():
     assert seen.equals(inner.train)
     keys = lambda df: set(zip(df[data.USER], df[data.ITEM]))  # noqa: E731
     assert not keys(seen) & (keys(warm.test) | keys(inner.test))
+
+
+def test_profiled_users_are_a_seeded_sample():
+    train = augment.generation_train()
+    users = augment.profiled_users(train)
+    assert len(users) == augment.N_PROFILED_USERS == 300
+    assert (np.diff(users) > 0).all() and set(users) <= set(train[data.USER])
+    assert (augment.profiled_users(train) == users).all()
+    assert len(augment.profiled_users(train, n=0)) == train[data.USER].nunique()
+    jobs = augment.user_jobs(train, data.load_ml100k_items(), users=users[:3])
+    assert list(jobs) == users[:3].tolist()
 
 
 def test_review_splits_are_short_disjoint_and_labelled():
