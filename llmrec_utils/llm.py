@@ -37,7 +37,7 @@ __all__ = [
     "DEFAULT_MODEL", "Decoding", "Completion", "Generator", "TransformersGenerator",
     "HTTPGenerator", "CacheOnly", "default_model_id", "load_generator", "LLMError",
     "ParseOutcome", "extract_json",
-    "parse_structured", "cache_key", "GenerationCache", "generate_structured",
+    "parse_structured", "cache_key", "GenerationCache", "generate_structured", "attempt_decoding",
 ]  # fmt: skip
 
 DEFAULT_MODEL = "smollm2-135m"
@@ -584,6 +584,13 @@ class GenerationCache:
         self.records[record["key"]] = record
 
 
+def attempt_decoding(decoding: Decoding, attempt: int) -> Decoding:
+    """The decoding of retry ``attempt``: the first (0) as given, later ones
+    sampled (temperature 0.7, seed + attempt); greedy would repeat itself."""
+    return decoding if attempt == 0 else replace(decoding, temperature=0.7,
+                                                 seed=decoding.seed + attempt)
+
+
 @dataclass
 class RunSummary:
     """What a :func:`generate_structured` call did."""
@@ -615,8 +622,7 @@ def generate_structured(generator: Generator, jobs: dict, schema, cache: Generat
     final: dict = {}
     pending = dict(jobs)
     for attempt in range(retries + 1):
-        dec = decoding if attempt == 0 else replace(
-            decoding, temperature=0.7, seed=decoding.seed + attempt)
+        dec = attempt_decoding(decoding, attempt)
         keys = {jid: cache_key(generator.model_id, template_version, msgs, dec)
                 for jid, msgs in pending.items()}  # fmt: skip
         todo = [jid for jid in pending if keys[jid] not in cache]

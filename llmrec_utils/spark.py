@@ -1,0 +1,422 @@
+"""The book's pipeline on Apache Spark (chapter 8): session, ALS, embedding, generation.
+
+Install with ``pip install "llmrec-utils[spark]"`` (PySpark 4, which needs Java 17
+or 21). Everything here runs in Spark's local mode on one machine, and the same
+code runs on a cluster: set ``LLMREC_SPARK_MASTER`` (e.g. ``spark://host:7077``,
+``yarn``, ``k8s://...``) and :func:`session` connects there instead.
+
+* :func:`session` starts (or returns) a SparkSession sized for this machine;
+  :func:`require_java` says what to install when Java is missing.
+* :func:`ratings_frame` turns the book's ratings into a typed Spark DataFrame.
+* :class:`SparkALS` wraps MLlib's ALS in the book's ``Recommender`` protocol
+  (``fit``, ``predict``, ``recommend``), so chapter 7's metrics score it as is.
+* :func:`embed` applies the chapter-2 encoder through a pandas UDF; each
+  Python worker loads the model once and keeps it.
+* :func:`item_prompt_frame`, :func:`cache_frame` and :func:`generate_frame`
+  run chapter 6's item-profile step as a Spark job: prompts and cache keys
+  built on the executors, the committed cache joined in, and only what is
+  missing generated, each task writing its own resumable cache file.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import warnings
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from . import augment, llm
+from .config import SEED, cache_dir
+from .data import ITEM, RANK, RATING, SCORE, USER, validate_ratings
+from .embeddings import DEFAULT_MODEL
+
+MASTER_ENV = "LLMREC_SPARK_MASTER"  # a cluster's master URL; unset = local mode
+MEMORY_ENV = "LLMREC_SPARK_MEMORY"  # driver memory in local mode, default 4g
+JAVA_VERSIONS = (17, 21)  # the Java releases Spark 4 supports
+
+__all__ = [
+    "JavaMissing", "java_version", "require_java", "master_url", "session", "ratings_frame", "SparkALS",
+    "embed", "item_prompt_frame", "cache_frame", "generate_frame",
+]  # fmt: skip
+
+# PySpark 4.3 warns that it "does not yet fully support pandas >= 3.0.0" on every
+# conversion. The book pins pandas 3; chapter 8 checks every conversion it uses
+# (same ratings, same vectors, same generations) instead of repeating the warning.
+# Its own pandas calls also use a keyword pandas 3 deprecates ("copy").
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="pyspark")
+
+
+# --- Java and the session ------------------------------------------------------------
+class JavaMissing(RuntimeError):
+    """Spark needs a Java runtime (17 or 21) and none usable was found."""
+
+
+_INSTALL_JAVA = (
+    "Install a Java 17 runtime and try again:\n"
+    "  Debian/Ubuntu/Colab: apt-get install -y openjdk-17-jre-headless\n"
+    "  macOS (Homebrew):    brew install openjdk@17\n"
+    "  conda:               conda install -c conda-forge openjdk=17\n"
+    "then point JAVA_HOME at it (e.g. export JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64)."
+)
+
+
+def _java_binary() -> str | None:
+    home = os.environ.get("JAVA_HOME")
+    if home and (Path(home) / "bin" / "java").exists():
+        return str(Path(home) / "bin" / "java")
+    return shutil.which("java")
+
+
+def java_version() -> int | None:
+    """The major version of the Java that Spark would start, or None if there is none."""
+    java = _java_binary()
+    if java is None:
+        return None
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not found:
+        return None
+    major = int(found.group(1))
+    return int(found.group(2)) if major == 1 else major  # "1.8.0" is Java 8
+
+
+def require_java() -> int:
+    """The Java major version, or :class:`JavaMissing` saying how to install one."""
+    version = java_version()
+    if version is None:
+        raise JavaMissing("Spark needs Java, and no `java` was found on PATH or in "
+                          f"JAVA_HOME.\n{_INSTALL_JAVA}")  # fmt: skip
+    if version < min(JAVA_VERSIONS):
+        raise JavaMissing(f"Spark 4 needs Java {' or '.join(map(str, JAVA_VERSIONS))}; "
+                          f"found Java {version} ({_java_binary()}).\n{_INSTALL_JAVA}")  # fmt: skip
+    return version
+
+
+def master_url(master: str | None = None, cores: int | None = None) -> str:
+    """Where :func:`session` connects: ``master``, else ``$LLMREC_SPARK_MASTER``,
+    else local mode with ``cores`` threads (default: all cores)."""
+    if cores is not None and cores < 1:
+        raise ValueError(f"cores must be at least 1, got {cores}.")
+    return master or os.environ.get(MASTER_ENV) or f"local[{cores or os.cpu_count() or 1}]"
+
+
+def session(app: str = "llmrec-book", master: str | None = None, cores: int | None = None):
+    """A SparkSession: on ``master``, else ``$LLMREC_SPARK_MASTER``, else local mode.
+
+    Local mode uses ``cores`` threads (default: all cores), shuffles into
+    ``2 x cores`` partitions (Spark's default of 200 is for clusters), keeps
+    the web UI and console progress bars off, and gives the driver
+    ``$LLMREC_SPARK_MEMORY`` (default 4g). On a cluster, the cluster's own
+    settings apply. ALS checkpoints under the cache directory (set your own
+    with ``spark.sparkContext.setCheckpointDir``; on a cluster, a shared
+    file system path). Executors run this Python (``sys.executable``), so they
+    import the same ``llmrec_utils``. Stop it with ``spark.stop()``.
+    """
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise ImportError("Chapter 8 needs PySpark: pip install 'llmrec-utils[spark]' "
+                          "(or pip install 'pyspark>=4,<5').") from exc  # fmt: skip
+    require_java()
+    master = master_url(master, cores)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = (
+        SparkSession.builder.master(master).appName(app)
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+    )  # fmt: skip
+    if master.startswith("local"):
+        n = cores or os.cpu_count() or 1
+        builder = (
+            builder.config("spark.driver.memory", os.environ.get(MEMORY_ENV, "4g"))
+            .config("spark.sql.shuffle.partitions", str(2 * n))
+            .config("spark.default.parallelism", str(2 * n))
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+        )  # fmt: skip
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    if spark.sparkContext.getCheckpointDir() is None:
+        # ALS's lineage grows with every iteration; without checkpoints (every
+        # 10 iterations, its default) a long fit overflows the stack
+        spark.sparkContext.setCheckpointDir(str(cache_dir() / "spark-checkpoints"))
+    return spark
+
+
+def _active():
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.getActiveSession()
+    return spark if spark is not None else session()
+
+
+# --- ratings and ALS -----------------------------------------------------------------
+def ratings_frame(ratings, spark=None):
+    """The book's ratings (``user, item, rating``) as a Spark DataFrame with
+    integer ids and float ratings; checked like every model's training data."""
+    from pyspark.sql import types as T
+
+    validate_ratings(ratings, columns=(USER, ITEM, RATING))
+    schema = T.StructType([T.StructField(USER, T.IntegerType(), False),
+                           T.StructField(ITEM, T.IntegerType(), False),
+                           T.StructField(RATING, T.FloatType(), False)])  # fmt: skip
+    pdf = pd.DataFrame({USER: ratings[USER].astype("int32"), ITEM: ratings[ITEM].astype("int32"),
+                        RATING: ratings[RATING].astype("float32")})  # fmt: skip
+    return (spark or _active()).createDataFrame(pdf, schema)
+
+
+class SparkALS:
+    """MLlib's ALS (explicit ratings) behind the book's ``Recommender`` protocol.
+
+    MLlib minimises the same weighted-lambda loss as chapter 4's ALS, without
+    the biases: :math:`\\sum (r_{ui} - p_u^\\top q_i)^2 + \\lambda (\\sum_u n_u
+    \\lVert p_u\\rVert^2 + \\sum_i n_i \\lVert q_i\\rVert^2)`. ``blocks`` is the
+    number of user and item blocks (Spark's unit of parallel work; default
+    the session's parallelism). Pairs with a user or item unseen in training
+    get the training mean, as chapter 4's models fall back to a baseline.
+    """
+
+    explicit = True
+    rating_scale = (1.0, 5.0)
+
+    def __init__(self, rank: int = 10, reg: float = 0.1, max_iter: int = 10,
+                 blocks: int | None = None, seed: int = SEED):  # fmt: skip
+        if rank < 1 or max_iter < 1:
+            raise ValueError("rank and max_iter must be at least 1.")
+        self.rank, self.reg, self.max_iter, self.blocks, self.seed = rank, reg, max_iter, blocks, seed
+
+    def fit(self, train) -> "SparkALS":
+        """Fit on a pandas ratings frame (checked) or a Spark frame from :func:`ratings_frame`."""
+        from pyspark.ml.recommendation import ALS
+        from pyspark.sql import functions as F
+
+        spark = _active()
+        if isinstance(train, pd.DataFrame):
+            lo, hi = self.rating_scale
+            validate_ratings(train, what="train")
+            if not train[RATING].between(lo, hi).all():
+                raise ValueError(f"train has ratings outside [{lo:g}, {hi:g}].")
+            train = ratings_frame(train, spark)
+        blocks = self.blocks or spark.sparkContext.defaultParallelism
+        als = ALS(rank=self.rank, regParam=self.reg, maxIter=self.max_iter, userCol=USER,
+                  itemCol=ITEM, ratingCol=RATING, coldStartStrategy="nan", seed=self.seed,
+                  numUserBlocks=blocks, numItemBlocks=blocks)  # fmt: skip
+        self.train_ = train.select(USER, ITEM).cache()
+        self.model_ = als.fit(train)
+        self.mu_ = float(train.agg(F.mean(RATING)).first()[0])
+        self.users_ = pd.Index(np.sort(self.model_.userFactors.select("id").toPandas()["id"]))
+        per_user = self.train_.groupBy(USER).count()
+        self.max_seen_ = int(per_user.agg(F.max("count")).first()[0])
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise RuntimeError("SparkALS is not fitted; call .fit(train) first.")
+
+    def predict(self, users, items) -> np.ndarray:
+        """One predicted rating per (user, item) pair, clipped to the scale."""
+        self._check_fitted()
+        users, items = np.asarray(users), np.asarray(items)
+        if users.shape != items.shape or users.ndim != 1:
+            raise ValueError("users and items must be 1-D and of equal length, got "
+                             f"{users.shape} and {items.shape}.")  # fmt: skip
+        pairs = pd.DataFrame({"row": np.arange(len(users), dtype="int64"),
+                              USER: users.astype("int32"), ITEM: items.astype("int32")})  # fmt: skip
+        out = (self.model_.transform(_active().createDataFrame(pairs))
+               .select("row", "prediction").toPandas().sort_values("row"))  # fmt: skip
+        pred = out["prediction"].to_numpy(float)
+        pred[np.isnan(pred)] = self.mu_
+        return np.clip(pred, *self.rating_scale)
+
+    def recommend_frame(self, k: int = 10, exclude_seen: bool = True, users=None):
+        """Top-``k`` per user as a Spark DataFrame ``user, item, score, rank``.
+
+        ``recommendForAllUsers`` ranks every item, seen ones included, so it is
+        asked for ``k`` plus the largest number of items any user has seen;
+        the seen ones are then removed with an anti-join and the rest ranked
+        per user. Every user thus keeps ``k`` unseen items.
+        """
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        self._check_fitted()
+        if k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}.")
+        depth = k + (self.max_seen_ if exclude_seen else 0)
+        if users is None:
+            recs = self.model_.recommendForAllUsers(depth)
+        else:
+            subset = _active().createDataFrame(pd.DataFrame({USER: np.asarray(users, "int32")}))
+            recs = self.model_.recommendForUserSubset(subset, depth)
+        flat = recs.select(USER, F.posexplode("recommendations").alias("pos", "rec")).select(
+            USER, F.col("rec")[ITEM].alias(ITEM), F.col("rec")[RATING].alias(SCORE), "pos")
+        if exclude_seen:
+            flat = flat.join(self.train_, [USER, ITEM], "left_anti")
+        order = Window.partitionBy(USER).orderBy(F.desc(SCORE), "pos")
+        return (flat.withColumn(RANK, F.row_number().over(order)).where(F.col(RANK) <= k)
+                .select(USER, ITEM, SCORE, RANK))  # fmt: skip
+
+    def recommend(self, users=None, k: int = 10, exclude_seen: bool = True,
+                  items=None) -> pd.DataFrame:  # fmt: skip
+        """Top-``k`` items per user as a pandas ``user, item, score, rank`` frame
+        (the book's protocol; see :meth:`recommend_frame` for how)."""
+        self._check_fitted()
+        if items is not None:
+            raise NotImplementedError("SparkALS ranks all training items; restricting the "
+                                      "candidates is not supported on the Spark path.")  # fmt: skip
+        if users is not None:
+            users = np.asarray(users)
+            unknown = ~np.isin(users, self.users_)
+            if unknown.any():
+                raise ValueError(f"{int(unknown.sum())} user(s) were not in the training data, "
+                                 f"e.g. {users[unknown][0]!r}; recommend() needs a history.")  # fmt: skip
+        recs = self.recommend_frame(k, exclude_seen, users).toPandas()
+        recs = recs.astype({USER: "int64", ITEM: "int64", SCORE: "float64", RANK: "int64"})
+        return recs.sort_values([USER, RANK], ignore_index=True)
+
+    def __repr__(self) -> str:
+        return (f"SparkALS(rank={self.rank}, reg={self.reg}, max_iter={self.max_iter}, "
+                f"blocks={self.blocks}, seed={self.seed})")  # fmt: skip
+
+
+# --- embeddings through a pandas UDF -------------------------------------------------
+@functools.lru_cache(maxsize=2)
+def _worker_encoder(model: str, precision: str, threads: int):
+    """The encoder of this Python worker, loaded on first use and then reused."""
+    import torch
+
+    from .embeddings import Encoder
+
+    torch.set_num_threads(threads)
+    return Encoder.load(model, precision=precision)
+
+
+def embed(df, text_col: str, out_col: str = "vector", model: str = DEFAULT_MODEL,
+          precision: str = "float32", batch_size: int = 64, threads: int = 1):  # fmt: skip
+    """``df`` with ``out_col``, the chapter-2 embedding of ``text_col`` (array<float>).
+
+    An iterator pandas UDF: each task streams its partition through the encoder
+    in Arrow batches, and each Python worker loads the model once (Spark reuses
+    workers between tasks). ``threads`` is torch's threads per worker: with one
+    worker per core, 1 avoids oversubscribing the cores.
+    """
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    if text_col not in df.columns:
+        raise ValueError(f"no column {text_col!r} to embed; the frame has {df.columns}.")
+
+    @F.pandas_udf(T.ArrayType(T.FloatType()))
+    def _embed(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
+        encoder = _worker_encoder(model, precision, threads)
+        for texts in batches:
+            vectors = encoder.encode(texts.tolist(), batch_size=batch_size, progress=False)
+            yield pd.Series(list(vectors))
+
+    return df.withColumn(out_col, _embed(F.col(text_col)))
+
+
+# --- chapter 6's item profiles as a Spark job ----------------------------------------
+def item_prompt_frame(items, attempt: int = 0, model_id: str | None = None):
+    """One row per film: ``item, key, messages`` (JSON), built on the executors.
+
+    ``items`` is a Spark frame of ``data.load_ml100k_items()`` (item, title,
+    genres). ``key`` is the cache key of ``attempt`` (0: greedy; later
+    attempts resample, as ``llmrec augment items`` retries), so a join with
+    :func:`cache_frame` finds the committed answers.
+    """
+    from pyspark.sql import types as T
+
+    recipe = augment.RECIPES["items"]
+    model_id = model_id or llm.default_model_id()
+    decoding = llm.attempt_decoding(recipe.decoding, attempt)
+    schema = T.StructType([T.StructField(ITEM, T.LongType()), T.StructField("key", T.StringType()),
+                           T.StructField("messages", T.StringType())])  # fmt: skip
+
+    def build(parts):
+        for pdf in parts:
+            jobs = augment.item_jobs(pdf, recipe.template)
+            yield pd.DataFrame({
+                ITEM: list(jobs),
+                "key": [llm.cache_key(model_id, recipe.template, m, decoding) for m in jobs.values()],
+                "messages": [json.dumps(m, ensure_ascii=False) for m in jobs.values()],
+            })  # fmt: skip
+
+    return items.select(ITEM, "title", "genres").mapInPandas(build, schema)
+
+
+def cache_frame(paths, spark=None):
+    """Generation-cache JSONL files (a file, a folder of part files, or a list)
+    as a Spark frame ``key, status, text, completion_tokens, seconds``."""
+    from pyspark.sql import types as T
+
+    paths = [str(p) for p in (paths if isinstance(paths, (list, tuple)) else [paths])]
+    schema = T.StructType([T.StructField(name, kind) for name, kind in (
+        ("key", T.StringType()), ("status", T.StringType()), ("text", T.StringType()),
+        ("completion_tokens", T.LongType()), ("seconds", T.DoubleType()))])  # fmt: skip
+    frame = (spark or _active()).read.schema(schema).option("mode", "FAILFAST").json(paths)
+    return frame.dropDuplicates(["key"])
+
+
+@functools.lru_cache(maxsize=1)
+def _worker_generator(model: str, threads: int):
+    """The generator of this Python worker, loaded on first use and then reused."""
+    import torch
+
+    torch.set_num_threads(threads)
+    return llm.load_generator(model)
+
+
+def generate_frame(prompts, out_dir, model: str = llm.DEFAULT_MODEL, attempt: int = 0,
+                   threads: int = 1):  # fmt: skip
+    """Generate the item profiles of ``prompts`` (from :func:`item_prompt_frame`)
+    on the executors; returns ``key, status, text, completion_tokens, seconds``.
+
+    Each task loads the model once and appends every answer, as it comes, to
+    its own cache file ``out_dir/part-<partition>-<attempt>.jsonl``, so a job
+    that dies keeps what it wrote: read ``out_dir`` back with
+    :func:`cache_frame`, anti-join it from the prompts, and run the rest.
+    """
+    from pyspark import TaskContext
+
+    recipe = augment.RECIPES["items"]
+    decoding = llm.attempt_decoding(recipe.decoding, attempt)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    schema = "key string, status string, text string, completion_tokens long, seconds double"
+
+    def run(parts):
+        generator = _worker_generator(model, threads)
+        part = TaskContext.get().partitionId()
+        cache = llm.GenerationCache(out_dir / f"part-{part:05d}-{attempt}.jsonl")
+        for pdf in parts:
+            if pdf.empty:
+                continue
+            jobs = {str(r[ITEM]): json.loads(r["messages"]) for r in pdf.to_dict("records")}
+            llm.generate_structured(generator, jobs, recipe.schema, cache, recipe.template,
+                                    decoding, retries=0, batch_size=recipe.batch_size,
+                                    progress=False)  # fmt: skip
+            keys = [llm.cache_key(generator.model_id, recipe.template, m, decoding)
+                    for m in jobs.values()]  # fmt: skip
+            rows = [cache.get(k) for k in keys]
+            yield pd.DataFrame({c: [r[c] for r in rows] for c in
+                                ("key", "status", "text", "completion_tokens", "seconds")})
+
+    return prompts.mapInPandas(run, schema)
