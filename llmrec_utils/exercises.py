@@ -491,3 +491,50 @@ def check_pick_lift(fn: Callable) -> None:
     if not np.isclose(got, 2.0):
         raise ExerciseError(f"expected 0.5 / 0.25 = 2.0 on the small example, got {got}.")
     _ok("lift = hit share of the picked positives / hit share of all candidates.")
+
+
+# --- chapter 8 -------------------------------------------------------------------------
+def check_spark_top_k(fn: Callable) -> None:
+    """``fn(scores, seen, k) -> Spark DataFrame`` of ``user, item, score, rank``:
+    the ``k`` best unseen items per user (``scores``: user, item, score;
+    ``seen``: user, item), rank 1 = highest score."""
+    from pyspark.sql import SparkSession
+
+    spark = SparkSession.getActiveSession()
+    if spark is None:
+        raise ExerciseError("no active Spark session: run the chapter's session cell first.")
+    scores = pd.DataFrame({USER: [1, 1, 1, 1, 2, 2, 2], ITEM: [10, 11, 12, 13, 10, 11, 12],
+                           "score": [0.9, 0.8, 0.7, 0.1, 0.2, 0.6, 0.4]})  # fmt: skip
+    seen = pd.DataFrame({USER: [1, 2], ITEM: [10, 11]})
+    out = _call(fn, spark.createDataFrame(scores), spark.createDataFrame(seen), 2)
+    if not hasattr(out, "toPandas"):
+        raise ExerciseError(f"return a Spark DataFrame, got {type(out).__name__}.")
+    got = out.toPandas()
+    missing = {USER, ITEM, "score", "rank"} - set(got.columns)
+    if missing:
+        raise ExerciseError(f"the result lacks columns {sorted(missing)}.")
+    got = got.sort_values([USER, "rank"])[[USER, ITEM, "rank"]].astype(int).values.tolist()
+    expected = [[1, 11, 1], [1, 12, 2], [2, 12, 1], [2, 10, 2]]
+    if [row[:2] for row in got] == [[1, 10], [1, 11], [2, 11], [2, 12]]:
+        raise ExerciseError("seen items are still there: remove them with a left_anti join "
+                            "on (user, item) before ranking.")  # fmt: skip
+    if got != expected:
+        raise ExerciseError(f"expected (user, item, rank) rows {expected}, got {got}. Rank "
+                            "within each user (Window.partitionBy) by descending score.")  # fmt: skip
+    _ok("anti-join the seen pairs, then row_number() over a per-user window, keep rank <= k.")
+
+
+def check_crossover(fn: Callable) -> None:
+    """``fn(a1, b1, a2, b2, workers) -> float``: the data size where a cluster of
+    ``workers`` (time a2 + b2 n / workers) overtakes one machine (a1 + b1 n)."""
+    got = _number(_call(fn, 1.0, 1e-5, 10.0, 4e-5, 8), "the crossover size")
+    if np.isclose(got, 9 / 1e-5):
+        raise ExerciseError("that ignores the workers: the cluster's per-rating cost is "
+                            "b2 / workers.")  # fmt: skip
+    if not np.isclose(got, 9 / (1e-5 - 4e-5 / 8)):
+        raise ExerciseError(f"expected (a2 - a1) / (b1 - b2 / workers) = 1,800,000, got {got:,.0f}.")
+    never = _call(fn, 1.0, 1e-5, 10.0, 4e-5, 2)
+    if not (isinstance(never, float) and math.isinf(never) and never > 0):
+        raise ExerciseError("with 2 workers the cluster's slope (2e-5) is steeper than one "
+                            f"machine's (1e-5): it never catches up; return math.inf, got {never!r}.")
+    _ok("n* = (a2 - a1) / (b1 - b2 / workers) when the cluster's slope is smaller, else never.")

@@ -20,6 +20,7 @@ code runs on a cluster: set ``LLMREC_SPARK_MASTER`` (e.g. ``spark://host:7077``,
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import os
@@ -27,6 +28,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import warnings
 from dataclasses import replace
 from pathlib import Path
@@ -45,7 +47,7 @@ MEMORY_ENV = "LLMREC_SPARK_MEMORY"  # driver memory in local mode, default 4g
 JAVA_VERSIONS = (17, 21)  # the Java releases Spark 4 supports
 
 __all__ = [
-    "JavaMissing", "java_version", "require_java", "master_url", "session", "ratings_frame", "SparkALS",
+    "JavaMissing", "java_version", "require_java", "master_url", "session", "log_path", "ratings_frame", "SparkALS",
     "embed", "item_prompt_frame", "cache_frame", "generate_frame",
 ]  # fmt: skip
 
@@ -121,9 +123,10 @@ def session(app: str = "llmrec-book", master: str | None = None, cores: int | No
     ``2 x cores`` partitions (Spark's default of 200 is for clusters), keeps
     the web UI and console progress bars off, and gives the driver
     ``$LLMREC_SPARK_MEMORY`` (default 4g). On a cluster, the cluster's own
-    settings apply. ALS checkpoints under the cache directory (set your own
-    with ``spark.sparkContext.setCheckpointDir``; on a cluster, a shared
-    file system path). Executors run this Python (``sys.executable``), so they
+    settings apply. Spark's own log goes to :func:`log_path`. In local mode,
+    ALS checkpoints into a temporary folder removed at exit; on a cluster, set
+    a shared path with ``spark.sparkContext.setCheckpointDir``, or long ALS
+    fits overflow the stack. Executors run this Python (``sys.executable``), so they
     import the same ``llmrec_utils``. Stop it with ``spark.stop()``.
     """
     try:
@@ -140,6 +143,7 @@ def session(app: str = "llmrec-book", master: str | None = None, cores: int | No
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.cleaner.referenceTracking.cleanCheckpoints", "true")
     )  # fmt: skip
     if master.startswith("local"):
         n = cores or os.cpu_count() or 1
@@ -151,13 +155,49 @@ def session(app: str = "llmrec-book", master: str | None = None, cores: int | No
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.driver.bindAddress", "127.0.0.1")
         )  # fmt: skip
-    spark = builder.getOrCreate()
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    spark = _launch(builder)
     spark.sparkContext.setLogLevel("ERROR")
-    if spark.sparkContext.getCheckpointDir() is None:
+    if master.startswith("local") and spark.sparkContext.getCheckpointDir() is None:
         # ALS's lineage grows with every iteration; without checkpoints (every
         # 10 iterations, its default) a long fit overflows the stack
-        spark.sparkContext.setCheckpointDir(str(cache_dir() / "spark-checkpoints"))
+        checkpoints = tempfile.mkdtemp(prefix="llmrec-spark-checkpoints-")
+        atexit.register(shutil.rmtree, checkpoints, ignore_errors=True)
+        spark.sparkContext.setCheckpointDir(checkpoints)
     return spark
+
+
+def log_path() -> Path:
+    """Where the Java side of Spark (and its Python workers) write their output."""
+    return cache_dir() / "spark.log"
+
+
+def _launch(builder):
+    """``builder.getOrCreate()``, with the JVM's own output sent to :func:`log_path`.
+
+    The JVM inherits the file descriptors of the process that starts it, so in
+    Jupyter its start-up chatter, log lines and the workers' progress bars
+    would land in the cell's output. Pointing descriptors 1 and 2 at the log
+    file while it starts keeps them there for the JVM's whole life; errors
+    still reach Python as exceptions.
+    """
+    from pyspark import SparkContext
+
+    if SparkContext._gateway is not None:  # the JVM is already running
+        return builder.getOrCreate()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = [os.dup(1), os.dup(2)]
+    with open(log_path(), "wb") as log:  # one log per JVM
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        try:
+            return builder.getOrCreate()
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
 
 
 def _active():

@@ -50,6 +50,17 @@ def test_book_builds_without_warnings(built_book):
     assert "01_data" in status  # the execution-time table lists the chapter
 
 
+def test_closing_pages_and_glossary_links(built_book):
+    for page in ["trends", "faq", "glossary", "instructors"]:
+        assert (HTML / "book" / f"{page}.html").exists(), page
+    glossary = (HTML / "book" / "glossary.html").read_text()
+    assert "数据增强" in glossary and 'id="term-Data-augmentation"' in glossary
+    # chapters link a term's first use to its entry
+    chapter8 = (HTML / "notebooks" / "08_scaling_with_spark.html").read_text()
+    assert "glossary.html#term-Pandas-UDF" in chapter8
+    assert "glossary.html#term-Data-augmentation" in (HTML / "book" / "preface.html").read_text()
+
+
 def test_colab_and_binder_launch_buttons(built_book):
     page = (HTML / "notebooks" / "01_data.html").read_text()
     assert "colab.research.google.com/github/llmrec-book/llmrec-book/blob/main/notebooks/01_data.ipynb" in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -250,3 +252,15 @@ def test_chapter6_checks():
     with pytest.raises(ExerciseError, match="divide it"):
         exercises.check_pick_lift(lambda t, c, h: np.mean(
             [(u, i) in h for u, i in zip(t[USER], t["positive"])]))
+
+
+def test_chapter8_crossover_check():
+    def crossover(a1, b1, a2, b2, workers):
+        slope = b1 - b2 / workers
+        return math.inf if slope <= 0 else max(0.0, (a2 - a1) / slope)
+
+    exercises.check_crossover(crossover)
+    with pytest.raises(ExerciseError, match="ignores the workers"):
+        exercises.check_crossover(lambda a1, b1, a2, b2, w: (a2 - a1) / b1)
+    with pytest.raises(ExerciseError, match="never catches up"):
+        exercises.check_crossover(lambda a1, b1, a2, b2, w: abs((a2 - a1) / (b1 - b2 / w)))

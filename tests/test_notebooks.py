@@ -16,14 +16,20 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = (ROOT / "_toc.yml").read_text()
 
 
-def colab_cell(url: str) -> str:
-    """The one guarded install cell every notebook starts with."""
-    return (
+def colab_cell(url: str, spark: bool = False) -> str:
+    """The one guarded install cell every notebook starts with (chapter 8 adds
+    the spark extra and Java)."""
+    cell = (
         "# Colab only: install the book's package (hidden in the rendered book).\n"
         "import sys\n\n"
         'if "google.colab" in sys.modules:\n'
-        f'    %pip install --quiet "llmrec-utils @ git+{url}"'
+        f'    %pip install --quiet "llmrec-utils{"[spark]" if spark else ""} @ git+{url}"'
     )
+    if spark:
+        cell += ("\n    # Spark 4 needs Java 17 or 21\n"
+                 "    !java -version 2>&1 | grep -qE 'version \"(17|21)' || "
+                 "apt-get -qq install -y openjdk-17-jre-headless")
+    return cell
 
 
 def test_there_are_notebooks():
@@ -45,7 +51,7 @@ def test_committed_clean(path):
 def test_starts_with_the_colab_cell_from_config(path):
     nb = nbformat.read(path, as_version=4)
     first = nb.cells[0]
-    expected = colab_cell(CONFIG["repository"]["url"])
+    expected = colab_cell(CONFIG["repository"]["url"], spark="spark" in path.stem)
     assert first.cell_type == "code" and first.source == expected, (
         f"{path.name} must start with this cell (URL from _config.yml):\n{expected}"
     )

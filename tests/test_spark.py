@@ -170,3 +170,20 @@ def test_item_prompts_carry_the_keys_of_the_local_run(spark, tmp_path):
     (tmp_path / "bad.jsonl").write_text('{"key": "k2", "status": "acc\n')
     with pytest.raises(Exception, match="(?i)malformed"):
         S.cache_frame(tmp_path / "bad.jsonl", spark).count()
+
+
+def test_spark_top_k_exercise_check(spark):
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    from llmrec_utils import exercises
+
+    def top_k(scores, seen, k, anti=True):
+        if anti:
+            scores = scores.join(seen, [USER, ITEM], "left_anti")
+        order = Window.partitionBy(USER).orderBy(F.desc("score"))
+        return scores.withColumn("rank", F.row_number().over(order)).where(F.col("rank") <= k)
+
+    exercises.check_spark_top_k(top_k)
+    with pytest.raises(exercises.ExerciseError, match="left_anti"):
+        exercises.check_spark_top_k(lambda s, seen, k: top_k(s, seen, k, anti=False))
