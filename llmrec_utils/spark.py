@@ -254,11 +254,15 @@ class SparkALS:
             if not train[RATING].between(lo, hi).all():
                 raise ValueError(f"train has ratings outside [{lo:g}, {hi:g}].")
             train = ratings_frame(train, spark)
+        missing = {USER, ITEM, RATING} - set(train.columns)
+        if missing:
+            raise ValueError(f"train lacks columns {sorted(missing)}; build it with "
+                             "llmrec_utils.spark.ratings_frame(ratings).")  # fmt: skip
         blocks = self.blocks or spark.sparkContext.defaultParallelism
         als = ALS(rank=self.rank, regParam=self.reg, maxIter=self.max_iter, userCol=USER,
                   itemCol=ITEM, ratingCol=RATING, coldStartStrategy="nan", seed=self.seed,
                   numUserBlocks=blocks, numItemBlocks=blocks)  # fmt: skip
-        self.train_ = train.select(USER, ITEM).cache()
+        self.train_ = train.select(USER, ITEM)  # the seen pairs, for recommend()
         self.model_ = als.fit(train)
         self.mu_ = float(train.agg(F.mean(RATING)).first()[0])
         self.users_ = pd.Index(np.sort(self.model_.userFactors.select("id").toPandas()["id"]))

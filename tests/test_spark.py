@@ -134,6 +134,9 @@ def test_spark_als_rejects_bad_input(spark):
         S.SparkALS().fit(low_rank_ratings().assign(rating=10.0))
     with pytest.raises(ValueError, match="at least 1"):
         S.SparkALS(rank=0)
+    frame = S.ratings_frame(low_rank_ratings(), spark).withColumnRenamed(RATING, "stars")
+    with pytest.raises(ValueError, match=r"lacks columns \['rating'\]"):
+        S.SparkALS().fit(frame)
 
 
 def test_embed_matches_the_single_machine_encoder(spark):
