@@ -36,8 +36,8 @@ from .config import SEED
 __all__ = [
     "DEFAULT_MODEL", "Decoding", "Completion", "Generator", "TransformersGenerator",
     "HTTPGenerator", "CacheOnly", "default_model_id", "load_generator", "LLMError",
-    "ParseOutcome", "extract_json",
-    "parse_structured", "cache_key", "GenerationCache", "generate_structured", "attempt_decoding",
+    "ParseOutcome", "extract_json", "parse_structured", "cache_key", "GenerationCache",
+    "generate_structured", "attempt_decoding",
 ]  # fmt: skip
 
 DEFAULT_MODEL = "smollm2-135m"
