@@ -470,3 +470,167 @@ def replay(name: str, retries: int = 1, path: Path | None = None) -> pd.DataFram
     results, _ = run(name, llm.CacheOnly(llm.default_model_id(), f"llmrec augment {name}"),
                      retries=retries, path=path, progress=False)  # fmt: skip
     return results
+
+
+# --- chapter 6's rows on the book's leaderboard (chapter 7 shows them) -----------------
+# The settings chapter 6 tries on its validation split (warm_valid), and what it
+# stores for chapter 7: each augmented model's per-user scores on the warm test
+# split. Chapter 7 reads them with board_rows(), which rebuilds them from the
+# committed generations when chapter 6 has not run in this cache.
+BOARD_METRICS = ("NDCG@10", "Recall@20")
+PICK_SETTINGS = ((1, 0.0), (5, 0.0), (5, 0.3))  # (times each triple is shown, pruned share)
+BLEND_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3)  # weight of the text model in EASE + text
+PROFILE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # weight of the user profile in the taste vector
+BOARD_VERSION = 1  # bump when the code below changes what a row holds
+
+
+def valid_values(results: pd.DataFrame) -> pd.Series:
+    """The validated records (accepted or repaired) of a replayed run, by id."""
+    return results.loc[results["status"] != "rejected", "value"]
+
+
+def card_texts(items: pd.DataFrame, item_results: pd.DataFrame) -> dict:
+    """``{"card": ..., "card + LLM profile": ...}``: chapter 2's film cards, and
+    the same cards followed by the film's LLM profile where one is valid."""
+    from .embeddings import item_cards
+
+    cards = pd.Series(item_cards(items), index=items.index)
+    profiles = valid_values(item_results)
+    texts = pd.Series({int(i): profile_text(v) for i, v in profiles.items()}, dtype=object)
+    enriched = cards.copy()
+    has = items[ITEM].isin(texts.index)
+    enriched[has] = cards[has] + " " + texts.loc[items.loc[has, ITEM]].to_numpy()
+    return {"card": cards.tolist(), "card + LLM profile": enriched.tolist()}
+
+
+def user_profile_text(profile: dict) -> str:
+    """A validated user profile as one line of text, ready to embed."""
+    dislikes = ", ".join(profile["dislikes"]) or "nothing in particular"
+    return f"{profile['summary']} Likes: {', '.join(profile['likes'])}. Dislikes: {dislikes}."
+
+
+def bpr_fit(train: pd.DataFrame, extra: pd.DataFrame | None = None, repeat: int = 1,
+            prune: float = 0.0, seed: int = SEED):
+    """``mf.BPR`` fitted on ``train``, with the extra triples shown ``repeat``
+    times per epoch and the share ``prune`` of them dropped by loss."""
+    from . import mf
+
+    extra = None if extra is None else pd.concat([extra] * repeat)
+    return mf.BPR(prune=prune, seed=seed).fit(train, extra=extra)
+
+
+def _sha(path: Path) -> str:
+    from .assets import sha256_file
+
+    return sha256_file(path)[:12]
+
+
+def board_definitions() -> dict:
+    """Chapter 6's leaderboard rows: name -> the exact model definition,
+    including the checksums of the committed generations each one reads."""
+    files = {n: _sha(GENERATIONS_DIR / RECIPES[n].file) for n in ("items", "users", "picks")}
+    cands = _sha(GENERATIONS_DIR / "pick-candidates.csv")
+    v = f"[board v{BOARD_VERSION}, seed {SEED}]"
+    return {
+        "BPR (ours)": f"augment.bpr_fit(train) {v}",
+        "BPR + LLM picks": (f"augment.bpr_fit(train, picks, repeat, prune), (repeat, prune) "
+                            f"in {PICK_SETTINGS} chosen on warm_valid; picks {files['picks']}, "
+                            f"candidates {cands} {v}"),
+        "weighted blend, LLM item profiles": (
+            f"WeightedBlend(EASE(500), ContentModel(card + LLM profile)), weight in "
+            f"{BLEND_WEIGHTS} chosen on warm_valid; item profiles {files['items']}, "
+            f"encoder all-MiniLM-L6-v2 {v}"),
+        "content, history + LLM user profile": (
+            f"ContentModel(card, user profile weight a), a in {PROFILE_WEIGHTS} chosen on "
+            f"warm_valid (profiled users); user profiles {files['users']}, "
+            f"encoder all-MiniLM-L6-v2 {v}"),
+    }  # fmt: skip
+
+
+def compute_board_rows(progress: bool = True) -> dict:
+    """Chapter 6's four augmented models, chosen on ``warm_valid`` and scored
+    on the warm test split, per user, from the committed generations (no
+    model is loaded). Chapter 6 checks that these equal its own results."""
+    from tqdm import tqdm
+
+    from . import embeddings, evaluation, hybrid, mf
+
+    bar = tqdm(total=5, desc="chapter 6's rows", unit="step", disable=not progress)
+    ratings = data.load_ml100k_ratings()
+    items = data.load_ml100k_items().sort_values(ITEM).reset_index(drop=True)
+    warm = data.random_split(ratings, test_frac=0.25, seed=SEED)
+    warm_valid = data.random_split(warm.train, test_frac=0.25, seed=SEED)
+    seen_by_llm = warm_valid.train
+    rows = {}
+
+    def score(model, split=warm, metrics=BOARD_METRICS):
+        return evaluation.evaluate(model, split, metrics)
+
+    rows["BPR (ours)"] = score(bpr_fit(warm.train))
+    bar.update()
+    triples, _ = pick_triples(replay("picks"), load_pick_candidates(seen_by_llm))
+    valid = {s: score(bpr_fit(warm_valid.train, triples, *s), warm_valid, ("NDCG@10",))
+             ["NDCG@10"].mean() for s in PICK_SETTINGS}  # fmt: skip
+    best = max(PICK_SETTINGS, key=lambda s: valid[s])
+    rows["BPR + LLM picks"] = score(bpr_fit(warm.train, triples, *best))
+    bar.update()
+
+    encoder = embeddings.Encoder.load()
+    texts = card_texts(items, replay("items"))
+    vectors = {name: embeddings.encode_cached(encoder, t, progress=False) for name, t in texts.items()}
+    bar.update()
+
+    def blend(w):
+        content = hybrid.ContentModel(items[ITEM], vectors["card + LLM profile"])
+        return hybrid.WeightedBlend(mf.EASE(500), content, weight=w)
+
+    w, _ = evaluation.select_by_validation({w: blend(w) for w in BLEND_WEIGHTS}, warm_valid)
+    rows["weighted blend, LLM item profiles"] = score(blend(w).fit(warm.train))
+    bar.update()
+
+    profiles = valid_values(replay("users"))
+    user_ids = profiles.index.astype(int).to_numpy()
+    user_vecs = embeddings.encode_cached(
+        encoder, [user_profile_text(p) for p in profiles], progress=False)
+    profiled = profiled_users(seen_by_llm)
+
+    def with_profile(a):
+        return hybrid.ContentModel(items[ITEM], vectors["card"], user_ids=user_ids,
+                                   user_vectors=user_vecs, user_weight=a)  # fmt: skip
+
+    on_profiled = {}
+    for a in PROFILE_WEIGHTS:
+        frame = score(with_profile(a).fit(warm_valid.train), warm_valid, ("NDCG@10",))
+        on_profiled[a] = frame.loc[frame.index.isin(profiled), "NDCG@10"].mean()
+    best_a = max(PROFILE_WEIGHTS, key=lambda a: on_profiled[a])
+    rows["content, history + LLM user profile"] = score(with_profile(best_a).fit(warm.train))
+    bar.update()
+    bar.close()
+    return rows
+
+
+def board_rows(rebuild: bool = False, progress: bool = True) -> dict:
+    """Chapter 6's rows for chapter 7's leaderboard, name -> per-user scores.
+
+    Read from the cache when stored there under the leaderboard's protocol and
+    today's model definitions (:func:`board_definitions`); otherwise, or with
+    ``rebuild=True``, computed by :func:`compute_board_rows` and stored. One
+    line says what is rebuilt and why.
+    """
+    from . import evaluation
+    from .config import logger
+
+    definitions = board_definitions()
+    rows, stale = ({}, dict.fromkeys(definitions, "rebuild=True")) if rebuild else \
+        evaluation.saved_per_user(definitions)  # fmt: skip
+    if stale:
+        by_reason: dict = {}
+        for name, why in stale.items():
+            by_reason.setdefault(why, []).append(name)
+        reasons = "; ".join(f"{', '.join(names)}: {why}" for why, names in by_reason.items())
+        logger().info(f"Rebuilding chapter 6's leaderboard rows ({reasons}).")
+        fresh = compute_board_rows(progress=progress)
+        for name in stale:
+            evaluation.save_per_user(name, fresh[name], definitions[name])
+            rows[name] = fresh[name]
+    return {name: rows[name] for name in definitions}

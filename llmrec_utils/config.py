@@ -52,3 +52,28 @@ def profile() -> str:
             f"LLMREC_PROFILE={value!r} is not a known profile; use one of {PROFILES}."
         )
     return value
+
+
+def logger():
+    """The package's logger, ``llmrec``: one plain line per message on stdout.
+
+    Used for the few things a reader should be told while a chapter runs (for
+    example that an artefact of another chapter is being rebuilt, and why).
+    ``logging.getLogger("llmrec").setLevel(logging.WARNING)`` silences it.
+    """
+    import logging
+    import sys
+
+    class _Stdout(logging.StreamHandler):  # the stdout of the moment (Jupyter, pytest)
+        def emit(self, record):
+            self.stream = sys.stdout
+            super().emit(record)
+
+    log = logging.getLogger("llmrec")
+    if not log.handlers:  # configured once, on first use, never at import
+        handler = _Stdout(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    return log

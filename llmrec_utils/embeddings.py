@@ -236,41 +236,119 @@ class StoredEmbeddings:
     vectors: np.ndarray
     model: str
     fingerprint: str
+    texts_sha256: str = ""
+
+
+def item_cards(items) -> list[str]:
+    """Each film's text card, ``"Title (year). Genres: A, B."``, in the rows' order
+    (chapter 2 embeds them; chapters 5-7 read the vectors)."""
+    return (items["title"] + ". Genres: " + items["genres"].str.replace("|", ", ") + ".").tolist()
+
+
+def review_sample(reviews):
+    """The reviews chapter 2 embeds: a seeded sample of 8,000 in the default
+    profile, all of them in ``full``; index reset."""
+    from .config import SEED, profile
+
+    if profile() != "full" and len(reviews) > 8000:
+        reviews = reviews.sample(n=8000, random_state=SEED)
+    return reviews.reset_index(drop=True)
+
+
+def _item_card_texts():
+    from . import data
+
+    items = data.load_ml100k_items()
+    return items[data.ITEM].to_numpy(), item_cards(items)
+
+
+def _review_texts():
+    from . import data
+
+    sample = review_sample(data.clean_reviews(data.load_clothing_reviews()))
+    return sample["review"].to_numpy(), sample["text"].tolist()
+
+
+# name -> (the chapter that makes it, a function giving its ids and texts)
+SHARED = {
+    "ml100k-item-cards": ("chapter 2", _item_card_texts),
+    "clothing-reviews": ("chapter 2", _review_texts),
+}
 
 
 def _stored_path(name: str) -> Path:
     return cache_dir() / "artifacts" / "embeddings" / f"{name}.npz"
 
 
-def save_embeddings(name: str, ids, vectors: np.ndarray, encoder: Encoder) -> Path:
-    """Save ``vectors`` (one row per id) under ``name``, atomically."""
+def save_embeddings(name: str, ids, vectors: np.ndarray, encoder: Encoder,
+                    texts: Sequence[str] | None = None) -> Path:
+    """Save ``vectors`` (one row per id) under ``name``, atomically.
+
+    ``texts`` (the embedded texts, in row order) are recorded by their sha256,
+    so a reader can tell vectors of other texts from current ones.
+    """
     ids, vectors = np.asarray(ids), np.asarray(vectors, dtype=np.float32)
     if ids.ndim != 1 or len(ids) != len(vectors):
         raise ValueError(f"need one id per row: {len(ids)} ids for {len(vectors)} vectors.")
     if len(np.unique(ids)) != len(ids):
         raise ValueError("ids must be unique.")
+    if texts is not None and len(texts) != len(ids):
+        raise ValueError(f"need one text per row: {len(texts)} texts for {len(ids)} ids.")
     path = _stored_path(name)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-", suffix=".npz")
     with os.fdopen(fd, "wb") as f:
-        np.savez(f, ids=ids, vectors=vectors, model=encoder.name, fingerprint=encoder.fingerprint)
+        np.savez(f, ids=ids, vectors=vectors, model=encoder.name, fingerprint=encoder.fingerprint,
+                 texts_sha256=texts_hash(texts) if texts is not None else "")  # fmt: skip
     os.replace(tmp, path)
     return path
 
 
-def load_embeddings(name: str) -> StoredEmbeddings:
-    """Read embeddings saved by :func:`save_embeddings` (chapter 2 saves the book's)."""
+def _read_stored(path: Path) -> StoredEmbeddings:
+    with np.load(path, allow_pickle=False) as z:
+        sha = str(z["texts_sha256"]) if "texts_sha256" in z.files else ""
+        return StoredEmbeddings(z["ids"], z["vectors"], str(z["model"]), str(z["fingerprint"]), sha)
+
+
+def load_embeddings(name: str, rebuild: bool = True) -> StoredEmbeddings:
+    """Embeddings another chapter saved with :func:`save_embeddings`.
+
+    For the book's shared embeddings (:data:`SHARED`), a file that is missing,
+    unreadable, or made from other texts than today's is rebuilt here with the
+    default encoder, exactly as the chapter that makes it does (one line says
+    what is rebuilt and why), so a chapter also runs alone in a fresh runtime.
+    ``rebuild=False`` raises instead.
+    """
+    from .config import logger
+
     path = _stored_path(name)
-    if not path.exists():
+    reason = "it is not in the cache"
+    if path.exists():
+        try:
+            stored = _read_stored(path)
+        except Exception as exc:
+            reason = f"the saved file is unreadable ({exc})"
+        else:
+            if name not in SHARED:
+                return stored
+            ids, texts = SHARED[name][1]()
+            if stored.texts_sha256 == texts_hash(texts) and np.array_equal(stored.ids, ids):
+                return stored
+            reason = "the saved vectors were made from other texts"
+    if name not in SHARED:
         raise FileNotFoundError(
-            f"No saved embeddings {name!r} at {path}. Run notebooks/02_text_embeddings.ipynb "
-            "first (it saves 'ml100k-item-cards' and 'clothing-reviews')."
+            f"No saved embeddings {name!r} at {path} ({reason}); save them with "
+            f"embeddings.save_embeddings first. Shared embeddings: {sorted(SHARED)}."
         )
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return StoredEmbeddings(z["ids"], z["vectors"], str(z["model"]), str(z["fingerprint"]))
-    except Exception as exc:
-        raise ValueError(
-            f"Saved embeddings {path} are unreadable ({exc}); delete the file and run "
-            "notebooks/02_text_embeddings.ipynb again."
-        ) from exc
+    if not rebuild:
+        raise FileNotFoundError(
+            f"Saved embeddings {name!r}: {reason}. Run notebooks/02_text_embeddings.ipynb, "
+            "or call load_embeddings with rebuild=True."
+        )
+    maker, texts_of = SHARED[name]
+    logger().info(f"Rebuilding the embeddings {name!r} that {maker} makes: {reason}.")
+    ids, texts = texts_of()
+    encoder = Encoder.load()
+    vectors = encode_cached(encoder, texts)
+    save_embeddings(name, ids, vectors, encoder, texts)
+    return _read_stored(path)

@@ -287,33 +287,90 @@ def sampled_metrics(model, split, n_negatives: int = 100, k: int = 10, seed: int
 
 
 # --- the book's leaderboard --------------------------------------------------------
+# The one protocol every leaderboard row is scored on (chapter 7). A stored row
+# carries this protocol's id and its model's definition; a row from another
+# protocol, or of a model whose definition has changed, is never shown.
+LEADERBOARD_PROTOCOL = {
+    "split": "ml100k, random 75/25 per user (data.random_split, test_frac=0.25)",
+    "seed": SEED,
+    "candidates": "every item the user has not rated in training",
+    "metrics": ["NDCG@10", "Recall@20"],
+}
+
+
+def leaderboard_protocol_id() -> str:
+    """A short hash of :data:`LEADERBOARD_PROTOCOL`."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(LEADERBOARD_PROTOCOL, sort_keys=True).encode()).hexdigest()[:12]
+
+
 def _leaderboard_dir():
     path = artifacts_dir() / "leaderboard"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def save_per_user(name: str, per_user) -> None:
-    """Store a model's per-user scores on the leaderboard protocol (for chapter 7).
+def _row_path(name: str):
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    return _leaderboard_dir() / f"{safe}.parquet"
 
-    Chapter 7 adds every stored model to its table; chapter 6 stores its
-    augmented models here. ``name`` becomes the row label.
+
+def save_per_user(name: str, per_user, definition: str):
+    """Store a model's per-user scores on the leaderboard protocol, atomically.
+
+    ``definition`` names the model exactly (class, settings, inputs and their
+    checksums); with the protocol's id it identifies the row, so a reader can
+    tell a current row from a stale one. ``name`` becomes the row label.
     """
+    import os
+    import tempfile
+
     if not isinstance(per_user, pd.DataFrame) or per_user.empty:
         raise ValueError("per_user must be a non-empty DataFrame from evaluate().")
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    missing = [m for m in LEADERBOARD_PROTOCOL["metrics"] if m not in per_user.columns]
+    if missing:
+        raise ValueError(f"per_user lacks the leaderboard's metric(s) {missing}.")
     frame = per_user.copy()
     frame.attrs = {}
-    frame.assign(_name=name).to_parquet(_leaderboard_dir() / f"{safe}.parquet")
+    frame = frame.assign(_name=name, _definition=definition, _protocol=leaderboard_protocol_id())
+    path = _row_path(name)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".row-", suffix=".parquet")
+    os.close(fd)
+    frame.to_parquet(tmp)
+    os.replace(tmp, path)
+    return path
 
 
-def saved_per_user() -> dict:
-    """The per-user scores stored by :func:`save_per_user`, by name."""
-    out = {}
-    for path in sorted(_leaderboard_dir().glob("*.parquet")):
-        frame = pd.read_parquet(path)
-        out[str(frame.pop("_name").iloc[0])] = frame
-    return out
+def saved_per_user(definitions: dict) -> tuple[dict, dict]:
+    """The stored rows of the models in ``definitions`` (name -> definition).
+
+    Returns ``(rows, stale)``: ``rows`` maps each name whose stored row has
+    the same definition and protocol to its per-user scores; ``stale`` maps
+    every other requested name to the reason it is not usable (absent,
+    unreadable, another protocol, another definition). Rows of names not
+    requested are never read.
+    """
+    rows, stale = {}, {}
+    for name, definition in definitions.items():
+        path = _row_path(name)
+        if not path.exists():
+            stale[name] = "not in the cache"
+            continue
+        try:
+            frame = pd.read_parquet(path)
+            meta = {c: str(frame[c].iloc[0]) if c in frame else "" for c in ("_name", "_definition", "_protocol")}
+        except Exception as exc:
+            stale[name] = f"unreadable ({exc})"
+            continue
+        if meta["_protocol"] != leaderboard_protocol_id():
+            stale[name] = "stored under another protocol"
+        elif meta["_name"] != name or meta["_definition"] != definition:
+            stale[name] = "stored for another model definition"
+        else:
+            rows[name] = frame.drop(columns=["_name", "_definition", "_protocol"])
+    return rows, stale
 
 
 def leaderboard(per_user: dict, baseline: str, metric: str = "NDCG@10", seed: int = SEED):

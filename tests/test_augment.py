@@ -183,3 +183,42 @@ def test_paraphrase_prompt_and_eda_baseline():
     assert augment.eda_augment("ok", n=1) == ["ok"]
     with pytest.raises(ValueError, match="p must"):
         augment.eda_augment(review, p=1.0)
+
+
+def test_board_rows_are_read_when_current_and_rebuilt_otherwise(tmp_cache, monkeypatch, capsys):
+    import pandas as pd
+
+    from llmrec_utils import augment as aug
+
+    calls = []
+    frame = pd.DataFrame({"NDCG@10": [0.5, 0.25], "Recall@20": [0.1, 0.2]}, index=[1, 2])
+
+    def compute(progress=True):
+        calls.append(1)
+        return {name: frame * (k + 1) for k, name in enumerate(aug.board_definitions())}
+
+    monkeypatch.setattr(aug, "compute_board_rows", compute)
+    rows = aug.board_rows()
+    assert list(rows) == list(aug.board_definitions()) and len(calls) == 1
+    assert "Rebuilding chapter 6's leaderboard rows" in capsys.readouterr().out
+    again = aug.board_rows()  # current: read from the cache
+    assert len(calls) == 1 and capsys.readouterr().out == ""
+    for name in rows:
+        pd.testing.assert_frame_equal(again[name], rows[name])
+    monkeypatch.setattr(aug, "BOARD_VERSION", aug.BOARD_VERSION + 1)  # the model changed
+    aug.board_rows()
+    assert len(calls) == 2 and "another model definition" in capsys.readouterr().out
+
+
+def test_card_texts_append_valid_profiles_only():
+    import pandas as pd
+
+    from llmrec_utils import augment as aug
+
+    items = pd.DataFrame({"item": [1, 2], "title": ["A (1990)", "B (1991)"], "genres": ["Drama", "Comedy"]})
+    profile = {"summary": "S.", "themes": ["t"], "mood": "m", "audience": "a"}
+    results = pd.DataFrame({"status": ["repaired", "rejected"], "value": [profile, None]}, index=[1, 2])
+    texts = aug.card_texts(items, results)
+    assert texts["card"] == ["A (1990). Genres: Drama.", "B (1991). Genres: Comedy."]
+    assert texts["card + LLM profile"] == [
+        "A (1990). Genres: Drama. S. Themes: t. Mood: m. Audience: a.", "B (1991). Genres: Comedy."]

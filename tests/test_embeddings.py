@@ -96,5 +96,36 @@ def test_save_and_load_embeddings(encoder, tmp_cache):
         embeddings.save_embeddings("demo", ids[:2], vecs, encoder)
     with pytest.raises(ValueError, match="unique"):
         embeddings.save_embeddings("demo", np.array([1, 1, 2]), vecs, encoder)
-    with pytest.raises(FileNotFoundError, match="02_text_embeddings"):
+    with pytest.raises(FileNotFoundError, match="save_embeddings"):
         embeddings.load_embeddings("missing")
+
+
+def test_shared_embeddings_are_rebuilt_when_missing_stale_or_corrupt(tmp_cache, monkeypatch, capsys):
+    texts = ["Toy Story (1995). Genres: Animation.", "Fargo (1996). Genres: Crime."]
+    monkeypatch.setitem(embeddings.SHARED, "demo-cards", ("chapter 2", lambda: (np.array([1, 2]), texts)))
+    first = embeddings.load_embeddings("demo-cards")  # not in the cache: rebuilt
+    assert "Rebuilding the embeddings 'demo-cards' that chapter 2 makes: it is not in the cache" in capsys.readouterr().out
+    assert first.vectors.shape == (2, 384) and first.texts_sha256 == embeddings.texts_hash(texts)
+    assert np.array_equal(embeddings.load_embeddings("demo-cards").vectors, first.vectors)
+    assert capsys.readouterr().out == ""  # current: read, not rebuilt
+    texts[1] = "Fargo (1996). Genres: Crime, Thriller."  # the card changed
+    with pytest.raises(FileNotFoundError, match="made from other texts"):
+        embeddings.load_embeddings("demo-cards", rebuild=False)
+    again = embeddings.load_embeddings("demo-cards")
+    assert "made from other texts" in capsys.readouterr().out
+    assert not np.allclose(again.vectors[1], first.vectors[1])
+    path = tmp_cache / "artifacts" / "embeddings" / "demo-cards.npz"
+    path.write_bytes(b"not an npz")
+    assert embeddings.load_embeddings("demo-cards").vectors.shape == (2, 384)
+    assert "unreadable" in capsys.readouterr().out
+
+
+def test_item_cards_and_review_sample(monkeypatch):
+    import pandas as pd
+
+    items = pd.DataFrame({"title": ["Toy Story (1995)"], "genres": ["Animation|Comedy"]})
+    assert embeddings.item_cards(items) == ["Toy Story (1995). Genres: Animation, Comedy."]
+    reviews = pd.DataFrame({"text": [f"r{i}" for i in range(9000)]})
+    assert len(embeddings.review_sample(reviews)) == 8000
+    monkeypatch.setenv("LLMREC_PROFILE", "full")
+    assert len(embeddings.review_sample(reviews)) == 9000

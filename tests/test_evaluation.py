@@ -138,17 +138,27 @@ def test_sampled_metrics_perfect_model_hits_everything():
     assert (out["HR@10"] == 1).all() and (out["NDCG@10"] == 1).all()
 
 
-def test_leaderboard_and_saved_rows(tmp_cache):
+def test_leaderboard_and_saved_rows(tmp_cache, monkeypatch):
     split = _toy_split()
     per_user = {name: evaluation.evaluate(m.fit(split.train), split)
                 for name, m in {"pop": _mf.Popularity(), "ease": _mf.EASE(5.0)}.items()}
-    evaluation.save_per_user("augmented / v1", per_user["ease"])
-    saved = evaluation.saved_per_user()
-    assert list(saved) == ["augmented / v1"]
+    evaluation.save_per_user("augmented / v1", per_user["ease"], "EASE(5.0) on toy")
+    evaluation.save_per_user("old name", per_user["pop"], "Popularity()")
+    saved, stale = evaluation.saved_per_user({"augmented / v1": "EASE(5.0) on toy"})
+    assert list(saved) == ["augmented / v1"] and not stale  # "old name" is never read
+    pd.testing.assert_frame_equal(saved["augmented / v1"], per_user["ease"])
+    # another definition, another protocol, absent: stale, with the reason
+    _, stale = evaluation.saved_per_user({"augmented / v1": "EASE(9.0) on toy", "new": "x"})
+    assert stale == {"augmented / v1": "stored for another model definition", "new": "not in the cache"}
+    monkeypatch.setitem(evaluation.LEADERBOARD_PROTOCOL, "seed", 7)
+    _, stale = evaluation.saved_per_user({"augmented / v1": "EASE(5.0) on toy"})
+    assert stale == {"augmented / v1": "stored under another protocol"}
     board = evaluation.leaderboard({**per_user, **saved}, baseline="pop")
     assert set(board.index) == {"pop", "ease", "augmented / v1"}
     assert board.loc["pop", "diff vs pop"] == "(baseline)"
     with pytest.raises(KeyError, match="baseline"):
         evaluation.leaderboard(per_user, baseline="nope")
     with pytest.raises(ValueError, match="non-empty"):
-        evaluation.save_per_user("x", pd.DataFrame())
+        evaluation.save_per_user("x", pd.DataFrame(), "x")
+    with pytest.raises(ValueError, match="Recall@20"):
+        evaluation.save_per_user("x", per_user["pop"][["NDCG@10"]], "x")

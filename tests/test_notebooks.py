@@ -16,20 +16,32 @@ CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 TOC = (ROOT / "_toc.yml").read_text()
 
 
-def colab_cell(url: str, spark: bool = False) -> str:
+def colab_cell(url: str, ref: str, spark: bool = False) -> str:
     """The one guarded install cell every notebook starts with (chapter 8 adds
     the spark extra and Java)."""
     cell = (
         "# Colab only: install the book's package (hidden in the rendered book).\n"
         "import sys\n\n"
         'if "google.colab" in sys.modules:\n'
-        f'    %pip install --quiet "llmrec-utils{"[spark]" if spark else ""} @ git+{url}"'
+        f'    %pip install --quiet "llmrec-utils{"[spark]" if spark else ""} @ git+{url}@{ref}"'
     )
     if spark:
         cell += ("\n    # Spark 4 needs Java 17 or 21\n"
                  "    !java -version 2>&1 | grep -qE 'version \"(17|21)' || "
                  "apt-get -qq install -y openjdk-17-jre-headless")
     return cell
+
+
+def test_colab_installs_the_pinned_release():
+    """The install cell's ref is this version's release tag, or a commit."""
+    import tomllib
+
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    ref = str(CONFIG["colab"]["install_ref"])
+    assert ref == f"v{version}" or re.fullmatch(r"[0-9a-f]{40}", ref), (
+        f"colab.install_ref in _config.yml is {ref!r}: use the release tag v{version} "
+        "(pyproject.toml's version) or a full commit hash"
+    )
 
 
 def test_there_are_notebooks():
@@ -51,7 +63,8 @@ def test_committed_clean(path):
 def test_starts_with_the_colab_cell_from_config(path):
     nb = nbformat.read(path, as_version=4)
     first = nb.cells[0]
-    expected = colab_cell(CONFIG["repository"]["url"], spark="spark" in path.stem)
+    expected = colab_cell(CONFIG["repository"]["url"], CONFIG["colab"]["install_ref"],
+                          spark="spark" in path.stem)
     assert first.cell_type == "code" and first.source == expected, (
         f"{path.name} must start with this cell (URL from _config.yml):\n{expected}"
     )
@@ -83,3 +96,25 @@ def test_code_fits_the_rendered_page(path):
         if len(line) > 80
     ]
     assert not long, f"lines over 80 characters: {long}"
+
+
+# Calls that read what another chapter made, and the chapter that makes it.
+CROSS_CHAPTER_READS = {"embeddings.load_embeddings(": "02_text_embeddings",
+                       "augment.board_rows(": "06_llm_augmentation"}
+
+
+def test_chapters_that_read_another_chapter_run_alone_under_nbval():
+    """Every chapter that reads another chapter's results is in the list of
+    chapters nbval runs in a fresh cache (notebooks/conftest.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nb_conftest", ROOT / "notebooks" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    readers = set()
+    for path in NOTEBOOKS:
+        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                         if c.cell_type == "code")  # fmt: skip
+        readers |= {path.stem for call, maker in CROSS_CHAPTER_READS.items()
+                    if call in code and path.stem != maker}  # fmt: skip
+    assert readers == module.ALONE, f"chapters reading another chapter's results: {readers}"
