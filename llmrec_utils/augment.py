@@ -30,10 +30,54 @@ __all__ = [
     "ITEM_TEMPLATE_V1", "N_CANDIDATES", "generation_train", "N_PROFILED_USERS",
     "profiled_users", "user_jobs", "pick_candidates",
     "load_pick_candidates", "pick_jobs", "pick_triples", "review_splits", "paraphrase_jobs",
-    "Recipe", "RECIPES", "jobs", "run", "replay",
+    "Recipe", "RECIPES", "jobs", "run", "replay", "DEFAULT_RUN", "run_name", "run_dir", "runs",
+    "run_model_id",
 ]  # fmt: skip
 
-GENERATIONS_DIR = data_dir() / "generations"
+GENERATIONS_DIR = data_dir() / "generations"  # one folder per model's run; shared inputs at the top
+DEFAULT_RUN = "smollm2-135m"  # the folder of the default model's committed generations
+
+
+def run_name(model: str) -> str:
+    """The folder name of a model's generations: ``smollm2-135m`` for the
+    default, else the ``--model`` argument with ``/`` and odd characters as ``-``."""
+    if model in ("", "smollm2-135m"):
+        return DEFAULT_RUN
+    if model == "http":
+        import os
+
+        model = "http-" + os.environ.get("LLMREC_LLM_MODEL", "endpoint")
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in model).strip("-.") or "model"
+
+
+def run_dir(run: str = DEFAULT_RUN) -> Path:
+    """Where the generations of ``run`` (a model's folder) live."""
+    return GENERATIONS_DIR / run
+
+
+def runs() -> list[str]:
+    """Every model folder under ``data/generations/`` holding at least one
+    augmentation's cache, the default model's first."""
+    found = sorted(p.name for p in GENERATIONS_DIR.iterdir()
+                   if p.is_dir() and any((p / r.file).exists() for r in RECIPES.values()))
+    return sorted(found, key=lambda name: name != DEFAULT_RUN)
+
+
+def run_model_id(run: str = DEFAULT_RUN) -> str:
+    """The model id a run's records were generated with (read from the records;
+    the default model's id for the default run)."""
+    import json
+
+    if run == DEFAULT_RUN:
+        return llm.default_model_id()
+    for recipe in RECIPES.values():
+        path = run_dir(run) / recipe.file
+        if path.exists():
+            with open(path, encoding="utf-8") as f:
+                for line in f:
+                    if line.strip():
+                        return json.loads(line)["model"]
+    raise FileNotFoundError(f"{run_dir(run)} holds no generations; run `llmrec augment ...` first.")
 
 
 # --- 1. item profiles (LLMRec's item attributes, KAR's item knowledge) -------------
@@ -450,25 +494,30 @@ def jobs(name: str) -> dict:
 
 
 def run(name: str, generator: llm.Generator, limit: int = 0, retries: int = 1,
-        batch_size: int | None = None, path: Path | None = None, progress: bool = True):
-    """Generate (or resume) augmentation ``name`` into its cache; returns
-    ``(results, summary)`` of :func:`llm.generate_structured`."""
+        batch_size: int | None = None, path: Path | None = None, progress: bool = True,
+        folder: str = DEFAULT_RUN):
+    """Generate (or resume) augmentation ``name`` into its cache, by default
+    ``data/generations/<folder>/<file>``; returns ``(results, summary)`` of
+    :func:`llm.generate_structured`."""
     recipe = RECIPES.get(name)
     todo = jobs(name)
     if limit:
         todo = dict(list(todo.items())[:limit])
-    cache = llm.GenerationCache(path or GENERATIONS_DIR / recipe.file)
+    cache = llm.GenerationCache(path or run_dir(folder) / recipe.file)
     return llm.generate_structured(generator, todo, recipe.schema, cache, recipe.template,
                                    recipe.decoding, retries=retries,
                                    batch_size=batch_size or recipe.batch_size,
                                    progress=progress)  # fmt: skip
 
 
-def replay(name: str, retries: int = 1, path: Path | None = None) -> pd.DataFrame:
-    """The committed generations of ``name``, read from the cache without
-    loading a model; a missing answer is an error that names the command."""
-    results, _ = run(name, llm.CacheOnly(llm.default_model_id(), f"llmrec augment {name}"),
-                     retries=retries, path=path, progress=False)  # fmt: skip
+def replay(name: str, retries: int = 1, path: Path | None = None,
+           run_folder: str = DEFAULT_RUN) -> pd.DataFrame:
+    """The committed generations of ``name`` by the model of ``run_folder``
+    (default: the default model's), read from the cache without loading a
+    model; a missing answer is an error that names the command."""
+    generator = llm.CacheOnly(run_model_id(run_folder), f"llmrec augment {name}")
+    results, _ = run(name, generator, retries=retries, path=path, progress=False,
+                     folder=run_folder)
     return results
 
 
@@ -528,7 +577,7 @@ def _sha(path: Path) -> str:
 def board_definitions() -> dict:
     """Chapter 6's leaderboard rows: name -> the exact model definition,
     including the checksums of the committed generations each one reads."""
-    files = {n: _sha(GENERATIONS_DIR / RECIPES[n].file) for n in ("items", "users", "picks")}
+    files = {n: _sha(run_dir() / RECIPES[n].file) for n in ("items", "users", "picks")}
     cands = _sha(GENERATIONS_DIR / "pick-candidates.csv")
     v = f"[board v{BOARD_VERSION}, seed {SEED}]"
     return {

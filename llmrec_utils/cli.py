@@ -51,7 +51,8 @@ def _augment(args: argparse.Namespace) -> int:
         for name in augment.RECIPES if args.what == "all" else [args.what]:
             results, summary = augment.run(name, generator, limit=args.limit,
                                            retries=args.retries, batch_size=args.batch_size,
-                                           path=Path(args.out) if args.out else None)  # fmt: skip
+                                           path=Path(args.out) if args.out else None,
+                                           folder=augment.run_name(args.model))  # fmt: skip
             rate = summary.tokens / summary.seconds if summary.seconds else 0.0
             print(f"{name}: {len(results)} jobs: {summary.counts}; generated "
                   f"{summary.generated} answers ({summary.tokens} tokens, {rate:.1f} tokens/s), "
@@ -82,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser(
         "augment", help="generate (or resume) chapter 6's LLM augmentations into their caches",
         description="Generate the LLM augmentations of chapter 6 with the recipe each uses "
-        "(template, schema, decoding) into data/generations/NAME.jsonl. A run resumes where "
-        "an interrupted one stopped.",
+        "(template, schema, decoding) into data/generations/MODEL/FILE.jsonl (one folder per "
+        "model; chapter 6 replays and compares every folder). A run resumes where an "
+        "interrupted one stopped.",
     )
     p.add_argument("what", choices=["items", "users", "picks", "paraphrases", "all"],
                    help="which augmentation")
@@ -92,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=0, help="only the first N jobs (0 = all)")
     p.add_argument("--batch-size", type=int, default=None, help="default: the recipe's (16)")
     p.add_argument("--retries", type=int, default=1, help="resampled retries of rejected answers")
-    p.add_argument("--out", default=None, help="cache file (default: data/generations/...)")
+    p.add_argument("--out", default=None, help="cache file (default: data/generations/MODEL/...)")
     p.set_defaults(run=_augment)
     args = parser.parse_args(argv)
     return args.run(args)

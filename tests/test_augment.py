@@ -222,3 +222,28 @@ def test_card_texts_append_valid_profiles_only():
     assert texts["card"] == ["A (1990). Genres: Drama.", "B (1991). Genres: Comedy."]
     assert texts["card + LLM profile"] == [
         "A (1990). Genres: Drama. S. Themes: t. Mood: m. Audience: a.", "B (1991). Genres: Comedy."]
+
+
+def test_one_folder_per_model_run(tmp_path, monkeypatch):
+    import json
+
+    from llmrec_utils import augment as aug
+    from llmrec_utils import llm
+
+    assert aug.run_name("smollm2-135m") == aug.DEFAULT_RUN
+    assert aug.run_name("HuggingFaceTB/SmolLM2-1.7B-Instruct") == "HuggingFaceTB-SmolLM2-1.7B-Instruct"
+    monkeypatch.setenv("LLMREC_LLM_MODEL", "my-model")
+    assert aug.run_name("http") == "http-my-model"
+    assert aug.DEFAULT_RUN in aug.runs()  # the committed generations
+    assert (aug.run_dir() / aug.RECIPES["items"].file).exists()
+    monkeypatch.setattr(aug, "GENERATIONS_DIR", tmp_path)
+    for run in ("zeta-1b", aug.DEFAULT_RUN, "empty"):
+        (tmp_path / run).mkdir()
+    (tmp_path / aug.DEFAULT_RUN / "picks.jsonl").write_text("")
+    record = {"key": "k", "model": "zeta-1b@sha256:abc"}
+    (tmp_path / "zeta-1b" / "item-profiles.jsonl").write_text(json.dumps(record) + "\n")
+    assert aug.runs() == [aug.DEFAULT_RUN, "zeta-1b"]  # the default first; no empty folder
+    assert aug.run_model_id("zeta-1b") == "zeta-1b@sha256:abc"
+    assert aug.run_model_id() == llm.default_model_id()
+    with pytest.raises(FileNotFoundError, match="llmrec augment"):
+        aug.run_model_id("empty")
