@@ -20,6 +20,7 @@ from typing import Sequence
 
 import numpy as np
 
+from . import config
 from .assets import sha256_file
 from .config import cache_dir
 
@@ -57,15 +58,12 @@ def mean_pool(token_embeddings, attention_mask):
 
 
 def native_bf16() -> bool:
-    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX)."""
-    import torch
+    """Whether this CPU computes bfloat16 natively (AVX512-BF16 or AMX).
 
-    probe = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
-    amx = getattr(torch.cpu, "_is_amx_tile_supported", None)
-    try:
-        return bool((probe and probe()) or (amx and amx()))
-    except Exception:  # pragma: no cover - private API moved
-        return False
+    Kept for older code: whether bfloat16 is *used* is decided by
+    :func:`llmrec_utils.config.precision`, which also measures it.
+    """
+    return config.native_bf16()
 
 
 @dataclass
@@ -74,10 +72,15 @@ class Encoder:
 
     Use :meth:`load`. ``precision`` is the compute dtype of the transformer:
     ``"bfloat16"`` runs matrix products in bfloat16 under ``torch.autocast``
-    (about twice as fast on CPUs with native bfloat16, cosine agreement with
-    float32 above 0.9999 on review text); ``"float32"`` is exact. ``"auto"``
-    picks bfloat16 where the hardware has it (CUDA, or a CPU with AVX512-BF16
-    or AMX), else float32.
+    (faster on most GPUs and on some CPUs with native bfloat16, but not on
+    all: it is measured; cosine agreement with float32 above 0.9999 on review
+    text); ``"float32"`` is exact. ``"auto"`` follows
+    :func:`llmrec_utils.config.precision`: ``$LLMREC_PRECISION`` if set, else
+    bfloat16 on a CUDA GPU that supports it and on a CPU only where it is
+    measured to be faster (a short probe, remembered per machine), else
+    float32. ``device`` defaults to :func:`llmrec_utils.config.device` (CUDA
+    when present; ``$LLMREC_DEVICE`` overrides). It is not part of the
+    fingerprint, so embeddings cached on one device are reused on another.
     """
 
     name: str
@@ -94,13 +97,14 @@ class Encoder:
         model: str = DEFAULT_MODEL,
         *,
         precision: str = "auto",
-        device: str = "cpu",
+        device: str | None = None,
         max_length: int = 256,
     ) -> "Encoder":
         from transformers import AutoModel, AutoTokenizer
 
         if precision not in ("auto", "float32", "bfloat16"):
             raise ValueError(f"precision must be 'auto', 'float32' or 'bfloat16', got {precision!r}.")
+        device = config.device(device)
         path = model_dir(model)
         weights = Path(path) / "model.safetensors"
         if model == DEFAULT_MODEL:
@@ -113,9 +117,7 @@ class Encoder:
                 )
         else:
             digest = sha256_file(weights) if weights.exists() else model
-        if precision == "auto":
-            cuda = device.startswith("cuda")
-            precision = "bfloat16" if cuda or (device == "cpu" and native_bf16()) else "float32"
+        precision = config.precision(device, precision)
         tokenizer = AutoTokenizer.from_pretrained(path)
         net = AutoModel.from_pretrained(path).to(device).eval()
         fingerprint = hashlib.sha256(f"{model}|{digest}|{precision}|{max_length}|mean|l2".encode()).hexdigest()[:16]
@@ -147,7 +149,7 @@ class Encoder:
         lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
         order = np.argsort(-lengths, kind="stable")
         dtype = torch.bfloat16 if self.precision == "bfloat16" else torch.float32
-        device_type = "cuda" if self.device.startswith("cuda") else "cpu"
+        device_type = config.device_type(self.device)
         bar = tqdm(total=len(texts), desc="encoding", unit="text", disable=not progress)
         with torch.inference_mode(), torch.autocast(device_type, dtype=dtype, enabled=dtype != torch.float32):
             for start in range(0, len(texts), batch_size):

@@ -188,6 +188,12 @@ class TransformersGenerator(Generator):
 
     Batches are left-padded, prompts sorted by length, the chat template applied
     with a generation prompt. A progress bar shows tokens per second.
+
+    ``device`` defaults to :func:`llmrec_utils.config.device` (CUDA when
+    present; ``$LLMREC_DEVICE`` overrides). The model always computes in
+    float32, on any device: the generation cache is keyed by model, prompt and
+    decoding, not precision, so a bfloat16 answer must not stand in for the
+    float32 one the book committed.
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, device: str | None = None,
@@ -195,8 +201,9 @@ class TransformersGenerator(Generator):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from . import assets
+        from . import assets, config
 
+        self.device = config.device(device)  # before loading: a bad device fails fast
         kwargs = {}
         if model == DEFAULT_MODEL:
             asset = assets.ASSETS["smollm2-135m-gguf"]
@@ -220,7 +227,6 @@ class TransformersGenerator(Generator):
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device).eval()
         if threads:
             torch.set_num_threads(threads)

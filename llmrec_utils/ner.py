@@ -325,24 +325,41 @@ def train(
     batch_size: int = 16,
     lr: float = 5e-5,
     seed: int = 42,
-    bf16: bool = False,
+    device: str | None = None,
+    precision: str | None = None,
     progress: bool = True,
+    bf16: bool | None = None,
 ) -> TrainResult:
     """A short training loop: AdamW, linear warm-up and decay, cross-entropy on
     the aligned labels (-100 positions ignored), a progress bar with the loss.
 
-    ``bf16=True`` runs forward and backward under ``torch.autocast`` in
-    bfloat16 (weights and optimizer stay float32): faster where the CPU or GPU
-    computes bfloat16 natively (see ``embeddings.Encoder``).
+    The model is moved to ``device`` (default :func:`llmrec_utils.config.device`:
+    CUDA when present) and stays there; every batch follows it. ``precision``
+    (default :func:`llmrec_utils.config.precision`: bfloat16 on a GPU that
+    supports it, on a CPU only where measured faster) ``"bfloat16"`` runs
+    forward and backward under ``torch.autocast`` in bfloat16 (weights and
+    optimizer stay float32). ``bf16=True/False`` is the deprecated spelling of
+    ``precision="bfloat16"/"float32"``.
     """
     import time
+    import warnings
 
     import torch
     from tqdm import tqdm
     from transformers import DataCollatorForTokenClassification, get_linear_schedule_with_warmup
 
+    from . import config
+
     if not encoded:
         raise ValueError("No training examples: the weak labeller produced an empty set.")
+    if bf16 is not None:
+        warnings.warn("ner.train(bf16=...) is deprecated; use precision='bfloat16' or 'float32'.",
+                      DeprecationWarning, stacklevel=2)  # fmt: skip
+        if precision is None:
+            precision = "bfloat16" if bf16 else "float32"
+    device = config.device(device)
+    dtype = torch.bfloat16 if config.precision(device, precision) == "bfloat16" else torch.float32
+    net.to(device)
     torch.manual_seed(seed)
     collate = DataCollatorForTokenClassification(tokenizer, padding=True)
     order = torch.Generator().manual_seed(seed)
@@ -358,7 +375,9 @@ def train(
     bar = tqdm(total=steps, desc="training", unit="batch", disable=not progress)
     for _ in range(epochs):
         for batch in loader:
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            batch = {k: v.to(device) for k, v in batch.items()}
+            with torch.autocast(config.device_type(device), dtype=dtype,
+                                enabled=dtype != torch.float32):  # fmt: skip
                 loss = net(**batch).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -383,9 +402,12 @@ def predict(net, tokenizer, sentences: Sequence[Sequence[str]], *, batch_size: i
     """Word-level BIO tags: the prediction at each word's first sub-word.
 
     Words cut off by truncation (beyond ``max_length`` sub-words) get ``O``.
+    Runs on the device the model is on (float32).
     """
     import torch
     from tqdm import tqdm
+
+    device = next(net.parameters()).device
 
     out: list[list[str] | None] = [None] * len(sentences)
     order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
@@ -396,7 +418,8 @@ def predict(net, tokenizer, sentences: Sequence[Sequence[str]], *, batch_size: i
             words = [list(sentences[i]) or [""] for i in rows]
             enc = tokenizer(words, is_split_into_words=True, truncation=True,
                             max_length=max_length, padding=True, return_tensors="pt")
-            best = net(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"]).logits.argmax(-1)
+            best = net(input_ids=enc["input_ids"].to(device),
+                       attention_mask=enc["attention_mask"].to(device)).logits.argmax(-1).cpu()
             for b, i in enumerate(rows):
                 tags = ["O"] * len(sentences[i])
                 previous = None
@@ -516,19 +539,32 @@ def train_cached(net, tokenizer, encoded: Sequence[dict], name: str, **kwargs) -
     trainable parameters are stored under ``artifacts/ner/<name>-<key>.pt``
     (written atomically). A second execution of chapter 3 (the book build,
     then the notebook tests) thus trains once. ``TrainResult.seconds`` is the
-    time of the run that trained.
+    time of the run that trained. The key holds the resolved precision, not the
+    device: weights trained on a GPU are loaded onto a CPU and vice versa
+    (onto the device :func:`train` would use).
     """
     import hashlib
     import os
     import tempfile
+    import warnings
 
     import torch
 
+    from . import config
     from .config import artifacts_dir
 
+    kwargs = dict(kwargs)
+    bf16 = kwargs.pop("bf16", None)
+    if bf16 is not None:
+        warnings.warn("ner.train_cached(bf16=...) is deprecated; use precision='bfloat16' or 'float32'.",
+                      DeprecationWarning, stacklevel=2)  # fmt: skip
+        kwargs.setdefault("precision", "bfloat16" if bf16 else "float32")
+    device = kwargs["device"] = config.device(kwargs.get("device"))
+    kwargs["precision"] = config.precision(device, kwargs.get("precision"))
+    keyed = {k: v for k, v in kwargs.items() if k not in ("device", "progress")}
     h = hashlib.sha256()
     h.update(json.dumps([list(e["input_ids"]) + list(e["labels"]) for e in encoded]).encode())
-    h.update(json.dumps(sorted(kwargs.items()), default=str).encode())
+    h.update(json.dumps(sorted(keyed.items()), default=str).encode())
     h.update(json.dumps([(n, list(p.shape), p.requires_grad) for n, p in net.named_parameters()]).encode())
     h.update(torch.__version__.encode())
     folder = artifacts_dir() / "ner"
@@ -537,7 +573,8 @@ def train_cached(net, tokenizer, encoded: Sequence[dict], name: str, **kwargs) -
     trainable = {n for n, p in net.named_parameters() if p.requires_grad}
     if path.exists():
         try:
-            saved = torch.load(path, map_location="cpu", weights_only=False)
+            saved = torch.load(path, map_location=device, weights_only=False)
+            net.to(device)
             net.load_state_dict(saved["weights"], strict=False)
             net.eval()
             print(f"loaded the weights of an identical earlier run ({path.name})")

@@ -361,24 +361,28 @@ class SparkALS:
 
 # --- embeddings through a pandas UDF -------------------------------------------------
 @functools.lru_cache(maxsize=2)
-def _worker_encoder(model: str, precision: str, threads: int):
+def _worker_encoder(model: str, precision: str, threads: int, device: str | None = None):
     """The encoder of this Python worker, loaded on first use and then reused."""
     import torch
 
     from .embeddings import Encoder
 
     torch.set_num_threads(threads)
-    return Encoder.load(model, precision=precision)
+    return Encoder.load(model, precision=precision, device=device)
 
 
 def embed(df, text_col: str, out_col: str = "vector", model: str = DEFAULT_MODEL,
-          precision: str = "float32", batch_size: int = 64, threads: int = 1):  # fmt: skip
+          precision: str = "float32", batch_size: int = 64, threads: int = 1,
+          device: str | None = None):  # fmt: skip
     """``df`` with ``out_col``, the chapter-2 embedding of ``text_col`` (array<float>).
 
     An iterator pandas UDF: each task streams its partition through the encoder
     in Arrow batches, and each Python worker loads the model once (Spark reuses
     workers between tasks). ``threads`` is torch's threads per worker: with one
-    worker per core, 1 avoids oversubscribing the cores.
+    worker per core, 1 avoids oversubscribing the cores. ``device`` (default:
+    the worker's :func:`llmrec_utils.config.device`) and ``precision`` are
+    passed to ``Encoder.load``; ``precision="auto"`` follows the package's rule
+    (a worker with 1 thread measures bfloat16 for 1 thread).
     """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -388,7 +392,7 @@ def embed(df, text_col: str, out_col: str = "vector", model: str = DEFAULT_MODEL
 
     @F.pandas_udf(T.ArrayType(T.FloatType()))
     def _embed(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
-        encoder = _worker_encoder(model, precision, threads)
+        encoder = _worker_encoder(model, precision, threads, device)
         for texts in batches:
             vectors = encoder.encode(texts.tolist(), batch_size=batch_size, progress=False)
             yield pd.Series(list(vectors))

@@ -372,3 +372,22 @@ def test_default_generator_stops_at_the_json_and_continues_a_prefix(smollm):
     assert stop.text.startswith('{"colour": "') and stop.text.endswith("}")
     assert free.text.startswith(stop.text)  # the same greedy answer, cut at its end
     assert stop.completion_tokens <= free.completion_tokens
+
+
+
+def test_default_generator_is_on_the_configured_device(smollm):
+    import torch
+
+    from llmrec_utils import config
+
+    assert smollm.device == config.device()
+    param = next(smollm.model.parameters())
+    assert param.device.type == config.device_type(smollm.device) and param.dtype == torch.float32
+
+
+def test_generator_rejects_a_bad_device_before_loading(monkeypatch):
+    from llmrec_utils import assets
+
+    monkeypatch.setattr(assets, "fetch", lambda *a, **k: pytest.fail("loaded the model"))
+    with pytest.raises(ValueError, match="not a device"):
+        llm.load_generator(device="tpu")

@@ -1,0 +1,171 @@
+"""One rule for where and in which precision torch computes (config.device/precision)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from llmrec_utils import config
+
+
+@pytest.fixture
+def no_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.delenv("LLMREC_DEVICE", raising=False)
+    monkeypatch.delenv("LLMREC_PRECISION", raising=False)
+
+
+@pytest.fixture
+def fake_cuda(monkeypatch, no_cuda):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+
+
+@pytest.fixture
+def probe_calls(monkeypatch, no_cuda):
+    """A CPU with native bfloat16 whose probe reports a set speed-up; records calls."""
+    calls = {"n": 0, "speedup": 2.0}
+
+    def fake_probe():
+        calls["n"] += 1
+        return calls["speedup"]
+
+    monkeypatch.setattr(config, "native_bf16", lambda: True)
+    monkeypatch.setattr(config, "probe_bf16", fake_probe)
+    return calls
+
+
+def test_device_defaults_to_cuda_only_when_present(no_cuda, monkeypatch):
+    assert config.device() == "cpu"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert config.device() == "cuda"
+    monkeypatch.setenv("LLMREC_DEVICE", "cpu")
+    assert config.device() == "cpu"
+    assert config.device("cpu") == "cpu" and config.device_type("cuda:0") == "cuda"
+
+
+def test_device_env_is_validated(no_cuda, monkeypatch):
+    monkeypatch.setenv("LLMREC_DEVICE", "auto")
+    assert config.device() == "cpu"
+    monkeypatch.setenv("LLMREC_DEVICE", "tpu")
+    with pytest.raises(ValueError, match=r"LLMREC_DEVICE='tpu' is not a device; use 'cpu'"):
+        config.device()
+    monkeypatch.setenv("LLMREC_DEVICE", "CUDA")
+    with pytest.raises(ValueError, match="no CUDA device.*use 'cpu'"):
+        config.device()
+    with pytest.raises(ValueError, match="device='cuda:1'.*no CUDA"):
+        config.device("cuda:1")
+    with pytest.raises(ValueError, match="not a device"):
+        config.device("cpu:3")
+
+
+def test_cuda_index_is_checked(fake_cuda):
+    assert config.device("cuda:0") == "cuda:0"
+    with pytest.raises(ValueError, match="only 1 CUDA"):
+        config.device("cuda:1")
+
+
+def test_precision_env_and_argument_override(no_cuda, monkeypatch):
+    monkeypatch.setattr(config, "probe_bf16", lambda: pytest.fail("probed"))
+    monkeypatch.setenv("LLMREC_PRECISION", "bfloat16")
+    assert config.precision() == "bfloat16"
+    assert config.precision("cpu", "float32") == "float32"  # an explicit argument wins
+    assert config.precision("cpu", "auto") == "bfloat16"  # auto defers to the environment
+    monkeypatch.setenv("LLMREC_PRECISION", "Float32")
+    assert config.precision() == "float32"
+    monkeypatch.setenv("LLMREC_PRECISION", "fp16")
+    with pytest.raises(ValueError, match="LLMREC_PRECISION='fp16'.*'auto', 'float32' or 'bfloat16'"):
+        config.precision()
+    with pytest.raises(ValueError, match="precision='int8'"):
+        config.precision("cpu", "int8")
+
+
+def test_precision_on_cuda_follows_bf16_support(fake_cuda, monkeypatch):
+    monkeypatch.setattr(config, "probe_bf16", lambda: pytest.fail("probed"))
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert config.precision() == "bfloat16" and config.precision("cuda:0") == "bfloat16"
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert config.precision("cuda") == "float32"
+
+
+def test_cpu_without_native_bf16_is_float32_without_probing(no_cuda, tmp_cache, monkeypatch):
+    monkeypatch.setattr(config, "native_bf16", lambda: False)
+    monkeypatch.setattr(config, "probe_bf16", lambda: pytest.fail("probed"))
+    assert config.precision("cpu") == "float32"
+    assert not (tmp_cache / config.PROBE_FILE).exists()
+
+
+@pytest.mark.parametrize("speedup, want", [(2.0, "bfloat16"), (1.15, "bfloat16"),
+                                           (1.1, "float32"), (0.67, "float32")])  # fmt: skip
+def test_cpu_bf16_only_where_measured_faster(probe_calls, tmp_cache, speedup, want):
+    probe_calls["speedup"] = speedup
+    assert config.precision("cpu") == want
+
+
+def test_probe_is_remembered_per_machine(probe_calls, tmp_cache, monkeypatch):
+    assert config.precision("cpu") == "bfloat16" and probe_calls["n"] == 1
+    memo = json.loads((tmp_cache / config.PROBE_FILE).read_text())
+    assert memo[config.machine_key()]["bf16_speedup"] == 2.0
+    probe_calls["speedup"] = 0.5  # a second probe would now say float32
+    assert config.precision("cpu") == "bfloat16" and probe_calls["n"] == 1  # read, not probed
+    monkeypatch.setattr(config, "machine_key", lambda: "another CPU | torch x | 4 threads")
+    assert config.precision("cpu") == "float32" and probe_calls["n"] == 2
+    memo = json.loads((tmp_cache / config.PROBE_FILE).read_text())
+    assert len(memo) == 2  # both machines kept
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"%s": {"speed": 1}}'])
+def test_corrupt_memo_is_ignored_and_reprobed(probe_calls, tmp_cache, content):
+    path = tmp_cache / config.PROBE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content.replace("%s", config.machine_key()) if "%s" in content else content)
+    assert config.precision("cpu") == "bfloat16" and probe_calls["n"] == 1
+    assert json.loads(path.read_text())[config.machine_key()]["bf16_speedup"] == 2.0
+
+
+def test_machine_key_names_cpu_torch_and_threads():
+    key = config.machine_key()
+    assert torch.__version__ in key and f"{torch.get_num_threads()} threads" in key
+
+
+def test_real_probe_returns_a_ratio():
+    assert config.probe_bf16(repeats=3, budget_s=0.0) > 0  # no timing asserted
+
+
+# --- every torch path takes the device -------------------------------------------
+def test_encoder_on_explicit_cpu_keeps_its_fingerprint(no_cuda, monkeypatch):
+    import hashlib
+
+    from llmrec_utils import embeddings
+
+    enc = embeddings.Encoder.load(device="cpu", precision="float32")
+    key = f"{embeddings.DEFAULT_MODEL}|{embeddings.MINILM_SHA256}|float32|256|mean|l2"
+    assert enc.fingerprint == hashlib.sha256(key.encode()).hexdigest()[:16]  # cached embeddings stay valid
+    assert enc.device == "cpu" and next(enc.model.parameters()).device.type == "cpu"
+    out = enc.encode(["soft and warm", "runs small"], progress=False)
+    assert isinstance(out, np.ndarray) and out.dtype == np.float32 and out.shape == (2, 384)
+    monkeypatch.setenv("LLMREC_PRECISION", "float32")
+    auto = embeddings.Encoder.load()  # the defaults resolve through config
+    assert (auto.device, auto.precision, auto.fingerprint) == ("cpu", "float32", enc.fingerprint)
+    with pytest.raises(ValueError, match="no CUDA"):
+        embeddings.Encoder.load(device="cuda")
+
+
+def test_ner_train_and_predict_on_explicit_cpu(no_cuda):
+    from llmrec_utils import ner
+
+    tokenizer, net = ner.new_tagger()
+    examples = [{"tokens": "the linen is soft".split(), "tags": ["O", "B-FABRIC", "O", "B-FABRIC"]}] * 4
+    encoded = ner.encode_examples(tokenizer, examples)
+    result = ner.train(net, tokenizer, encoded, epochs=1, batch_size=2, device="cpu",
+                       precision="float32", progress=False)  # fmt: skip
+    assert len(result.losses) == 2 and next(net.parameters()).device.type == "cpu"
+    tags = ner.predict(net, tokenizer, [["the", "linen"], ["soft"]])
+    assert [len(t) for t in tags] == [2, 1] and all(t in ner.LABELS for s in tags for t in s)
+    with pytest.warns(DeprecationWarning, match="precision="):
+        ner.train(net, tokenizer, encoded, epochs=1, batch_size=4, bf16=False, progress=False)
+    with pytest.raises(ValueError, match="no CUDA"):
+        ner.train(net, tokenizer, encoded, device="cuda", progress=False)
