@@ -5,7 +5,7 @@ what the chapter fetches itself. The chapters in :data:`ALONE` read results that
 another chapter makes (chapter 2's film vectors, chapter 6's leaderboard rows);
 under nbval each of them runs in a fresh ``LLMREC_CACHE`` that holds only the
 pinned assets (hard links to the ones ``llmrec fetch`` put in the developer's
-cache), so the package must rebuild what they read. The book build runs the
+cache) and the machine's bfloat16 measurement, so the package must rebuild what they read. The book build runs the
 same chapters after the others, with the shared cache: both paths are tested.
 """
 
@@ -20,7 +20,9 @@ import pytest
 
 # chapters that read another chapter's results (tests/test_notebooks.py checks the list)
 ALONE = {"05_hybrid", "07_evaluation"}
-PINNED = ("assets", "wheels")  # what `llmrec fetch` puts in the cache
+# what `llmrec fetch` puts in the cache, and the machine's measured bfloat16
+# speed (config.bf16_speedup), a fact of the machine rather than a result
+PINNED = ("assets", "wheels", "device_probe.json")
 
 
 def fresh_cache(stem: str) -> Path:
@@ -32,6 +34,8 @@ def fresh_cache(stem: str) -> Path:
     for name in PINNED:
         if (source / name).is_dir():
             shutil.copytree(source / name, target / name, copy_function=_link)
+        elif (source / name).is_file():
+            shutil.copy2(source / name, target / name)
     return target
 
 
