@@ -43,7 +43,7 @@ test: assets browser
 # The second test environment: Colab's numpy/pandas/transformers/scikit-learn and the
 # oldest version pyproject.toml allows of everything else (requirements-colab.txt), in
 # .venv-compat, rebuilt from scratch whenever the pins change. Runs the unit tests
-# (not the book build) and chapters 1, 2, 4, 5 under nbval (5 reads 2's embeddings).
+# (not the book build) and chapters 1, 2, 4, 5 under nbval (5 alone, as in `make test`).
 CVENV   := .venv-compat
 CBIN    := $(CVENV)/bin
 CSTAMP  := $(CVENV)/.installed
