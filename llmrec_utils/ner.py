@@ -211,6 +211,8 @@ def align_labels(word_ids: Sequence[int | None], word_labels: Sequence[int]) -> 
 
 # --- gold annotations ------------------------------------------------------------------
 GOLD_PATH = data_dir() / "aspects_gold.jsonl"
+# the test split annotated a second time, independently (annotator B; data/README.md)
+SECOND_ANNOTATION_PATH = data_dir() / "aspects_gold_b.jsonl"
 
 
 def load_gold(path: str | Path = GOLD_PATH) -> list[dict]:
@@ -484,6 +486,24 @@ def entity_scores(gold, pred, *, n_boot: int = 1000, seed: int = 42, alpha: floa
         {"precision": p, "recall": r, "f1": f, "f1 low": low, "f1 high": high, "support": table[:, 2]},
         index=list(ENTITY_TYPES) + ["micro"],
     )
+
+
+def agreement(tags_a: Sequence[Sequence[str]], tags_b: Sequence[Sequence[str]]) -> dict:
+    """Agreement between two annotations of the same sentences.
+
+    ``span_f1``: entity-level F1 of one against the other (exact type and
+    boundaries; symmetric, so it does not matter which is the reference),
+    ``per_type`` its F1 per type, ``kappa``: Cohen's kappa over the BIO tags of
+    all tokens (chance-corrected, so the many ``O`` tokens do not inflate it).
+    """
+    from sklearn.metrics import cohen_kappa_score
+
+    scores = entity_scores(tags_a, tags_b, n_boot=2)
+    flat_a = [t for tags in tags_a for t in tags]
+    flat_b = [t for tags in tags_b for t in tags]
+    return {"span_f1": float(scores.loc["micro", "f1"]),
+            "per_type": scores["f1"].drop("micro"),
+            "kappa": float(cohen_kappa_score(flat_a, flat_b))}  # fmt: skip
 
 
 # --- tagging raw text ------------------------------------------------------------------------

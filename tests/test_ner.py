@@ -177,3 +177,21 @@ def test_lora_trains_a_small_share():
     trainable = sum(p.numel() for p in wrapped.parameters() if p.requires_grad)
     total = sum(p.numel() for p in wrapped.parameters())
     assert 0 < trainable / total < 0.02
+
+
+def test_agreement_between_annotators():
+    a = [["B-FIT", "I-FIT", "O", "B-SIZE"], ["O", "B-COLOR", "O"]]
+    b = [["B-FIT", "O", "O", "B-SIZE"], ["O", "B-COLOR", "O"]]  # one span cut short
+    out = ner.agreement(a, b)
+    assert out["span_f1"] == pytest.approx(2 / 3)  # 2 of 3 spans match on each side
+    assert out["per_type"]["SIZE"] == 1.0 and out["per_type"]["FIT"] == 0.0
+    assert ner.agreement(a, a)["kappa"] == pytest.approx(1.0)
+    assert 0 < out["kappa"] < 1
+
+
+def test_second_annotation_covers_the_test_split():
+    gold = {r["id"]: r for r in ner.load_gold() if r["split"] == "test"}
+    second = ner.load_gold(ner.SECOND_ANNOTATION_PATH)
+    assert {r["id"] for r in second} == set(gold)
+    for r in second:
+        assert r["tokens"] == gold[r["id"]]["tokens"] and r["guideline"] == "1.0"
