@@ -676,7 +676,8 @@ def board_rows(rebuild: bool = False, progress: bool = True) -> dict:
         by_reason: dict = {}
         for name, why in stale.items():
             by_reason.setdefault(why, []).append(name)
-        reasons = "; ".join(f"{', '.join(names)}: {why}" for why, names in by_reason.items())
+        reasons = "; ".join(f"{', '.join(map(repr, names))}: {why}"
+                            for why, names in by_reason.items())
         logger().info(f"Rebuilding chapter 6's leaderboard rows ({reasons}).")
         fresh = compute_board_rows(progress=progress)
         for name in stale:
