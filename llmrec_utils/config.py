@@ -76,6 +76,23 @@ def data_dir() -> Path:
     return repo if repo.is_dir() else Path(sys.prefix) / "share" / "llmrec-utils" / "data"
 
 
+def write_atomic(path: Path, write) -> Path:
+    """Write ``path`` atomically: ``write(tmp)`` fills a temporary file (same
+    folder, same suffix), which is then renamed into place, so a reader never
+    sees a half-written file and a crash leaves the old one intact."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
 def profile() -> str:
     """The run profile: ``default`` (2 CPU cores, offline) or ``full`` (GPU/Colab)."""
     value = os.environ.get("LLMREC_PROFILE", "default").strip().lower() or "default"
@@ -202,10 +219,7 @@ def bf16_speedup() -> float:
         memo = {}
     speedup = probe_bf16()
     memo[key] = {"bf16_speedup": round(speedup, 4), "measured": time.strftime("%Y-%m-%d %H:%M:%S")}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".probe-", suffix=".json")
-    with os.fdopen(fd, "w") as f:
-        json.dump(memo, f, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+    write_atomic(path, lambda tmp: Path(tmp).write_text(json.dumps(memo, indent=1, sort_keys=True)))
     return speedup
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import assets
-from .config import SEED, artifacts_dir
+from .config import SEED, artifacts_dir, write_atomic
 
 # --- canonical column names (the only place they are spelled) -------------
 USER = "user"
@@ -348,10 +346,7 @@ def save_split(split: Split, name: str, seed: int = SEED) -> Path:
         "info.json": lambda path: Path(path).write_text(json.dumps(info, indent=1)),
     }
     for filename, write in writers.items():
-        fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{filename}-")
-        os.close(fd)
-        write(tmp)
-        os.replace(tmp, out / filename)
+        write_atomic(out / filename, write)
     return out
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,13 +216,9 @@ def encode_cached(encoder: Encoder, texts: Sequence[str], **kwargs) -> np.ndarra
         except Exception as exc:
             warnings.warn(f"Embedding cache {path} is corrupt ({exc}); rebuilding it.", stacklevel=2)
     array = encoder.encode(texts, **kwargs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".emb-", suffix=".npy")
-    with os.fdopen(fd, "wb") as f:
-        np.save(f, array)
+    config.write_atomic(path, lambda tmp: np.save(tmp, array))
     meta = {"model": encoder.name, "precision": encoder.precision, "n": len(texts),
-            "dim": int(array.shape[1]), "sha256": sha256_file(Path(tmp))}  # fmt: skip
-    os.replace(tmp, path)
+            "dim": int(array.shape[1]), "sha256": sha256_file(path)}  # fmt: skip
     meta_path.write_text(json.dumps(meta))
     return array
 
@@ -296,14 +290,10 @@ def save_embeddings(name: str, ids, vectors: np.ndarray, encoder: Encoder,
         raise ValueError("ids must be unique.")
     if texts is not None and len(texts) != len(ids):
         raise ValueError(f"need one text per row: {len(texts)} texts for {len(ids)} ids.")
-    path = _stored_path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-", suffix=".npz")
-    with os.fdopen(fd, "wb") as f:
-        np.savez(f, ids=ids, vectors=vectors, model=encoder.name, fingerprint=encoder.fingerprint,
-                 texts_sha256=texts_hash(texts) if texts is not None else "")  # fmt: skip
-    os.replace(tmp, path)
-    return path
+    sha = texts_hash(texts) if texts is not None else ""
+    return config.write_atomic(_stored_path(name), lambda tmp: np.savez(
+        tmp, ids=ids, vectors=vectors, model=encoder.name, fingerprint=encoder.fingerprint,
+        texts_sha256=sha))
 
 
 def _read_stored(path: Path) -> StoredEmbeddings:
@@ -324,7 +314,7 @@ def load_embeddings(name: str, rebuild: bool = True) -> StoredEmbeddings:
     from .config import logger
 
     path = _stored_path(name)
-    reason = "it is not in the cache"
+    reason, current = "it is not in the cache", None
     if path.exists():
         try:
             stored = _read_stored(path)
@@ -333,7 +323,7 @@ def load_embeddings(name: str, rebuild: bool = True) -> StoredEmbeddings:
         else:
             if name not in SHARED:
                 return stored
-            ids, texts = SHARED[name][1]()
+            ids, texts = current = SHARED[name][1]()
             if stored.texts_sha256 == texts_hash(texts) and np.array_equal(stored.ids, ids):
                 return stored
             reason = "the saved vectors were made from other texts"
@@ -349,7 +339,7 @@ def load_embeddings(name: str, rebuild: bool = True) -> StoredEmbeddings:
         )
     maker, texts_of = SHARED[name]
     logger().info(f"Rebuilding the embeddings {name!r} that {maker} makes: {reason}.")
-    ids, texts = texts_of()
+    ids, texts = current or texts_of()
     encoder = Encoder.load()
     vectors = encode_cached(encoder, texts)
     save_embeddings(name, ids, vectors, encoder, texts)

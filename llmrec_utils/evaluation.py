@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
-from .config import SEED, artifacts_dir
+from .config import SEED, artifacts_dir, write_atomic
 from .data import ITEM, USER
 
 
@@ -324,9 +324,6 @@ def save_per_user(name: str, per_user, definition: str):
     checksums); with the protocol's id it identifies the row, so a reader can
     tell a current row from a stale one. ``name`` becomes the row label.
     """
-    import os
-    import tempfile
-
     if not isinstance(per_user, pd.DataFrame) or per_user.empty:
         raise ValueError("per_user must be a non-empty DataFrame from evaluate().")
     missing = [m for m in LEADERBOARD_PROTOCOL["metrics"] if m not in per_user.columns]
@@ -335,12 +332,7 @@ def save_per_user(name: str, per_user, definition: str):
     frame = per_user.copy()
     frame.attrs = {}
     frame = frame.assign(_name=name, _definition=definition, _protocol=leaderboard_protocol_id())
-    path = _row_path(name)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".row-", suffix=".parquet")
-    os.close(fd)
-    frame.to_parquet(tmp)
-    os.replace(tmp, path)
-    return path
+    return write_atomic(_row_path(name), frame.to_parquet)
 
 
 def saved_per_user(definitions: dict) -> tuple[dict, dict]:

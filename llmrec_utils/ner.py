@@ -564,8 +564,6 @@ def train_cached(net, tokenizer, encoded: Sequence[dict], name: str, **kwargs) -
     (onto the device :func:`train` would use).
     """
     import hashlib
-    import os
-    import tempfile
     import warnings
 
     import torch
@@ -603,8 +601,5 @@ def train_cached(net, tokenizer, encoded: Sequence[dict], name: str, **kwargs) -
             print(f"could not read {path.name} ({exc}); training again")
     result = train(net, tokenizer, encoded, **kwargs)
     weights = {n: t for n, t in net.state_dict().items() if n in trainable}
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".pt")
-    os.close(fd)
-    torch.save({"weights": weights, "result": result.__dict__}, tmp)
-    os.replace(tmp, path)
+    config.write_atomic(path, lambda tmp: torch.save({"weights": weights, "result": result.__dict__}, tmp))
     return result

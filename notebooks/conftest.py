@@ -5,8 +5,9 @@ what the chapter fetches itself. The chapters in :data:`ALONE` read results that
 another chapter makes (chapter 2's film vectors, chapter 6's leaderboard rows);
 under nbval each of them runs in a fresh ``LLMREC_CACHE`` that holds only the
 pinned assets (hard links to the ones ``llmrec fetch`` put in the developer's
-cache) and the machine's bfloat16 measurement, so the package must rebuild what they read. The book build runs the
-same chapters after the others, with the shared cache: both paths are tested.
+cache) and the machine's bfloat16 measurement, so the package must rebuild what
+they read. The book build runs the same chapters after the others, with the
+shared cache: both paths are tested.
 """
 
 from __future__ import annotations
