@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (first and last state). Interactive runs (Jupyter, Colab) keep live bars.
 export TQDM_MININTERVAL := 300
 
-.PHONY: book test assets browser student compat clean
+.PHONY: book test unit assets browser student compat clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ needed, found " + sys.version'
@@ -37,8 +37,14 @@ browser:
 	        || echo "warning: could not install chromium; the browser test will be skipped"; \
 	    else echo "note: chromium not found; install it to run the browser test"; fi; }
 
+# Every test: the unit tests, then every chapter under nbval, then the book
+# build, which renders the chapters nbval just executed (see conftest.py).
 test: assets browser
 	$(BIN)/python -m pytest -ra
+
+# The unit tests alone (about two minutes): `-m unit`, see conftest.py.
+unit: assets
+	$(BIN)/python -m pytest -ra -m unit tests
 
 # The second test environment: Colab's numpy/pandas/transformers/scikit-learn and the
 # oldest version pyproject.toml allows of everything else (requirements-colab.txt), in

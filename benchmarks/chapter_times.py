@@ -24,7 +24,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "notebooks"))
 CSV = ROOT / "book" / "chapter_times.csv"
 FIELDS = ["chapter", "device", "seconds alone", "passed", "cores", "measured"]
 
@@ -41,9 +40,9 @@ def device_name() -> str:
 
 
 def run(chapter: str) -> tuple[float, bool]:
-    from conftest import fresh_cache  # notebooks/conftest.py: pinned assets only
+    from llmrec_utils.config import pinned_cache
 
-    cache = fresh_cache(chapter)
+    cache = pinned_cache(prefix=f"llmrec-alone-{chapter}-")
     env = {**os.environ, "LLMREC_CACHE": str(cache)}
     start = time.perf_counter()
     proc = subprocess.run(

@@ -63,6 +63,36 @@ def artifacts_dir() -> Path:
     return path
 
 
+# What `llmrec fetch` puts in the cache, and the machine's measured bfloat16
+# speed (a fact of the machine, not a result): what a fresh runtime starts with.
+PINNED = ("assets", "wheels", "device_probe.json")
+
+
+def pinned_cache(prefix: str = "llmrec-cache-", source: Path | None = None) -> Path:
+    """A new temporary cache directory holding only :data:`PINNED`.
+
+    The files are hard links to those in ``source`` (default :func:`cache_dir`;
+    copies across file systems), so it costs no space. Point ``LLMREC_CACHE``
+    at it to run a chapter or a test as in a fresh runtime; delete it after.
+    """
+    import shutil
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:  # another file system
+            shutil.copy2(src, dst)
+
+    source = Path(source) if source is not None else cache_dir()
+    target = Path(tempfile.mkdtemp(prefix=prefix))
+    for name in PINNED:
+        if (source / name).is_dir():
+            shutil.copytree(source / name, target / name, copy_function=link)
+        elif (source / name).is_file():
+            shutil.copy2(source / name, target / name)
+    return target
+
+
 def data_dir() -> Path:
     """The book's committed data (the aspect gold set, chapter 6's generations).
 

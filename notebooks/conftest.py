@@ -1,13 +1,22 @@
-"""Chapters that read another chapter's results run alone under nbval.
+"""nbval runs the chapters; their outputs feed the book build.
 
-A Colab reader opens one chapter in a fresh runtime: its cache holds nothing but
-what the chapter fetches itself. The chapters in :data:`ALONE` read results that
-another chapter makes (chapter 2's film vectors, chapter 6's leaderboard rows);
-under nbval each of them runs in a fresh ``LLMREC_CACHE`` that holds only the
-pinned assets (hard links to the ones ``llmrec fetch`` put in the developer's
-cache) and the machine's bfloat16 measurement, so the package must rebuild what
-they read. The book build runs the same chapters after the others, with the
-shared cache: both paths are tested.
+Two things happen here while nbval executes the notebooks:
+
+* **Chapters alone.** A Colab reader opens one chapter in a fresh runtime: its
+  cache holds nothing but what the chapter fetches itself. The chapters in
+  :data:`ALONE` read results that another chapter makes (chapter 2's film
+  vectors, chapter 6's leaderboard rows); under nbval each of them runs in a
+  fresh ``LLMREC_CACHE`` holding only the pinned assets
+  (:func:`llmrec_utils.config.pinned_cache`), so the package must rebuild what
+  they read. The book build runs the same chapters again with the shared cache,
+  so both paths are tested.
+* **One execution per chapter.** Every other chapter that nbval executes
+  without a failure is stored, with its outputs, in a jupyter-cache folder made
+  for this session (:func:`executed_cache`). ``tests/test_book.py`` builds the
+  book from that folder (``execute_notebooks: cache``), so the build renders
+  the outputs nbval produced instead of executing the chapter a second time.
+  The folder is new in every session, so the book never shows outputs from
+  older code; ``make book`` itself still executes everything.
 """
 
 from __future__ import annotations
@@ -15,49 +24,54 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 
 # chapters that read another chapter's results (tests/test_notebooks.py checks the list)
 ALONE = {"05_hybrid", "07_evaluation"}
-# what `llmrec fetch` puts in the cache, and the machine's measured bfloat16
-# speed (config.bf16_speedup), a fact of the machine rather than a result
-PINNED = ("assets", "wheels", "device_probe.json")
 
 
-def fresh_cache(stem: str) -> Path:
-    """A new cache directory holding only the pinned assets, as hard links."""
-    from llmrec_utils.config import cache_dir
-
-    source = cache_dir()
-    target = Path(tempfile.mkdtemp(prefix=f"llmrec-alone-{stem}-"))
-    for name in PINNED:
-        if (source / name).is_dir():
-            shutil.copytree(source / name, target / name, copy_function=_link)
-        elif (source / name).is_file():
-            shutil.copy2(source / name, target / name)
-    return target
+def _stem(item) -> str | None:
+    path = Path(str(getattr(item, "fspath", "")))
+    return path.stem if path.suffix == ".ipynb" else None
 
 
-def _link(src: str, dst: str) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:  # another file system: copy
-        shutil.copy2(src, dst)
+def _first(item) -> bool:
+    return getattr(item, "cell_num", None) == 0 or item.name.endswith("::Cell 0")
+
+
+def executed_cache(config) -> Path:
+    """This session's jupyter-cache folder of chapters nbval executed: a new
+    temporary folder, or ``$LLMREC_EXECUTED_CACHE`` (kept after the session)."""
+    if getattr(config, "_llmrec_executed", None) is None:
+        keep = os.environ.get("LLMREC_EXECUTED_CACHE")
+        config._llmrec_executed = (
+            Path(keep) if keep else Path(tempfile.mkdtemp(prefix="llmrec-executed-"))
+        )
+        config._llmrec_executed_temporary = not keep
+    return config._llmrec_executed
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_setup(item):
     """Before nbval starts a chapter's kernel (on its first cell), point
-    LLMREC_CACHE at a fresh cache; the kernel inherits the environment."""
-    path = Path(str(getattr(item, "fspath", "")))
-    first = getattr(item, "cell_num", None) == 0 or item.name.endswith("::Cell 0")
-    if path.suffix != ".ipynb" or path.stem not in ALONE or not first:
+    LLMREC_CACHE at a fresh cache for the chapters in ALONE; the kernel
+    inherits the environment."""
+    stem = _stem(item)
+    if stem is None or not _first(item):
         yield
         return
+    item.config._llmrec_runs = getattr(item.config, "_llmrec_runs", {})
+    item.config._llmrec_runs[stem] = {"start": time.perf_counter(), "ok": True}
+    if stem not in ALONE:
+        yield
+        return
+    from llmrec_utils.config import pinned_cache
+
     saved = os.environ.get("LLMREC_CACHE")
-    cache = fresh_cache(path.stem)
+    cache = pinned_cache(prefix=f"llmrec-alone-{stem}-")
     os.environ["LLMREC_CACHE"] = str(cache)
     item.config._llmrec_alone = getattr(item.config, "_llmrec_alone", []) + [cache]
     try:
@@ -69,6 +83,48 @@ def pytest_runtest_setup(item):
             os.environ["LLMREC_CACHE"] = saved
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each cell's outputs on the notebook nbval read; note failures."""
+    outcome = yield
+    stem = _stem(item)
+    run = getattr(item.config, "_llmrec_runs", {}).get(stem)
+    if run is None:
+        return
+    report = outcome.get_result()
+    if report.failed or report.skipped:  # a skipped cell has no outputs either
+        run["ok"] = False
+    if call.when == "call" and report.passed:
+        run["count"] = run.get("count", 0) + 1
+        item.cell.outputs = list(item.test_outputs or [])
+        item.cell.execution_count = run["count"]
+        for out in item.cell.outputs:
+            if out.get("output_type") == "execute_result":
+                out["execution_count"] = run["count"]
+
+
+def pytest_runtest_teardown(item, nextitem):
+    """After a chapter's last cell: store the executed notebook for the book."""
+    stem = _stem(item)
+    run = getattr(item.config, "_llmrec_runs", {}).get(stem)
+    if run is None or (nextitem is not None and nextitem.parent is item.parent):
+        return
+    item.config._llmrec_runs.pop(stem)
+    n_code = sum(c.cell_type == "code" for c in item.parent.nb.cells)
+    if stem in ALONE or not run["ok"] or run.get("count") != n_code:
+        return
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    get_cache(executed_cache(item.config)).cache_notebook_bundle(
+        CacheBundleIn(item.parent.nb, str(item.parent.fspath),
+                      data={"execution_seconds": time.perf_counter() - run["start"]}),
+        check_validity=False, overwrite=True,
+    )  # fmt: skip
+
+
 def pytest_unconfigure(config):
     for cache in getattr(config, "_llmrec_alone", []):
         shutil.rmtree(cache, ignore_errors=True)
+    if getattr(config, "_llmrec_executed_temporary", False):
+        shutil.rmtree(config._llmrec_executed, ignore_errors=True)

@@ -1,7 +1,11 @@
 """The book builds with warnings as errors, and renders in a real browser.
 
-The build executes every notebook again (MyST-NB, `execute_notebooks: force`),
-so this module is the slowest test; it leaves the site in `_build/html`.
+The build renders the outputs of the chapters nbval executed earlier in the
+same session (notebooks/conftest.py stores them in a jupyter-cache folder; the
+build reads it with `execute_notebooks: cache`) and executes the rest: the
+chapters nbval ran alone in a fresh cache, the executable pages, and every
+chapter when this module runs on its own. It runs after the notebooks (the
+root conftest.py orders the tests) and leaves the site in `_build/html`.
 """
 
 from __future__ import annotations
@@ -17,29 +21,52 @@ import threading
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 TITLE = "LLMs for Data Augmentation in Recommender Systems"
 
 
-def build(book: Path, timeout: int) -> subprocess.CompletedProcess:
-    """`jupyter-book build` as `make book` runs it: every page, warnings as errors."""
+def build(book: Path, timeout: int, executed: Path | None = None) -> subprocess.CompletedProcess:
+    """`jupyter-book build` as `make book` runs it: every page, warnings as errors.
+
+    With ``executed`` (a jupyter-cache folder), the build takes a notebook's
+    outputs from there when its code matches, and executes it otherwise.
+    """
     jb = Path(sys.executable).with_name("jupyter-book")
     env = {**os.environ, "PATH": f"{jb.parent}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(
-        [str(jb), "build", str(book), "--all", "-W", "-n", "--keep-going"],
-        cwd=book, env=env, capture_output=True, text=True, timeout=timeout,
-    )  # fmt: skip
+    cmd = [str(jb), "build", str(book), "--all", "-W", "-n", "--keep-going"]
+    if executed is not None:
+        config = yaml.safe_load((book / "_config.yml").read_text())
+        config["execute"].update(execute_notebooks="cache", cache=str(executed))
+        path = book / "_build" / "_config.executed.yml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(config, allow_unicode=True))
+        cmd += ["--config", str(path)]
+    return subprocess.run(cmd, cwd=book, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def notebook_pages(book: Path) -> list[Path]:
+    """The toc's notebook pages."""
+    toc = (book / "_toc.yml").read_text()
+    return [book / f"{p}.ipynb" for p in re.findall(r"file:\s*(\S+)", toc)
+            if (book / f"{p}.ipynb").exists()]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def built_book():
-    proc = build(ROOT, timeout=3600)
+def built_book(request):
+    executed = getattr(request.config, "_llmrec_executed", None)
+    proc = build(ROOT, timeout=3600, executed=executed)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"jupyter-book build failed:\n{log[-6000:]}"
     assert "build succeeded" in log
-    assert "Executing notebook" in log  # every page was executed, not taken from a cache
+    # every chapter was executed in this session: by nbval (and then taken
+    # from this session's cache) or by the build itself
+    pages = notebook_pages(ROOT)
+    assert log.count("Using cached notebook") + log.count("Executing notebook") >= len(pages)
+    if executed is None:
+        assert "Using cached notebook" not in log
     return log
 
 
@@ -155,3 +182,47 @@ def test_chapter_four_renders_numbered_equations_and_references(site, tmp_path):
     dom = render(f"{site}/notebooks/04_matrix_factorization.html", tmp_path)
     assert "Matrix factorisation, derived and built" in dom
     assert dom.count("<mjx-container") >= static.count('class="math notranslate nohighlight"')
+
+
+def test_the_build_renders_what_nbval_executed(tmp_path):
+    """A chapter nbval executed (notebooks/conftest.py) is rendered from its
+    outputs, not executed again; once its code changes, the build executes it."""
+    import nbformat
+
+    book = tmp_path / "book"
+    book.mkdir()
+    shutil.copy(ROOT / "notebooks" / "conftest.py", book / "conftest.py")
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    config.pop("bibtex_bibfiles", None)
+    config["sphinx"]["config"].pop("bibtex_reference_style", None)
+    config["exclude_patterns"] = ["_build", "conftest.py"]
+    (book / "_config.yml").write_text(yaml.safe_dump(config))
+    (book / "_toc.yml").write_text("format: jb-book\nroot: chapter\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    run = "with open('runs.txt', 'a') as f:\n    f.write('x')\nprint('answer', 6 * 7)"
+    nb.cells = [nbformat.v4.new_markdown_cell("# Chapter"), nbformat.v4.new_code_cell(run)]
+    nbformat.write(nb, book / "chapter.ipynb")
+    executed = tmp_path / "executed"
+    env = {**os.environ, "LLMREC_EXECUTED_CACHE": str(executed)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax",
+         "--nbval-current-env", "chapter.ipynb"],
+        cwd=book, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert (book / "runs.txt").read_text() == "x"
+
+    proc = build(book, timeout=600, executed=executed)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    assert "Using cached notebook" in log and "Executing notebook" not in log
+    assert (book / "runs.txt").read_text() == "x"  # not executed again
+    assert "answer 42" in (book / "_build" / "html" / "chapter.html").read_text()
+
+    nb.cells[1].source = run.replace("6 * 7", "7 * 6")  # the code changed
+    nbformat.write(nb, book / "chapter.ipynb")
+    proc = build(book, timeout=600, executed=executed)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert "Executing notebook" in proc.stdout + proc.stderr
+    assert (book / "runs.txt").read_text() == "xx"
