@@ -340,13 +340,13 @@ def eda_augment(text: str, n: int = 1, p: float = 0.1, seed: int = 0) -> list[st
 
 # --- the generation runs: which data each sees, and how they are made ------------------
 def generation_train(ratings: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The ratings the LLM may read about users: chapter 5's warm split
-    (``random_split(ratings, 0.25, SEED)``) minus its validation part
-    (``random_split(train, 0.25, SEED)``). Validation and test stay unseen, so
-    chapter 6 can choose hyper-parameters on validation and report on test."""
-    ratings = data.load_ml100k_ratings() if ratings is None else ratings
-    warm = data.random_split(ratings, test_frac=0.25, seed=SEED)
-    return data.random_split(warm.train, test_frac=0.25, seed=SEED).train
+    """The ratings the LLM may read about users: the train part of the
+    ``warm-validation`` protocol (:func:`data.standard_split`), i.e. chapter
+    5's warm split minus its validation part. Validation and test stay unseen,
+    so chapter 6 can choose hyper-parameters on validation and report on test."""
+    if ratings is None:
+        return data.standard_split("warm-validation", SEED).train
+    return data.warm_validation_split(data.warm_split(ratings, SEED), SEED).train
 
 
 N_PROFILED_USERS = 300  # a seeded sample: 943 profiles cost ~30 min on 2 CPU cores
@@ -607,8 +607,8 @@ def compute_board_rows(progress: bool = True) -> dict:
     bar = tqdm(total=5, desc="chapter 6's rows", unit="step", disable=not progress)
     ratings = data.load_ml100k_ratings()
     items = data.load_ml100k_items().sort_values(ITEM).reset_index(drop=True)
-    warm = data.random_split(ratings, test_frac=0.25, seed=SEED)
-    warm_valid = data.random_split(warm.train, test_frac=0.25, seed=SEED)
+    warm = data.warm_split(ratings, SEED)
+    warm_valid = data.warm_validation_split(warm, SEED)
     seen_by_llm = warm_valid.train
     rows = {}
 
