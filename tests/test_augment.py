@@ -7,10 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from test_llm import GOOD, server  # noqa: F401  (a fixture)
 
 from llmrec_utils import augment, cli, data, llm
-
-from test_llm import GOOD, server  # noqa: F401  (a fixture)
 
 
 @pytest.mark.parametrize("version, examples", [
@@ -291,8 +290,9 @@ def test_fit_review_classifier_learns_a_clear_signal():
 
 
 def test_chapter6_models_match_direct_constructions():
-    from llmrec_utils import hybrid, mf
     from test_mf import block_ratings, vectors
+
+    from llmrec_utils import hybrid, mf
 
     ids, V = vectors(20)
     train, users = block_ratings(), np.arange(20)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from test_mf import block_ratings
 
 from llmrec_utils import peers
-from test_mf import block_ratings
 
 
 def test_implicit_als_factory_matches_a_direct_model():
