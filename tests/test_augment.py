@@ -7,9 +7,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from test_llm import GOOD, server  # noqa: F401  (a fixture)
 
 from llmrec_utils import augment, cli, data, llm
+
+from test_llm import GOOD, server  # noqa: F401  (a fixture)
 
 
 @pytest.mark.parametrize("version, examples", [
