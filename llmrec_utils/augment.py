@@ -31,7 +31,8 @@ __all__ = [
     "profiled_users", "user_jobs", "pick_candidates",
     "load_pick_candidates", "pick_jobs", "pick_triples", "review_splits", "paraphrase_jobs",
     "Recipe", "RECIPES", "jobs", "run", "replay", "DEFAULT_RUN", "run_name", "run_dir", "runs",
-    "run_model_id",
+    "run_model_id", "attempts", "top_reasons", "text_blend", "profile_content", "on_profiled",
+    "hit_rate", "AUGMENTATIONS", "augmented_training_set", "fit_review_classifier",
 ]  # fmt: skip
 
 GENERATIONS_DIR = data_dir() / "generations"  # one folder per model's run; shared inputs at the top
@@ -340,13 +341,13 @@ def eda_augment(text: str, n: int = 1, p: float = 0.1, seed: int = 0) -> list[st
 
 # --- the generation runs: which data each sees, and how they are made ------------------
 def generation_train(ratings: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The ratings the LLM may read about users: chapter 5's warm split
-    (``random_split(ratings, 0.25, SEED)``) minus its validation part
-    (``random_split(train, 0.25, SEED)``). Validation and test stay unseen, so
-    chapter 6 can choose hyper-parameters on validation and report on test."""
-    ratings = data.load_ml100k_ratings() if ratings is None else ratings
-    warm = data.random_split(ratings, test_frac=0.25, seed=SEED)
-    return data.random_split(warm.train, test_frac=0.25, seed=SEED).train
+    """The ratings the LLM may read about users: the train part of the
+    ``warm-validation`` protocol (:func:`data.standard_split`), i.e. chapter
+    5's warm split minus its validation part. Validation and test stay unseen,
+    so chapter 6 can choose hyper-parameters on validation and report on test."""
+    if ratings is None:
+        return data.standard_split("warm-validation", SEED).train
+    return data.warm_validation_split(data.warm_split(ratings, SEED), SEED).train
 
 
 N_PROFILED_USERS = 300  # a seeded sample: 943 profiles cost ~30 min on 2 CPU cores
@@ -568,6 +569,106 @@ def bpr_fit(train: pd.DataFrame, extra: pd.DataFrame | None = None, repeat: int 
     return mf.BPR(prune=prune, seed=seed).fit(train, extra=extra)
 
 
+def attempts(name: str, run: str = DEFAULT_RUN) -> pd.DataFrame:
+    """Every cached attempt of augmentation ``name`` (first tries and retries)."""
+    return pd.DataFrame(llm.GenerationCache(run_dir(run) / RECIPES[name].file).records.values())
+
+
+def top_reasons(results: pd.DataFrame, n: int = 3) -> pd.Series:
+    """How often each reason (its first clause, 60 characters) was given for
+    an answer not accepted as written; the ``n`` most common."""
+    reasons = results.loc[results["status"] != "accepted", "reason"]
+    return reasons.str.split(";").str[0].str[:60].value_counts().head(n)
+
+
+# EASE's lambda in chapter 6's blends: chapter 4's choice, fixed here because the
+# leaderboard rows' definitions name it (board_definitions)
+BLEND_EASE_LAM = 500.0
+
+
+def text_blend(ids, vectors: np.ndarray, weight: float, lam: float = BLEND_EASE_LAM):
+    """Chapter 6's warm model: ``EASE(lam)`` blended with a content model on
+    one text's item vectors (``hybrid.WeightedBlend``)."""
+    from . import hybrid, mf
+
+    return hybrid.WeightedBlend(mf.EASE(lam), hybrid.ContentModel(ids, vectors), weight=weight)
+
+
+def profile_content(ids, vectors: np.ndarray, user_ids, user_vectors: np.ndarray,
+                    user_weight: float):
+    """Chapter 6's content model whose taste vector mixes each profiled user's
+    history with their embedded LLM profile (weight ``user_weight``)."""
+    from . import hybrid
+
+    return hybrid.ContentModel(ids, vectors, user_ids=user_ids, user_vectors=user_vectors,
+                               user_weight=user_weight)  # fmt: skip
+
+
+def on_profiled(per_user: pd.DataFrame, profiled) -> pd.DataFrame:
+    """The rows of a per-user score table whose user is in ``profiled``."""
+    return per_user.loc[per_user.index.isin(profiled)]
+
+
+def hit_rate(users, items, held_out: set) -> float:
+    """The share of ``(user, item)`` pairs that are in ``held_out`` (a set of pairs),
+    e.g. how often an LLM's pick is a film the user rated in validation."""
+    return float(np.mean([(u, i) in held_out for u, i in zip(users, items)]))
+
+
+AUGMENTATIONS = ("none", "EDA", "LLM", "LLM, filtered")  # chapter 6's text augmentations
+
+
+def augmented_training_set(labelled: pd.DataFrame, how: str, seed: int,
+                           paraphrases: dict, copies: set = frozenset()
+                           ) -> tuple[list[str], np.ndarray]:  # fmt: skip
+    """Texts and ``recommended`` labels of the ``labelled`` reviews plus their
+    augmented copies, which inherit the review's label.
+
+    ``how`` is one of :data:`AUGMENTATIONS`: ``"EDA"`` adds one
+    :func:`eda_augment` copy of each review, ``"LLM"`` its paraphrase (from
+    ``paraphrases``, review id -> text; none if rejected), ``"LLM, filtered"``
+    the same without the paraphrases in ``copies``.
+    """
+    if how not in AUGMENTATIONS:
+        raise ValueError(f"how must be one of {AUGMENTATIONS}, got {how!r}.")
+    texts, labels = list(labelled[TEXT]), list(labelled["recommended"])
+    for n, row in enumerate(labelled.itertuples()):
+        if how == "EDA":
+            new = eda_augment(row.text, seed=seed * 10_000 + n)
+        elif how.startswith("LLM"):
+            skip = copies if how == "LLM, filtered" else set()
+            new = ([paraphrases[row.review]] if row.review in paraphrases
+                   and row.review not in skip else [])  # fmt: skip
+        else:
+            new = []
+        texts += new
+        labels += [row.recommended] * len(new)
+    return texts, np.array(labels)
+
+
+def fit_review_classifier(texts: list[str], labels: np.ndarray, valid: pd.DataFrame,
+                          cs=(0.3, 1.0, 3.0, 10.0)):  # fmt: skip
+    """Chapter 6's recommend/not classifier: TF-IDF (words and word pairs) and
+    balanced logistic regression, ``C`` chosen by macro-F1 on ``valid``.
+
+    Returns ``(vectorizer, classifier)``, both fitted.
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from .evaluation import macro_f1
+
+    best = None
+    for c in cs:
+        clf = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+        vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+        clf.fit(vec.fit_transform(texts), labels)
+        f1 = macro_f1(valid["recommended"].to_numpy(), clf.predict(vec.transform(valid[TEXT])))
+        if best is None or f1 > best[0]:
+            best = (f1, vec, clf)
+    return best[1], best[2]
+
+
 def _sha(path: Path) -> str:
     from .assets import sha256_file
 
@@ -586,7 +687,7 @@ def board_definitions() -> dict:
                             f"in {PICK_SETTINGS} chosen on warm_valid; picks {files['picks']}, "
                             f"candidates {cands} {v}"),
         "weighted blend, LLM item profiles": (
-            f"WeightedBlend(EASE(500), ContentModel(card + LLM profile)), weight in "
+            f"WeightedBlend(EASE({BLEND_EASE_LAM:g}), ContentModel(card + LLM profile)), weight in "
             f"{BLEND_WEIGHTS} chosen on warm_valid; item profiles {files['items']}, "
             f"encoder all-MiniLM-L6-v2 {v}"),
         "content, history + LLM user profile": (
@@ -602,13 +703,13 @@ def compute_board_rows(progress: bool = True) -> dict:
     model is loaded). Chapter 6 checks that these equal its own results."""
     from tqdm import tqdm
 
-    from . import embeddings, evaluation, hybrid, mf
+    from . import embeddings, evaluation
 
     bar = tqdm(total=5, desc="chapter 6's rows", unit="step", disable=not progress)
     ratings = data.load_ml100k_ratings()
     items = data.load_ml100k_items().sort_values(ITEM).reset_index(drop=True)
-    warm = data.random_split(ratings, test_frac=0.25, seed=SEED)
-    warm_valid = data.random_split(warm.train, test_frac=0.25, seed=SEED)
+    warm = data.warm_split(ratings, SEED)
+    warm_valid = data.warm_validation_split(warm, SEED)
     seen_by_llm = warm_valid.train
     rows = {}
 
@@ -630,8 +731,7 @@ def compute_board_rows(progress: bool = True) -> dict:
     bar.update()
 
     def blend(w):
-        content = hybrid.ContentModel(items[ITEM], vectors["card + LLM profile"])
-        return hybrid.WeightedBlend(mf.EASE(500), content, weight=w)
+        return text_blend(items[ITEM], vectors["card + LLM profile"], w)
 
     w, _ = evaluation.select_by_validation({w: blend(w) for w in BLEND_WEIGHTS}, warm_valid)
     rows["weighted blend, LLM item profiles"] = score(blend(w).fit(warm.train))
@@ -644,14 +744,13 @@ def compute_board_rows(progress: bool = True) -> dict:
     profiled = profiled_users(seen_by_llm)
 
     def with_profile(a):
-        return hybrid.ContentModel(items[ITEM], vectors["card"], user_ids=user_ids,
-                                   user_vectors=user_vecs, user_weight=a)  # fmt: skip
+        return profile_content(items[ITEM], vectors["card"], user_ids, user_vecs, a)
 
-    on_profiled = {}
+    valid_ndcg = {}
     for a in PROFILE_WEIGHTS:
         frame = score(with_profile(a).fit(warm_valid.train), warm_valid, ("NDCG@10",))
-        on_profiled[a] = frame.loc[frame.index.isin(profiled), "NDCG@10"].mean()
-    best_a = max(PROFILE_WEIGHTS, key=lambda a: on_profiled[a])
+        valid_ndcg[a] = on_profiled(frame, profiled)["NDCG@10"].mean()
+    best_a = max(PROFILE_WEIGHTS, key=lambda a: valid_ndcg[a])
     rows["content, history + LLM user profile"] = score(with_profile(best_a).fit(warm.train))
     bar.update()
     bar.close()

@@ -372,3 +372,78 @@ def load_split(name: str, seed: int = SEED) -> Split:
     split = STANDARD_SPLITS[name](seed)
     save_split(split, name, seed)
     return Split(split.train, split.test, {**split.info, "name": name, "seed": seed})
+
+
+# --- the protocols chapters 4-8 share, by name -----------------------------------
+WARM_TEST_FRAC = 0.25  # chapter 4's ranking protocol: a random 75/25 split per user
+N_FOLDS = 5  # chapter 4's rating protocol: Surprise's 5-fold cross-validation
+
+
+def mixed_split(cold_split: Split, test_frac: float = 0.2, seed: int = SEED) -> Split:
+    """Old and new films together: a cold split's test (all ratings of its cold
+    items) plus a random ``test_frac`` of every user's other ratings.
+
+    Taught in ``notebooks/05_hybrid.ipynb``.
+    """
+    warm_part = random_split(cold_split.train, test_frac=test_frac, seed=seed)
+    test = pd.concat([warm_part.test, cold_split.test], ignore_index=True)
+    return Split(warm_part.train, test, {"kind": "mixed warm + cold"})
+
+
+def holdout_split(train: pd.DataFrame, seed: int = SEED) -> Split:
+    """A 20% holdout of a training part for tuning: the first of its
+    :data:`N_FOLDS` folds (:func:`kfold_splits`). Chapters 4 and 8 tune
+    biased MF on it, never on the test fold."""
+    return kfold_splits(train, n_folds=N_FOLDS, seed=seed)[0]
+
+
+def warm_split(ratings: pd.DataFrame, seed: int = SEED) -> Split:
+    """Chapter 4's ranking protocol on ``ratings``: a random 75/25 split per user."""
+    return random_split(ratings, test_frac=WARM_TEST_FRAC, seed=seed)
+
+
+def warm_validation_split(warm: Split, seed: int = SEED) -> Split:
+    """The validation split cut from a warm split's train part (75/25 per user
+    again), so choices made on it never see the warm test part."""
+    return random_split(warm.train, test_frac=WARM_TEST_FRAC, seed=seed)
+
+
+def _warm(seed: int) -> Split:
+    return warm_split(load_ml100k_ratings(), seed)
+
+
+def _cold_validation(seed: int) -> Split:
+    return cold_item_split(load_split("ml100k-cold-items", seed).train, 0.1, seed=seed)
+
+
+PROTOCOL_SPLITS = {
+    # chapter 4's ranking protocol and the validation split cut from its train part
+    "warm": _warm,
+    "warm-validation": lambda seed: warm_validation_split(_warm(seed), seed),
+    # chapter 1's splits
+    "random": lambda seed: load_split("ml100k-random", seed),
+    "temporal": lambda seed: load_split("ml100k-temporal", seed),
+    "cold": lambda seed: load_split("ml100k-cold-items", seed),
+    "cold-validation": _cold_validation,
+    # chapter 5's mixed catalogue (cold films plus 20% of the rest)
+    "mixed": lambda seed: mixed_split(load_split("ml100k-cold-items", seed), seed=seed),
+    "mixed-validation": lambda seed: mixed_split(_cold_validation(seed), seed=seed),
+    # chapter 4's (and 8's) rating protocol
+    "folds": lambda seed: kfold_splits(load_ml100k_ratings(), N_FOLDS, seed),
+}
+
+
+def standard_split(name: str, seed: int = SEED) -> Split | list[Split]:
+    """One of the book's evaluation protocols on MovieLens-100k, by name.
+
+    ``warm`` (random 75/25 per user), ``warm-validation`` (75/25 of warm's
+    train part), ``random``, ``temporal`` and ``cold`` (chapter 1's saved
+    splits, see :func:`load_split`), ``cold-validation`` (a cold split of
+    cold's train part), ``mixed`` and ``mixed-validation`` (:func:`mixed_split`
+    of cold and of cold-validation) and ``folds`` (a list of
+    :data:`N_FOLDS` splits). A validation split is cut from its protocol's
+    train part, so choosing on it never looks at the test part.
+    """
+    if name not in PROTOCOL_SPLITS:
+        raise KeyError(f"Unknown protocol {name!r}; protocols: {sorted(PROTOCOL_SPLITS)}")
+    return PROTOCOL_SPLITS[name](seed)

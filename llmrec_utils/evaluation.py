@@ -6,7 +6,10 @@ these. Taught in ``notebooks/07_evaluation.ipynb``; first used in chapter 2.
 
 from __future__ import annotations
 
+import json
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -14,7 +17,7 @@ import pandas as pd
 
 from . import metrics
 from .config import SEED, artifacts_dir, write_atomic
-from .data import ITEM, USER
+from .data import ITEM, PREDICTION, USER
 
 
 @dataclass(frozen=True)
@@ -384,3 +387,119 @@ def leaderboard(per_user: dict, baseline: str, metric: str = "NDCG@10", seed: in
             row["p"] = c.p_value
         rows.append(row)
     return pd.DataFrame(rows).set_index("model").sort_values(metric, ascending=False)
+
+
+# --- rating and ranking protocols, named once ------------------------------------
+def rating_evaluation(model, split) -> dict[str, float]:
+    """RMSE and MAE of a fitted ``model`` on every (user, item) pair of ``split.test``.
+
+    Taught in ``notebooks/04_matrix_factorization.ipynb``.
+    """
+    test = split.test
+    pred = test.assign(**{PREDICTION: model.predict(test[USER].to_numpy(),
+                                                    test[ITEM].to_numpy())})
+    return {"RMSE": metrics.rmse(pred, test), "MAE": metrics.mae(pred, test)}
+
+
+def ndcg_of(model, split, k: int = 10) -> float:
+    """NDCG@k of a fitted ``model``'s top-k lists for ``split``'s test users
+    (all unseen items are candidates). Chapter 4 selects on it."""
+    recs = model.recommend(split.test[USER].unique(), k=k)
+    return metrics.ndcg_at_k(recs, split.test, k=k)
+
+
+# --- hyper-parameters chosen on validation, read by later chapters ---------------
+BIASED_MF_GRID = tuple((k, reg) for k in (10, 20) for reg in (0.1, 0.15, 0.2))  # ch. 4, 8
+EASE_LAMBDAS = (100, 250, 500, 1000)  # chapter 4
+IMPLICIT_ALS_GRID = tuple((f, reg) for f in (16, 32, 64) for reg in (0.1, 1.0, 10.0))  # ch. 4
+BLEND_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)  # chapter 5's weighted blend
+
+
+def tune_biased_mf(train: pd.DataFrame, grid=BIASED_MF_GRID, seed: int = SEED):
+    """Chapter 4's rating model: ``(k, reg)`` chosen by RMSE on a holdout of
+    ``train`` (:func:`data.holdout_split`), returned unfitted as an average of
+    3 runs. The test fold is never looked at."""
+    from .data import holdout_split
+    from .mf import BiasedMF
+
+    holdout = holdout_split(train, seed=seed)
+    scores = {}
+    for k, reg in grid:
+        model = BiasedMF(k=k, reg=reg).fit(holdout.train)
+        scores[k, reg] = rating_evaluation(model, holdout)["RMSE"]
+    k, reg = min(scores, key=scores.get)
+    return BiasedMF(k=k, reg=reg, n_runs=3)
+
+
+def choose_ease(split=None) -> dict:
+    """Chapter 4's choice of EASE's ``lam`` by NDCG@10 on ``warm-validation``."""
+    from .data import standard_split
+    from .mf import EASE
+
+    split = standard_split("warm-validation") if split is None else split
+    scores = [ndcg_of(EASE(lam).fit(split.train), split) for lam in EASE_LAMBDAS]
+    return {"lam": EASE_LAMBDAS[int(np.argmax(scores))]}
+
+
+def choose_implicit_als(split=None) -> dict:
+    """Chapter 4's choice of implicit ALS's ``(factors, regularization)`` by
+    NDCG@10 on ``warm-validation``."""
+    from .data import standard_split
+    from .peers import implicit_als
+
+    split = standard_split("warm-validation") if split is None else split
+    scores = [ndcg_of(implicit_als(f, reg).fit(split.train), split)
+              for f, reg in IMPLICIT_ALS_GRID]
+    factors, reg = IMPLICIT_ALS_GRID[int(np.argmax(scores))]
+    return {"factors": factors, "regularization": reg}
+
+
+def choose_blend_weight(split=None) -> dict:
+    """Chapter 5's choice of the weighted blend's text weight (EASE with
+    chapter 4's ``lam`` + item cards) by NDCG@10 on ``warm-validation``."""
+    from .data import standard_split
+    from .embeddings import load_embeddings
+    from .hybrid import ease_card_blend
+
+    split = standard_split("warm-validation") if split is None else split
+    cards, lam = load_embeddings("ml100k-item-cards"), chosen("ease")["lam"]
+    best, _ = select_by_validation(
+        {w: ease_card_blend(lam, cards, w) for w in BLEND_WEIGHTS}, split)
+    return {"weight": best}
+
+
+# name -> how to make the choice again (on validation only) when it is not saved
+CHOOSERS: dict[str, Callable[[], dict]] = {
+    "ease": choose_ease,  # chapter 4
+    "implicit-als": choose_implicit_als,  # chapter 4
+    "weighted-blend": choose_blend_weight,  # chapter 5
+}
+
+
+def _choice_path(name: str) -> Path:
+    if name not in CHOOSERS:
+        raise KeyError(f"Unknown choice {name!r}; choices: {sorted(CHOOSERS)}")
+    return artifacts_dir() / "choices" / f"{name}.json"
+
+
+def save_choice(name: str, params: dict) -> Path:
+    """Store the hyper-parameters a chapter chose on validation, atomically."""
+    text = json.dumps(params, indent=1, sort_keys=True)
+    return write_atomic(_choice_path(name), lambda tmp: Path(tmp).write_text(text))
+
+
+def chosen(name: str) -> dict:
+    """The hyper-parameters saved by :func:`save_choice`, or, when absent or
+    unreadable, the same choice made again on validation (and saved), so a
+    chapter opened alone in a fresh cache gets the values its source chapter chose."""
+    path = _choice_path(name)
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # a corrupt file
+        warnings.warn(f"Saved choice {path} is unreadable ({exc}); choosing again.",
+                      stacklevel=2)
+    params = CHOOSERS[name]()
+    save_choice(name, params)
+    return params

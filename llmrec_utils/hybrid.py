@@ -22,9 +22,10 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .data import ITEM
-from .mf import Base
+from .mf import EASE, Base
 
-__all__ = ["ContentModel", "WeightedBlend", "GatedBlend", "zscore_rows"]
+__all__ = ["ContentModel", "WeightedBlend", "GatedBlend", "zscore_rows", "card_content",
+           "ease_card_blend", "ease_card_gate"]
 
 
 def zscore_rows(S: np.ndarray) -> np.ndarray:
@@ -189,3 +190,25 @@ class GatedBlend(_Blend):
 
     def content_weight(self):
         return self.weight + (1 - self.weight) * self.beta / (self.counts_ + self.beta)
+
+
+# --- the chapter 5 models later chapters reuse ------------------------------------------
+def card_content(cards, **options) -> ContentModel:
+    """Chapter 5's content model on chapter 2's item-card vectors.
+
+    ``cards`` is a :class:`~llmrec_utils.embeddings.StoredEmbeddings` (``ids``,
+    ``vectors``), e.g. ``embeddings.load_embeddings("ml100k-item-cards")``;
+    ``options`` go to :class:`ContentModel` (``center=False``,
+    ``weight_by_rating=True``...).
+    """
+    return ContentModel(cards.ids, cards.vectors, **options)
+
+
+def ease_card_blend(lam: float, cards, weight: float) -> WeightedBlend:
+    """Chapter 5's weighted blend: ``EASE(lam)`` and :func:`card_content`."""
+    return WeightedBlend(EASE(lam), card_content(cards), weight=weight)
+
+
+def ease_card_gate(lam: float, cards, beta: float, weight: float) -> GatedBlend:
+    """Chapter 5's gated blend: ``EASE(lam)`` and :func:`card_content`."""
+    return GatedBlend(EASE(lam), card_content(cards), beta=beta, weight=weight)

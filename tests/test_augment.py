@@ -247,3 +247,60 @@ def test_one_folder_per_model_run(tmp_path, monkeypatch):
     assert aug.run_model_id() == llm.default_model_id()
     with pytest.raises(FileNotFoundError, match="llmrec augment"):
         aug.run_model_id("empty")
+
+
+# --- chapter 6's helpers ---------------------------------------------------------------
+def test_attempts_and_top_reasons():
+    tries = augment.attempts("items")
+    assert len(tries) >= len(augment.replay("items")) and "status" in tries
+    res = pd.DataFrame({"status": ["accepted", "repaired", "rejected", "repaired"],
+                        "reason": ["", "loop cut; closed", "not JSON", "loop cut"]})
+    top = augment.top_reasons(res, n=1)
+    assert top.to_dict() == {"loop cut": 2}
+
+
+def test_hit_rate_and_on_profiled():
+    held_out = {(1, 10), (2, 20)}
+    assert augment.hit_rate([1, 1, 2, 3], [10, 11, 20, 30], held_out) == 0.5
+    frame = pd.DataFrame({"NDCG@10": [0.1, 0.2, 0.3]}, index=[1, 2, 3])
+    assert list(augment.on_profiled(frame, [3, 1]).index) == [1, 3]
+
+
+def test_augmented_training_sets():
+    labelled = pd.DataFrame({"review": [7, 8], "text": ["soft warm and lovely", "too small sadly"],
+                             "recommended": [True, False]})
+    paraphrases = {7: "lovely, warm and soft"}
+    none_x, none_y = augment.augmented_training_set(labelled, "none", 0, paraphrases)
+    assert none_x == list(labelled["text"]) and list(none_y) == [True, False]
+    eda_x, eda_y = augment.augmented_training_set(labelled, "EDA", 0, paraphrases)
+    assert len(eda_x) == 4 and list(eda_y) == [True, False, True, False]
+    llm_x, llm_y = augment.augmented_training_set(labelled, "LLM", 0, paraphrases)
+    assert llm_x[2:] == ["lovely, warm and soft"] and list(llm_y) == [True, False, True]
+    kept, _ = augment.augmented_training_set(labelled, "LLM, filtered", 0, paraphrases, {7})
+    assert kept == list(labelled["text"])
+    with pytest.raises(ValueError, match="how must be"):
+        augment.augmented_training_set(labelled, "llm", 0, paraphrases)
+
+
+def test_fit_review_classifier_learns_a_clear_signal():
+    good = ["great fit lovely", "lovely soft great", "great colour lovely"] * 4
+    bad = ["awful fit poor", "poor seams awful", "awful colour poor"] * 4
+    valid = pd.DataFrame({"text": ["lovely great", "awful poor"], "recommended": [True, False]})
+    vec, clf = augment.fit_review_classifier(good + bad, np.array([True] * 12 + [False] * 12), valid)
+    assert list(clf.predict(vec.transform(["so lovely", "so awful"]))) == [True, False]
+
+
+def test_chapter6_models_match_direct_constructions():
+    from test_mf import block_ratings, vectors
+
+    from llmrec_utils import hybrid, mf
+
+    ids, V = vectors(20)
+    train, users = block_ratings(), np.arange(20)
+    blend = augment.text_blend(ids, V, 0.3).fit(train)
+    direct = hybrid.WeightedBlend(mf.EASE(500), hybrid.ContentModel(ids, V), weight=0.3).fit(train)
+    assert np.allclose(blend.predict(users, users), direct.predict(users, users))
+    uv = V[:2] + 0.1
+    prof = augment.profile_content(ids, V, [0, 1], uv, 0.5).fit(train)
+    same = hybrid.ContentModel(ids, V, user_ids=[0, 1], user_vectors=uv, user_weight=0.5).fit(train)
+    assert np.allclose(prof.predict(users, users), same.predict(users, users))

@@ -191,3 +191,48 @@ def test_kfold_splits_partition_the_ratings():
     assert pairs(other[0].test) != tests[0]
     with pytest.raises(ValueError, match="n_folds"):
         data.kfold_splits(log, n_folds=1)
+
+
+# --- the protocols chapters share, by name -------------------------------------------
+def test_mixed_split_adds_a_share_of_warm_ratings_to_the_cold_test():
+    log = synthetic_log()
+    cold = data.cold_item_split(log, 0.1, seed=2)
+    mixed = data.mixed_split(cold, test_frac=0.2, seed=2)
+    assert pairs(cold.test) <= pairs(mixed.test)
+    assert pairs(mixed.train) | pairs(mixed.test) == pairs(cold.train) | pairs(cold.test)
+    assert not pairs(mixed.train) & pairs(mixed.test)
+    assert not set(cold.info["cold_items"]) & set(mixed.train[ITEM])
+    warm_part = data.random_split(cold.train, 0.2, seed=2)
+    assert pairs(mixed.test) == pairs(warm_part.test) | pairs(cold.test)
+
+
+def test_holdout_split_is_the_first_of_five_folds():
+    log = synthetic_log()
+    holdout = data.holdout_split(log, seed=3)
+    assert pairs(holdout.test) == pairs(data.kfold_splits(log, 5, seed=3)[0].test)
+
+
+def test_standard_splits_by_name(tmp_cache, monkeypatch):
+    log = synthetic_log()
+    monkeypatch.setattr(data, "load_ml100k_ratings", lambda: log)
+    for name, make in {"ml100k-random": lambda s: data.random_split(log, 0.2, s),
+                       "ml100k-temporal": lambda s: data.temporal_split(log, 1, s),
+                       "ml100k-cold-items": lambda s: data.cold_item_split(log, 0.1, s)}.items():
+        monkeypatch.setitem(data.STANDARD_SPLITS, name, make)
+    warm = data.standard_split("warm", seed=1)
+    assert pairs(warm.test) == pairs(data.random_split(log, 0.25, seed=1).test)
+    valid = data.standard_split("warm-validation", seed=1)
+    assert pairs(valid.train) | pairs(valid.test) == pairs(warm.train)  # test unseen
+    cold = data.standard_split("cold", seed=1)
+    assert cold.info["cold_items"] == data.cold_item_split(log, 0.1, 1).info["cold_items"]
+    mixed = data.standard_split("mixed", seed=1)
+    assert pairs(mixed.test) == pairs(data.mixed_split(cold, seed=1).test)
+    for name, outer in (("cold-validation", cold), ("mixed-validation", cold)):
+        inner = data.standard_split(name, seed=1)
+        assert pairs(inner.train) | pairs(inner.test) <= pairs(outer.train), name
+    assert pairs(data.standard_split("temporal", seed=1).test) == pairs(
+        data.temporal_split(log, 1, 1).test)
+    folds = data.standard_split("folds", seed=1)
+    assert len(folds) == data.N_FOLDS and all(isinstance(f, data.Split) for f in folds)
+    with pytest.raises(KeyError, match="warm-validation"):
+        data.standard_split("validation")

@@ -162,3 +162,76 @@ def test_leaderboard_and_saved_rows(tmp_cache, monkeypatch):
         evaluation.save_per_user("x", pd.DataFrame(), "x")
     with pytest.raises(ValueError, match="Recall@20"):
         evaluation.save_per_user("x", per_user["pop"][["NDCG@10"]], "x")
+
+
+# --- rating evaluation, tuning and saved choices (chapters 4, 5, 7, 8) --------------
+class _Echo:
+    """Predicts the true rating of every test pair (or that plus ``shift``)."""
+
+    def __init__(self, test, shift=0.0):
+        self.truth = test.set_index(["user", "item"])["rating"]
+        self.shift = shift
+
+    def predict(self, users, items):
+        return self.truth.loc[list(zip(users, items))].to_numpy() + self.shift
+
+
+def _rated_split():
+    rng = np.random.default_rng(2)
+    rows = [(u, i, float(rng.integers(1, 6))) for u in range(30)
+            for i in rng.choice(25, 10, replace=False)]
+    df = pd.DataFrame(rows, columns=["user", "item", "rating"])
+    return _data.random_split(df, 0.25, seed=0)
+
+
+def test_rating_evaluation_has_known_answers():
+    split = _rated_split()
+    assert evaluation.rating_evaluation(_Echo(split.test), split) == {"RMSE": 0.0, "MAE": 0.0}
+    off = evaluation.rating_evaluation(_Echo(split.test, shift=-0.5), split)
+    assert off["RMSE"] == pytest.approx(0.5) and off["MAE"] == pytest.approx(0.5)
+    mean = _mf.GlobalMean().fit(split.train)
+    err = split.train["rating"].mean() - split.test["rating"]
+    got = evaluation.rating_evaluation(mean, split)
+    assert got["RMSE"] == pytest.approx(np.sqrt(np.mean(err**2)))
+    assert got["MAE"] == pytest.approx(np.mean(np.abs(err)))
+
+
+def test_ndcg_of_is_the_ndcg_of_the_models_lists():
+    split = _toy_split()
+    model = _mf.Popularity().fit(split.train)
+    recs = model.recommend(split.test["user"].unique(), k=10)
+    assert evaluation.ndcg_of(model, split) == pytest.approx(
+        evaluation.metrics.ndcg_at_k(recs, split.test, k=10))
+
+
+def test_tune_biased_mf_chooses_on_the_holdout_only():
+    split = _rated_split()
+    grid = ((2, 0.1), (2, 50.0))
+    model = evaluation.tune_biased_mf(split.train, grid, seed=0)
+    holdout = _data.holdout_split(split.train, seed=0)
+    scores = {(k, reg): evaluation.rating_evaluation(
+        _mf.BiasedMF(k=k, reg=reg).fit(holdout.train), holdout)["RMSE"] for k, reg in grid}
+    assert (model.k, model.reg) == min(scores, key=scores.get) and model.n_runs == 3
+    assert not hasattr(model, "users_")  # returned unfitted
+
+
+def test_choose_ease_picks_from_the_grid():
+    choice = evaluation.choose_ease(_toy_split())
+    assert set(choice) == {"lam"} and choice["lam"] in evaluation.EASE_LAMBDAS
+
+
+def test_saved_choices_are_read_back_or_made_again(tmp_cache, monkeypatch):
+    calls = []
+    monkeypatch.setitem(evaluation.CHOOSERS, "ease", lambda: calls.append(1) or {"lam": 250})
+    assert evaluation.chosen("ease") == {"lam": 250} and len(calls) == 1  # made, saved
+    assert evaluation.chosen("ease") == {"lam": 250} and len(calls) == 1  # read back
+    evaluation.save_choice("ease", {"lam": 500})
+    assert evaluation.chosen("ease") == {"lam": 500}
+    path = tmp_cache / "artifacts" / "choices" / "ease.json"
+    path.write_text("{")
+    with pytest.warns(UserWarning, match="unreadable"):
+        assert evaluation.chosen("ease") == {"lam": 250}
+    with pytest.raises(KeyError, match="weighted-blend"):
+        evaluation.chosen("nope")
+    with pytest.raises(KeyError, match="ease"):
+        evaluation.save_choice("nope", {})

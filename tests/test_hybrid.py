@@ -97,3 +97,20 @@ def test_gated_blend_uses_content_for_cold_items_only():
     assert np.allclose(ease.predict(np.zeros(4, int), np.array([20, 21, 22, 23])), 0)
     with pytest.raises(ValueError, match="beta"):
         hybrid.GatedBlend(mf.EASE(), hybrid.ContentModel(ids, V), beta=0)
+
+
+def test_chapter5_models_from_stored_card_vectors():
+    from types import SimpleNamespace
+
+    ids, V = vectors(20)
+    cards = SimpleNamespace(ids=ids, vectors=V)
+    train = block_ratings()
+    users = np.arange(20)
+    direct = hybrid.ContentModel(ids, V, center=False).fit(train)
+    assert np.allclose(hybrid.card_content(cards, center=False).fit(train).predict(users, users),
+                       direct.predict(users, users))
+    blend = hybrid.ease_card_blend(5.0, cards, weight=0.3).fit(train)
+    same = hybrid.WeightedBlend(mf.EASE(5.0), hybrid.ContentModel(ids, V), weight=0.3).fit(train)
+    assert np.allclose(blend.predict(users, users), same.predict(users, users))
+    gate = hybrid.ease_card_gate(5.0, cards, beta=2.0, weight=0.1)
+    assert isinstance(gate, hybrid.GatedBlend) and (gate.beta, gate.weight) == (2.0, 0.1)

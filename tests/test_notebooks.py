@@ -100,7 +100,10 @@ def test_code_fits_the_rendered_page(path):
 
 # Calls that read what another chapter made, and the chapter that makes it.
 CROSS_CHAPTER_READS = {"embeddings.load_embeddings(": "02_text_embeddings",
-                       "augment.board_rows(": "06_llm_augmentation"}
+                       "augment.board_rows(": "06_llm_augmentation",
+                       'evaluation.chosen("ease")': "04_matrix_factorization",
+                       'evaluation.chosen("implicit-als")': "04_matrix_factorization",
+                       'evaluation.chosen("weighted-blend")': "05_hybrid"}
 
 
 def test_chapters_that_read_another_chapter_run_alone_under_nbval():

@@ -190,3 +190,14 @@ def test_spark_top_k_exercise_check(spark):
     exercises.check_spark_top_k(top_k)
     with pytest.raises(exercises.ExerciseError, match="left_anti"):
         exercises.check_spark_top_k(lambda s, seen, k: top_k(s, seen, k, anti=False))
+
+
+def test_cost_lines_recover_known_lines():
+    size = np.array([1000, 2000, 4000, 8000])
+    times = pd.concat([
+        pd.DataFrame({"engine": "book", "n": size, "seconds": 0.5 + 0.002 * size}),
+        pd.DataFrame({"engine": "Spark", "n": size, "seconds": 3.0 + 0.0005 * size}),
+    ])  # fmt: skip
+    lines = S.cost_lines(times, "n")
+    assert np.allclose(lines.loc["book"], [0.5, 2.0]) and np.allclose(lines.loc["Spark"], [3.0, 0.5])
+    assert list(lines.columns) == ["fixed s", "s per 1,000"]
