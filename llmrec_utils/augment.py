@@ -582,7 +582,8 @@ def top_reasons(results: pd.DataFrame, n: int = 3) -> pd.Series:
 
 
 # EASE's lambda in chapter 6's blends: chapter 4's choice, fixed here because the
-# leaderboard rows' definitions name it (board_definitions)
+# leaderboard rows' definitions name it (board_definitions); a unit test checks
+# it equals evaluation.choose_ease()
 BLEND_EASE_LAM = 500.0
 
 

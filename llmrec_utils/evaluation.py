@@ -7,7 +7,6 @@ these. Taught in ``notebooks/07_evaluation.ipynb``; first used in chapter 2.
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -16,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import metrics
-from .config import SEED, artifacts_dir, write_atomic
+from .config import SEED, artifacts_dir, logger, write_atomic
 from .data import ITEM, PREDICTION, USER
 
 
@@ -482,24 +481,39 @@ def _choice_path(name: str) -> Path:
     return artifacts_dir() / "choices" / f"{name}.json"
 
 
+def _choice_grid(name: str) -> str:
+    """What a saved choice was chosen from; a file chosen from another grid is stale."""
+    grids = {"ease": EASE_LAMBDAS, "implicit-als": IMPLICIT_ALS_GRID,
+             "weighted-blend": BLEND_WEIGHTS}  # fmt: skip
+    return repr(grids[name])
+
+
 def save_choice(name: str, params: dict) -> Path:
-    """Store the hyper-parameters a chapter chose on validation, atomically."""
-    text = json.dumps(params, indent=1, sort_keys=True)
-    return write_atomic(_choice_path(name), lambda tmp: Path(tmp).write_text(text))
+    """Store the hyper-parameters a chapter chose on validation, atomically,
+    with the grid they were chosen from."""
+    path = _choice_path(name)
+    record = {"params": params, "grid": _choice_grid(name)}
+    text = json.dumps(record, indent=1, sort_keys=True)
+    return write_atomic(path, lambda tmp: Path(tmp).write_text(text))
 
 
 def chosen(name: str) -> dict:
-    """The hyper-parameters saved by :func:`save_choice`, or, when absent or
-    unreadable, the same choice made again on validation (and saved), so a
-    chapter opened alone in a fresh cache gets the values its source chapter chose."""
+    """The hyper-parameters saved by :func:`save_choice`, or, when absent,
+    unreadable or chosen from another grid, the same choice made again on
+    validation (and saved), so a chapter opened alone in a fresh cache gets
+    the values its source chapter chose."""
     path = _choice_path(name)
+    reason = "is missing"
     try:
-        return json.loads(path.read_text())
+        record = json.loads(path.read_text())
+        if record.get("grid") == _choice_grid(name):
+            return record["params"]
+        reason = "was chosen from another grid"
     except FileNotFoundError:
         pass
-    except Exception as exc:  # a corrupt file
-        warnings.warn(f"Saved choice {path} is unreadable ({exc}); choosing again.",
-                      stacklevel=2)
+    except (OSError, ValueError, AttributeError, KeyError) as exc:  # a corrupt file
+        reason = f"is unreadable ({exc})"
+    logger().info("The saved choice %r %s; choosing again on validation.", name, reason)
     params = CHOOSERS[name]()
     save_choice(name, params)
     return params

@@ -304,3 +304,11 @@ def test_chapter6_models_match_direct_constructions():
     prof = augment.profile_content(ids, V, [0, 1], uv, 0.5).fit(train)
     same = hybrid.ContentModel(ids, V, user_ids=[0, 1], user_vectors=uv, user_weight=0.5).fit(train)
     assert np.allclose(prof.predict(users, users), same.predict(users, users))
+
+
+def test_chapter_6_blends_with_the_lambda_chapter_4_chooses():
+    """Chapter 6 names EASE's lambda as a constant (its stored leaderboard rows
+    are defined by it); it must be the one chapter 4 chooses on validation."""
+    from llmrec_utils import evaluation
+
+    assert augment.BLEND_EASE_LAM == evaluation.choose_ease()["lam"]

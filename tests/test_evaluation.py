@@ -220,17 +220,21 @@ def test_choose_ease_picks_from_the_grid():
     assert set(choice) == {"lam"} and choice["lam"] in evaluation.EASE_LAMBDAS
 
 
-def test_saved_choices_are_read_back_or_made_again(tmp_cache, monkeypatch):
+def test_saved_choices_are_read_back_or_made_again(tmp_cache, monkeypatch, capsys):
     calls = []
     monkeypatch.setitem(evaluation.CHOOSERS, "ease", lambda: calls.append(1) or {"lam": 250})
     assert evaluation.chosen("ease") == {"lam": 250} and len(calls) == 1  # made, saved
+    assert "is missing" in capsys.readouterr().out
     assert evaluation.chosen("ease") == {"lam": 250} and len(calls) == 1  # read back
     evaluation.save_choice("ease", {"lam": 500})
     assert evaluation.chosen("ease") == {"lam": 500}
     path = tmp_cache / "artifacts" / "choices" / "ease.json"
     path.write_text("{")
-    with pytest.warns(UserWarning, match="unreadable"):
-        assert evaluation.chosen("ease") == {"lam": 250}
+    assert evaluation.chosen("ease") == {"lam": 250} and len(calls) == 2
+    assert "unreadable" in capsys.readouterr().out
+    monkeypatch.setattr(evaluation, "EASE_LAMBDAS", (10, 20))  # the grid changed
+    assert evaluation.chosen("ease") == {"lam": 250} and len(calls) == 3
+    assert "another grid" in capsys.readouterr().out
     with pytest.raises(KeyError, match="weighted-blend"):
         evaluation.chosen("nope")
     with pytest.raises(KeyError, match="ease"):
