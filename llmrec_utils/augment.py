@@ -415,7 +415,7 @@ def pick_jobs(train: pd.DataFrame, items: pd.DataFrame, candidates: pd.DataFrame
 
 def pick_triples(results: pd.DataFrame, candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """Valid picks as ``(user, positive, negative)`` item ids, for
-    ``mf.BPR.fit(extra=...)``, and why each other answer was dropped."""
+    ``mf.BPR(extra=...)``, and why each other answer was dropped."""
     lists = candidates.sort_values([USER, "position"]).groupby(USER)[ITEM].apply(list)
     rows, dropped = [], {}
     for uid, r in results.iterrows():
@@ -565,7 +565,7 @@ def bpr_fit(train: pd.DataFrame, extra: pd.DataFrame | None = None, repeat: int 
     from . import mf
 
     extra = None if extra is None else pd.concat([extra] * repeat)
-    return mf.BPR(prune=prune, seed=seed).fit(train, extra=extra)
+    return mf.BPR(prune=prune, seed=seed, extra=extra).fit(train)
 
 
 def _sha(path: Path) -> str:

@@ -390,7 +390,7 @@ def check_content_scores(fn: Callable) -> None:
     V = rng.normal(size=(12, 5)) + 2.0  # a shared offset, as in real embeddings
     rated = np.array([1, 4, 7])
     model = ContentModel(np.arange(12), V).fit(pd.DataFrame({USER: 0, ITEM: rated}))
-    want = model._scores(np.array([0]))[0]
+    want = model.score([0])[0]
     got = np.asarray(fn(V.copy(), rated), float).ravel()
     if got.shape != want.shape:
         raise ExerciseError(f"return one score per item ({len(want)}), got {got.shape}.")

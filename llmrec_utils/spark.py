@@ -8,8 +8,8 @@ code runs on a cluster: set ``LLMREC_SPARK_MASTER`` (e.g. ``spark://host:7077``,
 * :func:`session` starts (or returns) a SparkSession sized for this machine;
   :func:`require_java` says what to install when Java is missing.
 * :func:`ratings_frame` turns the book's ratings into a typed Spark DataFrame.
-* :class:`SparkALS` wraps MLlib's ALS in the book's ``Recommender`` protocol
-  (``fit``, ``predict``, ``recommend``), so chapter 7's metrics score it as is.
+* :class:`SparkALS` wraps MLlib's ALS in the book's model contract
+  (:mod:`llmrec_utils.models`), so chapter 7's metrics score it as is.
 * :func:`embed` applies the chapter-2 encoder through a pandas UDF; each
   Python worker loads the model once and keeps it.
 * :func:`item_prompt_frame`, :func:`cache_frame` and :func:`generate_frame`
@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -41,6 +40,7 @@ from . import augment, llm
 from .config import SEED, cache_dir
 from .data import ITEM, RANK, RATING, SCORE, USER, validate_ratings
 from .embeddings import DEFAULT_MODEL
+from .models import Base
 
 MASTER_ENV = "LLMREC_SPARK_MASTER"  # a cluster's master URL; unset = local mode
 MEMORY_ENV = "LLMREC_SPARK_MEMORY"  # driver memory in local mode, default 4g
@@ -222,25 +222,31 @@ def ratings_frame(ratings, spark=None):
     return (spark or _active()).createDataFrame(pdf, schema)
 
 
-class SparkALS:
-    """MLlib's ALS (explicit ratings) behind the book's ``Recommender`` protocol.
+class SparkALS(Base):
+    """MLlib's ALS (explicit ratings) behind the book's model contract.
 
     MLlib minimises the same weighted-lambda loss as chapter 4's ALS, without
     the biases: :math:`\\sum (r_{ui} - p_u^\\top q_i)^2 + \\lambda (\\sum_u n_u
-    \\lVert p_u\\rVert^2 + \\sum_i n_i \\lVert q_i\\rVert^2)`. ``blocks`` is the
-    number of user and item blocks (Spark's unit of parallel work; default
-    the session's parallelism). Pairs with a user or item unseen in training
-    get the training mean, as chapter 4's models fall back to a baseline.
+    \\lVert p_u\\rVert^2 + \\sum_i n_i \\lVert q_i\\rVert^2)`. ``factors`` is the
+    number of latent dimensions (MLlib's ``rank``); ``blocks`` is the number of
+    user and item blocks (Spark's unit of parallel work; default the session's
+    parallelism). Following the package's unknown-id rule (see
+    :mod:`llmrec_utils.models`), pairs with a user or item unseen in training
+    get the training mean: the baseline of a model without biases.
+
+    ``predict`` and ``recommend`` (all items) run on Spark; ``score``,
+    ``fallback`` and ``recommend(items=...)`` use the learned factors collected
+    to the driver, like every other model.
     """
 
     explicit = True
-    rating_scale = (1.0, 5.0)
 
-    def __init__(self, rank: int = 10, reg: float = 0.1, max_iter: int = 10,
+    def __init__(self, factors: int = 10, reg: float = 0.1, max_iter: int = 10,
                  blocks: int | None = None, seed: int = SEED):  # fmt: skip
-        if rank < 1 or max_iter < 1:
-            raise ValueError("rank and max_iter must be at least 1.")
-        self.rank, self.reg, self.max_iter, self.blocks, self.seed = rank, reg, max_iter, blocks, seed
+        if factors < 1 or max_iter < 1:
+            raise ValueError("factors and max_iter must be at least 1.")
+        self.factors, self.reg, self.max_iter = factors, reg, max_iter
+        self.blocks, self.seed = blocks, seed
 
     def fit(self, train) -> "SparkALS":
         """Fit on a pandas ratings frame (checked) or a Spark frame from :func:`ratings_frame`."""
@@ -248,24 +254,21 @@ class SparkALS:
 
         spark = _active()
         if isinstance(train, pd.DataFrame):
-            frame = ratings_frame(train, spark)  # checks columns, gaps, duplicates
-            lo, hi = self.rating_scale
-            if not train[RATING].between(lo, hi).all():
-                raise ValueError(f"train has ratings outside [{lo:g}, {hi:g}].")
-            train = frame
+            self._check_train(train)  # columns, gaps, duplicates, the rating scale
+            train = ratings_frame(train, spark)
         missing = {USER, ITEM, RATING} - set(train.columns)
         if missing:
             raise ValueError(f"train lacks columns {sorted(missing)}; build it with "
                              "llmrec_utils.spark.ratings_frame(ratings).")  # fmt: skip
         blocks = self.blocks or spark.sparkContext.defaultParallelism
-        als = ALS(rank=self.rank, regParam=self.reg, maxIter=self.max_iter, userCol=USER,
+        als = ALS(rank=self.factors, regParam=self.reg, maxIter=self.max_iter, userCol=USER,
                   itemCol=ITEM, ratingCol=RATING, coldStartStrategy="nan", seed=self.seed,
                   numUserBlocks=blocks, numItemBlocks=blocks)  # fmt: skip
         self._ratings = train
         self.train_ = train.select(USER, ITEM)  # the seen pairs, for recommend()
         self.model_ = als.fit(train)
-        for name in ("mu_", "users_", "max_seen_"):  # a refit recomputes them
-            self.__dict__.pop(name, None)
+        for name in ("mu_", "users_", "items_", "seen_", "max_seen_", "_factors"):
+            self.__dict__.pop(name, None)  # a refit recomputes them
         return self
 
     # Needed by predict() or recommend() only, so computed there, once: each is
@@ -278,9 +281,35 @@ class SparkALS:
         return float(self._ratings.agg(F.mean(RATING)).first()[0])
 
     @functools.cached_property
+    def _factors(self) -> tuple[pd.Index, np.ndarray, pd.Index, np.ndarray]:
+        """User ids, user factors, item ids, item factors, collected and sorted by id."""
+        def collect(frame):
+            pdf = frame.toPandas().sort_values("id")
+            return pd.Index(pdf["id"].to_numpy()), np.stack(pdf["features"]).astype(np.float32)
+
+        users, P = collect(self.model_.userFactors)
+        items, Q = collect(self.model_.itemFactors)
+        return users, P, items, Q
+
+    @functools.cached_property
     def users_(self) -> pd.Index:
         """The training users (sorted)."""
-        return pd.Index(np.sort(self.model_.userFactors.select("id").toPandas()["id"]))
+        return self._factors[0]
+
+    @functools.cached_property
+    def items_(self) -> pd.Index:
+        """The training items (sorted)."""
+        return self._factors[2]
+
+    @functools.cached_property
+    def seen_(self):
+        """The training pairs as a users x items indicator matrix."""
+        import scipy.sparse as sp
+
+        pairs = self.train_.toPandas()
+        u = self.users_.get_indexer(pairs[USER])
+        i = self.items_.get_indexer(pairs[ITEM])
+        return sp.csr_matrix((np.ones(len(u)), (u, i)), shape=(len(self.users_), len(self.items_)))
 
     @functools.cached_property
     def max_seen_(self) -> int:
@@ -293,13 +322,17 @@ class SparkALS:
         if not hasattr(self, "model_"):
             raise RuntimeError("SparkALS is not fitted; call .fit(train) first.")
 
+    def _scores(self, u):
+        _, P, _, Q = self._factors
+        return (P[u] @ Q.T).astype(float)  # float32, as MLlib computes them
+
+    def _fallback(self, u, i):
+        return np.full(len(u), self.mu_)
+
     def predict(self, users, items) -> np.ndarray:
-        """One predicted rating per (user, item) pair, clipped to the scale."""
+        """One predicted rating per (user, item) pair (on Spark), clipped to the scale."""
         self._check_fitted()
-        users, items = np.asarray(users), np.asarray(items)
-        if users.shape != items.shape or users.ndim != 1:
-            raise ValueError("users and items must be 1-D and of equal length, got "
-                             f"{users.shape} and {items.shape}.")  # fmt: skip
+        users, items = self._pairs(users, items)
         pairs = pd.DataFrame({"row": np.arange(len(users), dtype="int64"),
                               USER: users.astype("int32"), ITEM: items.astype("int32")})  # fmt: skip
         out = (self.model_.transform(_active().createDataFrame(pairs))
@@ -338,12 +371,15 @@ class SparkALS:
 
     def recommend(self, users=None, k: int = 10, exclude_seen: bool = True,
                   items=None) -> pd.DataFrame:  # fmt: skip
-        """Top-``k`` items per user as a pandas ``user, item, score, rank`` frame
-        (the book's protocol; see :meth:`recommend_frame` for how)."""
+        """Top-``k`` items per user as a pandas ``user, item, score, rank`` frame.
+
+        Over all training items this runs on Spark (:meth:`recommend_frame`;
+        equal scores keep MLlib's order); with ``items`` (candidates) it ranks
+        the collected factors like every other model (:meth:`Base.recommend`).
+        """
         self._check_fitted()
         if items is not None:
-            raise NotImplementedError("SparkALS ranks all training items; restricting the "
-                                      "candidates is not supported on the Spark path.")  # fmt: skip
+            return super().recommend(users, k, exclude_seen, items)
         if users is not None:
             users = np.asarray(users)
             unknown = ~np.isin(users, self.users_)
@@ -355,7 +391,7 @@ class SparkALS:
         return recs.sort_values([USER, RANK], ignore_index=True)
 
     def __repr__(self) -> str:
-        return (f"SparkALS(rank={self.rank}, reg={self.reg}, max_iter={self.max_iter}, "
+        return (f"SparkALS(factors={self.factors}, reg={self.reg}, max_iter={self.max_iter}, "
                 f"blocks={self.blocks}, seed={self.seed})")  # fmt: skip
 
 

@@ -66,6 +66,7 @@ def test_neighbour_overlap_limits():
 # --- ranking protocols and comparisons (chapter 7) ---------------------------------
 from llmrec_utils import data as _data  # noqa: E402
 from llmrec_utils import mf as _mf  # noqa: E402
+from llmrec_utils import models as _models  # noqa: E402
 
 
 def _toy_split():
@@ -77,7 +78,7 @@ def _toy_split():
 
 def test_evaluate_and_summarise():
     split = _toy_split()
-    per_user = evaluation.evaluate(_mf.Popularity().fit(split.train), split,
+    per_user = evaluation.evaluate(_models.Popularity().fit(split.train), split,
                                    ("NDCG@10", "Recall@20", "HR@5"))
     assert list(per_user.columns) == ["NDCG@10", "Recall@20", "HR@5"]
     assert len(per_user) == split.test["user"].nunique()
@@ -87,7 +88,7 @@ def test_evaluate_and_summarise():
         evaluation.ranking_metrics(pd.DataFrame(), pd.DataFrame(), ("nDCG10",))
     empty = _data.Split(split.train, split.test.iloc[:0])
     with pytest.raises(ValueError, match="empty"):
-        evaluation.evaluate(_mf.Popularity().fit(split.train), empty)
+        evaluation.evaluate(_models.Popularity().fit(split.train), empty)
 
 
 def test_compare_detects_real_differences_only():
@@ -104,7 +105,7 @@ def test_compare_detects_real_differences_only():
 def test_select_by_validation_picks_the_best():
     split = _toy_split()
     best, scores = evaluation.select_by_validation(
-        {"pop": _mf.Popularity(), "ease": _mf.EASE(5.0)}, split)
+        {"pop": _models.Popularity(), "ease": _mf.EASE(5.0)}, split)
     assert best == max(scores, key=scores.get) and set(scores) == {"pop", "ease"}
     with pytest.raises(ValueError, match="no candidates"):
         evaluation.select_by_validation({}, split)
@@ -123,7 +124,7 @@ def test_novelty_and_diversity_known_values():
 def test_sampled_metrics_perfect_model_hits_everything():
     split = _toy_split()
 
-    class Oracle(_mf.Base):
+    class Oracle(_models.Base):
         def _fit(self, u, i, r):
             pass
 
@@ -141,7 +142,7 @@ def test_sampled_metrics_perfect_model_hits_everything():
 def test_leaderboard_and_saved_rows(tmp_cache, monkeypatch):
     split = _toy_split()
     per_user = {name: evaluation.evaluate(m.fit(split.train), split)
-                for name, m in {"pop": _mf.Popularity(), "ease": _mf.EASE(5.0)}.items()}
+                for name, m in {"pop": _models.Popularity(), "ease": _mf.EASE(5.0)}.items()}
     evaluation.save_per_user("augmented / v1", per_user["ease"], "EASE(5.0) on toy")
     evaluation.save_per_user("old name", per_user["pop"], "Popularity()")
     saved, stale = evaluation.saved_per_user({"augmented / v1": "EASE(5.0) on toy"})
