@@ -426,8 +426,8 @@ def check_ndcg(fn: Callable) -> None:
 
 
 def check_novelty(fn: Callable) -> None:
-    """``fn(recs, train) -> float`` against :func:`evaluation.novelty`."""
-    from .evaluation import novelty
+    """``fn(recs, train) -> float`` against :func:`metrics.novelty`."""
+    from .metrics import novelty
 
     rng = np.random.default_rng(4)
     train = pd.DataFrame({USER: rng.integers(0, 30, 300), ITEM: rng.integers(0, 20, 300)})
@@ -439,7 +439,7 @@ def check_novelty(fn: Callable) -> None:
     if not np.isclose(got, want):
         raise ExerciseError(f"novelty is {got:.4f}, expected {want:.4f}: p_i is the share of "
                             "distinct users (not rows) who rated item i; use log base 2.")  # fmt: skip
-    _ok("your novelty matches evaluation.novelty.")
+    _ok("your novelty matches metrics.novelty.")
 
 
 def check_sign_flip(fn: Callable) -> None:
