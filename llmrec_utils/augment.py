@@ -23,7 +23,7 @@ from .config import SEED, data_dir
 from .data import ITEM, RATING, TEXT, TITLE, USER
 
 __all__ = [
-    "GENERATIONS_DIR", "ITEM_TEMPLATE_VERSION", "ItemProfile", "item_prompt", "item_jobs",
+    "generations_dir", "ITEM_TEMPLATE_VERSION", "ItemProfile", "item_prompt", "item_jobs",
     "profile_text", "USER_TEMPLATE_VERSION", "UserProfile", "user_history", "user_prompt",
     "PICK_TEMPLATE_VERSION", "Pick", "pick_prompt", "check_pick",
     "PARAPHRASE_TEMPLATE_VERSION", "Paraphrase", "paraphrase_prompt", "eda_augment",
@@ -34,8 +34,19 @@ __all__ = [
     "run_model_id",
 ]  # fmt: skip
 
-GENERATIONS_DIR = data_dir() / "generations"  # one folder per model's run; shared inputs at the top
 DEFAULT_RUN = "smollm2-135m"  # the folder of the default model's committed generations
+
+
+def generations_dir() -> Path:
+    """``data/generations``: one folder per model's run; shared inputs at the top.
+    Computed when asked (nothing is looked up at import)."""
+    return data_dir() / "generations"
+
+
+def __getattr__(name: str):
+    if name == "GENERATIONS_DIR":  # the old constant, for older code
+        return generations_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run_name(model: str) -> str:
@@ -52,13 +63,13 @@ def run_name(model: str) -> str:
 
 def run_dir(run: str = DEFAULT_RUN) -> Path:
     """Where the generations of ``run`` (a model's folder) live."""
-    return GENERATIONS_DIR / run
+    return generations_dir() / run
 
 
 def runs() -> list[str]:
     """Every model folder under ``data/generations/`` holding at least one
     augmentation's cache, the default model's first."""
-    found = sorted(p.name for p in GENERATIONS_DIR.iterdir()
+    found = sorted(p.name for p in generations_dir().iterdir()
                    if p.is_dir() and any((p / r.file).exists() for r in RECIPES.values()))
     return sorted(found, key=lambda name: name != DEFAULT_RUN)
 
@@ -313,7 +324,7 @@ def paraphrase_prompt(review: str) -> list[dict]:
     ]  # fmt: skip
 
 
-def eda_augment(text: str, n: int = 1, p: float = 0.1, seed: int = 0) -> list[str]:
+def eda_augment(text: str, n: int = 1, p: float = 0.1, seed: int = SEED) -> list[str]:
     """EDA-style augmentation without an LLM (Wei and Zou, 2019): random swaps
     and deletions of words, a share ``p`` of the words each. The baseline that
     LLM paraphrases must beat."""
@@ -390,7 +401,7 @@ def load_pick_candidates(train: pd.DataFrame, path: Path | None = None) -> pd.Da
     """The committed candidate lists (so prompts are identical on every machine:
     a refit can differ in the last float bits and reorder near-ties), computed
     and written by :func:`pick_candidates` when the file is absent."""
-    path = Path(path or GENERATIONS_DIR / "pick-candidates.csv")
+    path = Path(path or generations_dir() / "pick-candidates.csv")
     cols = {USER, "rank", ITEM, "position"}
     if path.exists():
         cands = pd.read_csv(path)
@@ -578,7 +589,7 @@ def board_definitions() -> dict:
     """Chapter 6's leaderboard rows: name -> the exact model definition,
     including the checksums of the committed generations each one reads."""
     files = {n: _sha(run_dir() / RECIPES[n].file) for n in ("items", "users", "picks")}
-    cands = _sha(GENERATIONS_DIR / "pick-candidates.csv")
+    cands = _sha(generations_dir() / "pick-candidates.csv")
     v = f"[board v{BOARD_VERSION}, seed {SEED}]"
     return {
         "BPR (ours)": f"augment.bpr_fit(train) {v}",

@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from .config import logger
 from .data import ITEM, RATING, TIMESTAMP, USER
 
 
@@ -23,7 +24,7 @@ class ExerciseError(AssertionError):
 
 
 def _ok(message: str) -> None:
-    print(f"Correct: {message}")
+    logger().info(f"Correct: {message}")
 
 
 def _number(answer, name: str) -> float:

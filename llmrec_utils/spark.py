@@ -47,16 +47,23 @@ MEMORY_ENV = "LLMREC_SPARK_MEMORY"  # driver memory in local mode, default 4g
 JAVA_VERSIONS = (17, 21)  # the Java releases Spark 4 supports
 
 __all__ = [
-    "JavaMissing", "java_version", "require_java", "master_url", "session", "log_path", "ratings_frame", "SparkALS",
+    "JavaMissing", "java_version", "require_java", "master_url", "session", "log_path",
+    "quiet_pandas_warnings", "ratings_frame", "SparkALS",
     "embed", "item_prompt_frame", "cache_frame", "generate_frame",
 ]  # fmt: skip
 
-# PySpark 4.3 warns that it "does not yet fully support pandas >= 3.0.0" on every
-# conversion. The book pins pandas 3; chapter 8 checks every conversion it uses
-# (same ratings, same vectors, same generations) instead of repeating the warning.
-# Its own pandas calls also use a keyword pandas 3 deprecates ("copy").
-warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
-warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="pyspark")
+
+def quiet_pandas_warnings() -> None:
+    """Silence PySpark's two pandas-3 warnings (called by :func:`session`, not at import).
+
+    PySpark 4.3 warns that it "does not yet fully support pandas >= 3.0.0" on
+    every conversion. The book pins pandas 3; chapter 8 checks every conversion
+    it uses (same ratings, same vectors, same generations) instead of repeating
+    the warning. Its own pandas calls also use a keyword pandas 3 deprecates
+    ("copy").
+    """
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+    warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="pyspark")
 
 
 # --- Java and the session ------------------------------------------------------------
@@ -135,6 +142,7 @@ def session(app: str = "llmrec-book", master: str | None = None, cores: int | No
         raise ImportError("Chapter 8 needs PySpark: pip install 'llmrec-utils[spark]' "
                           "(or pip install 'pyspark>=4,<5').") from exc  # fmt: skip
     require_java()
+    quiet_pandas_warnings()
     master = master_url(master, cores)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)

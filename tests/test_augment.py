@@ -236,7 +236,8 @@ def test_one_folder_per_model_run(tmp_path, monkeypatch):
     assert aug.run_name("http") == "http-my-model"
     assert aug.DEFAULT_RUN in aug.runs()  # the committed generations
     assert (aug.run_dir() / aug.RECIPES["items"].file).exists()
-    monkeypatch.setattr(aug, "GENERATIONS_DIR", tmp_path)
+    monkeypatch.setattr(aug, "generations_dir", lambda: tmp_path)
+    assert aug.GENERATIONS_DIR == tmp_path  # the old name still answers
     for run in ("zeta-1b", aug.DEFAULT_RUN, "empty"):
         (tmp_path / run).mkdir()
     (tmp_path / aug.DEFAULT_RUN / "picks.jsonl").write_text("")
