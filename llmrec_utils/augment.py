@@ -11,6 +11,7 @@ Taught in ``notebooks/06_llm_augmentation.ipynb``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,9 @@ import pydantic
 from . import data, llm
 from .config import SEED, data_dir
 from .data import ITEM, RATING, TEXT, TITLE, USER
+
+if TYPE_CHECKING:
+    from . import mf
 
 __all__ = [
     "generations_dir", "ITEM_TEMPLATE_VERSION", "ItemProfile", "item_prompt", "item_jobs",
@@ -213,7 +217,7 @@ def user_histories(train: pd.DataFrame, items: pd.DataFrame, n: int = 10) -> dic
     return out
 
 
-def user_history(train: pd.DataFrame, items: pd.DataFrame, user, n: int = 10) -> str:
+def user_history(train: pd.DataFrame, items: pd.DataFrame, user: int, n: int = 10) -> str:
     """One user's ``n`` most recent training ratings (see :func:`user_histories`)."""
     rows = train[train[USER] == user]
     if rows.empty:
@@ -372,7 +376,8 @@ def profiled_users(train: pd.DataFrame, n: int = N_PROFILED_USERS) -> np.ndarray
     return users
 
 
-def user_jobs(train: pd.DataFrame, items: pd.DataFrame, users=None) -> dict:
+def user_jobs(train: pd.DataFrame, items: pd.DataFrame,
+              users: Iterable[int] | None = None) -> dict:  # fmt: skip
     """One job per user (default: :func:`profiled_users`): user id -> messages
     showing their last 10 ratings in ``train``."""
     users = profiled_users(train) if users is None else users
@@ -506,7 +511,7 @@ def jobs(name: str) -> dict:
 
 def run(name: str, generator: llm.Generator, limit: int = 0, retries: int = 1,
         batch_size: int | None = None, path: Path | None = None, progress: bool = True,
-        folder: str = DEFAULT_RUN):
+        folder: str = DEFAULT_RUN) -> tuple[pd.DataFrame, llm.RunSummary]:
     """Generate (or resume) augmentation ``name`` into its cache, by default
     ``data/generations/<folder>/<file>``; returns ``(results, summary)`` of
     :func:`llm.generate_structured`."""
@@ -570,7 +575,7 @@ def user_profile_text(profile: dict) -> str:
 
 
 def bpr_fit(train: pd.DataFrame, extra: pd.DataFrame | None = None, repeat: int = 1,
-            prune: float = 0.0, seed: int = SEED):
+            prune: float = 0.0, seed: int = SEED) -> mf.BPR:
     """``mf.BPR`` fitted on ``train``, with the extra triples shown ``repeat``
     times per epoch and the share ``prune`` of them dropped by loss."""
     from . import mf

@@ -40,6 +40,10 @@ import platform
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    import logging
 
 SEED: int = 42  # the one default seed every stochastic function falls back to
 PROFILES = ("default", "full")
@@ -76,7 +80,7 @@ def data_dir() -> Path:
     return repo if repo.is_dir() else Path(sys.prefix) / "share" / "llmrec-utils" / "data"
 
 
-def write_atomic(path: Path, write) -> Path:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     """Write ``path`` atomically: ``write(tmp)`` fills a temporary file (same
     folder, same suffix), which is then renamed into place, so a reader never
     sees a half-written file and a crash leaves the old one intact."""
@@ -261,7 +265,7 @@ def probe_bf16(repeats: int = 7, budget_s: float = 1.5, seed: int = SEED) -> flo
         b16.append(run(True))
     return min(f32) / min(b16)
 
-def logger():
+def logger() -> logging.Logger:
     """The package's logger, ``llmrec``: one plain line per message on stdout.
 
     Used for the few things a reader should be told while a chapter runs (for

@@ -142,7 +142,7 @@ def _require_columns(df: pd.DataFrame, cols, what: str) -> None:
 def validate_ratings(
     ratings: pd.DataFrame,
     *,
-    columns=(USER, ITEM, RATING),
+    columns: Sequence[str] = (USER, ITEM, RATING),
     min_user_ratings: int = 1,
     what: str = "ratings",
 ) -> None:

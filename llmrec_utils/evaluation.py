@@ -23,8 +23,13 @@ from .data import USER
 
 # moved to llmrec_utils.metrics; importable from here for older code
 from .metrics import (  # noqa: F401
-    _parse_metric, intra_list_diversity, macro_f1, neighbour_overlap, novelty,
-    ranking_metrics, sampled_metrics,
+    _parse_metric,
+    intra_list_diversity,
+    macro_f1,
+    neighbour_overlap,
+    novelty,
+    ranking_metrics,
+    sampled_metrics,
 )  # fmt: skip
 
 if TYPE_CHECKING:
@@ -83,9 +88,9 @@ def bootstrap_ci(
 
 def paired_bootstrap_diff(
     metric: Callable[..., float],
-    y_true,
-    pred_a,
-    pred_b,
+    y_true: ArrayLike,
+    pred_a: ArrayLike,
+    pred_b: ArrayLike,
     n_boot: int = 1000,
     alpha: float = 0.05,
     seed: int = SEED,

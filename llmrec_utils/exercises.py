@@ -10,7 +10,7 @@ convention.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -40,7 +40,7 @@ def _number(answer, name: str) -> float:
 
 
 # --- chapter 1 -----------------------------------------------------------------
-def check_density(answer, ratings: pd.DataFrame) -> None:
+def check_density(answer: float, ratings: pd.DataFrame) -> None:
     """Exercise 1.1: density of the user-item rating matrix, as a fraction."""
     value = _number(answer, "density")
     n_users, n_items = ratings[USER].nunique(), ratings[ITEM].nunique()
@@ -62,7 +62,7 @@ def check_density(answer, ratings: pd.DataFrame) -> None:
     )
 
 
-def check_head_share(answer, ratings: pd.DataFrame, head_frac: float = 0.2) -> None:
+def check_head_share(answer: float, ratings: pd.DataFrame, head_frac: float = 0.2) -> None:
     """Exercise 1.2: share of all ratings that go to the most-rated 20% of items."""
     value = _number(answer, "head share")
     counts = ratings.groupby(ITEM).size().sort_values(ascending=False)
@@ -192,7 +192,7 @@ def check_macro_f1(fn: Callable) -> None:
     )
 
 
-def check_cards_without_year(cards, items: pd.DataFrame) -> None:
+def check_cards_without_year(cards: Sequence[str], items: pd.DataFrame) -> None:
     """Exercise 2.3: item cards that keep title words and genres but drop the year."""
     import re
 

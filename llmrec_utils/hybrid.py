@@ -157,7 +157,7 @@ class _Blend(Base):
             out[:, ~known] = np.where(np.isfinite(fb), fb, 0.0).reshape(len(u), n)
         return zscore_rows(out)
 
-    def content_weight(self):
+    def content_weight(self) -> float | np.ndarray:
         raise NotImplementedError
 
     def _scores(self, u):
@@ -175,7 +175,7 @@ class WeightedBlend(_Blend):
         super().__init__(cf, content, seed)
         self.weight = weight
 
-    def content_weight(self):
+    def content_weight(self) -> float | np.ndarray:
         return self.weight
 
 
@@ -195,5 +195,5 @@ class GatedBlend(_Blend):
         super().__init__(cf, content, seed)
         self.beta, self.weight = beta, weight
 
-    def content_weight(self):
+    def content_weight(self) -> float | np.ndarray:
         return self.weight + (1 - self.weight) * self.beta / (self.counts_ + self.beta)

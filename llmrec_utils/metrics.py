@@ -136,7 +136,8 @@ def _per_user(values: pd.Series, n_rel: pd.Series, per_user: bool):
     return values if per_user else float(values.mean())
 
 
-def precision_at_k(recs, truth, k: int = 10, per_user: bool = False):
+def precision_at_k(recs: pd.DataFrame, truth: pd.DataFrame, k: int = 10,
+                   per_user: bool = False) -> float | pd.Series:  # fmt: skip
     r"""Precision@k: the share of the top ``k`` that is relevant.
 
     .. math:: P@k(u) = \tfrac{1}{k}\sum_{i=1}^{k} \mathrm{rel}_u(i)
@@ -148,7 +149,8 @@ def precision_at_k(recs, truth, k: int = 10, per_user: bool = False):
     return _per_user(top.groupby(USER)["hit"].sum() / k, n_rel, per_user)
 
 
-def recall_at_k(recs, truth, k: int = 10, per_user: bool = False):
+def recall_at_k(recs: pd.DataFrame, truth: pd.DataFrame, k: int = 10,
+                per_user: bool = False) -> float | pd.Series:  # fmt: skip
     r"""Recall@k: the share of the user's relevant items found in the top ``k``.
 
     .. math:: R@k(u) = \tfrac{1}{|T_u|}\sum_{i=1}^{k} \mathrm{rel}_u(i)
@@ -158,7 +160,8 @@ def recall_at_k(recs, truth, k: int = 10, per_user: bool = False):
     return _per_user(hits / n_rel, n_rel, per_user)
 
 
-def hit_rate_at_k(recs, truth, k: int = 10, per_user: bool = False):
+def hit_rate_at_k(recs: pd.DataFrame, truth: pd.DataFrame, k: int = 10,
+                  per_user: bool = False) -> float | pd.Series:  # fmt: skip
     r"""Hit rate@k: 1 if at least one relevant item is in the top ``k``, else 0.
 
     .. math:: HR@k(u) = \mathbb{1}\left[\sum_{i=1}^{k} \mathrm{rel}_u(i) > 0\right]
@@ -167,7 +170,8 @@ def hit_rate_at_k(recs, truth, k: int = 10, per_user: bool = False):
     return _per_user(top.groupby(USER)["hit"].any().astype(float), n_rel, per_user)
 
 
-def ndcg_at_k(recs, truth, k: int = 10, per_user: bool = False):
+def ndcg_at_k(recs: pd.DataFrame, truth: pd.DataFrame, k: int = 10,
+              per_user: bool = False) -> float | pd.Series:  # fmt: skip
     r"""Normalised discounted cumulative gain at ``k``, binary relevance.
 
     .. math::
@@ -186,7 +190,8 @@ def ndcg_at_k(recs, truth, k: int = 10, per_user: bool = False):
     return _per_user(dcg / idcg, n_rel, per_user)
 
 
-def map_at_k(recs, truth, k: int = 10, per_user: bool = False):
+def map_at_k(recs: pd.DataFrame, truth: pd.DataFrame, k: int = 10,
+             per_user: bool = False) -> float | pd.Series:  # fmt: skip
     r"""Mean average precision at ``k``.
 
     .. math:: AP@k(u) = \frac{1}{\min(k, |T_u|)} \sum_{i=1}^{k} P@i(u)\,\mathrm{rel}_u(i)
@@ -201,7 +206,7 @@ def map_at_k(recs, truth, k: int = 10, per_user: bool = False):
     return _per_user(ap / np.minimum(n_rel, k), n_rel, per_user)
 
 
-def catalog_coverage(recs: pd.DataFrame, catalog, k: int = 10) -> float:
+def catalog_coverage(recs: pd.DataFrame, catalog: ArrayLike | pd.DataFrame, k: int = 10) -> float:
     r"""Share of the catalogue that appears in at least one user's top ``k``.
 
     .. math:: \mathrm{Coverage@k} = \frac{|\bigcup_u \mathrm{top}_k(u)|}{|I|}

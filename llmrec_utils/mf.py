@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from tqdm import tqdm
 
 from .config import SEED
@@ -53,7 +54,8 @@ class Factors:
         return self.mu + self.bu[u] + self.bi[i] + np.einsum("nk,nk->n", self.P[u], self.Q[i])
 
 
-def loss(f: Factors, u, i, r, reg: float, bias_reg: float) -> float:
+def loss(f: Factors, u: np.ndarray, i: np.ndarray, r: np.ndarray, reg: float,
+         bias_reg: float) -> float:  # fmt: skip
     """The objective J of the module docstring (weighted-lambda L2)."""
     e = r - f.predict(u, i)
     nu = np.bincount(u, minlength=len(f.bu))
@@ -65,7 +67,8 @@ def loss(f: Factors, u, i, r, reg: float, bias_reg: float) -> float:
     )
 
 
-def gradients(f: Factors, u, i, r, reg: float, bias_reg: float) -> dict:
+def gradients(f: Factors, u: np.ndarray, i: np.ndarray, r: np.ndarray, reg: float,
+              bias_reg: float) -> dict:  # fmt: skip
     r"""Exact gradients of :func:`loss`: with :math:`e_{ui} = r_{ui} - \hat r_{ui}`,
 
     .. math::
@@ -86,7 +89,8 @@ def gradients(f: Factors, u, i, r, reg: float, bias_reg: float) -> dict:
     return {"P": gP, "Q": gQ, "bu": gbu, "bi": gbi}
 
 
-def rating_matrix(rows, cols, values, shape) -> sp.csr_matrix:
+def rating_matrix(rows: ArrayLike, cols: ArrayLike, values: ArrayLike,
+                  shape: tuple[int, int]) -> sp.csr_matrix:  # fmt: skip
     """A CSR matrix of ``values`` at (rows, cols): rows are the side being solved."""
     return sp.csr_matrix((np.asarray(values, float), (rows, cols)), shape=shape)
 
@@ -178,7 +182,8 @@ class BiasedMF(Base):
             vu, vi, vr = vu[keep], vi[keep], valid[RATING].to_numpy(float)[keep]
         self.runs_: list[Factors] = []
         history = []
-        bar = tqdm(total=self.n_runs * self.epochs, desc=f"{self.solver.upper()} factors={self.factors}",
+        bar = tqdm(total=self.n_runs * self.epochs,
+                   desc=f"{self.solver.upper()} factors={self.factors}",
                    disable=not self.progress)  # fmt: skip
         for run in range(self.n_runs):
             rng = np.random.default_rng([self.seed, run])

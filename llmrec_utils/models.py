@@ -52,6 +52,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from .config import SEED
 from .data import ITEM, RANK, RATING, SCORE, USER, validate_ratings
@@ -67,14 +68,14 @@ class Recommender(Protocol):
 
     def fit(self, train: pd.DataFrame) -> "Recommender": ...
 
-    def predict(self, users, items) -> np.ndarray: ...
+    def predict(self, users: ArrayLike, items: ArrayLike) -> np.ndarray: ...
 
-    def score(self, users) -> np.ndarray: ...
+    def score(self, users: ArrayLike) -> np.ndarray: ...
 
-    def fallback(self, users, items) -> np.ndarray: ...
+    def fallback(self, users: ArrayLike, items: ArrayLike) -> np.ndarray: ...
 
-    def recommend(self, users=None, k: int = 10, exclude_seen: bool = True,
-                  items=None) -> pd.DataFrame: ...  # fmt: skip
+    def recommend(self, users: ArrayLike | None = None, k: int = 10, exclude_seen: bool = True,
+                  items: ArrayLike | None = None) -> pd.DataFrame: ...  # fmt: skip
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
@@ -86,14 +87,14 @@ def _mix(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> np.uint64(31))
 
 
-def _hash_ids(ids) -> np.ndarray:
+def _hash_ids(ids: ArrayLike) -> np.ndarray:
     ids = np.asarray(ids).ravel()
     if ids.dtype.kind in "USO":  # strings: hashed as Python objects
         ids = ids.astype(object)
     return pd.util.hash_array(ids, categorize=False)
 
 
-def tie_breaker(seed: int, users, items) -> np.ndarray:
+def tie_breaker(seed: int, users: ArrayLike, items: ArrayLike) -> np.ndarray:
     """A pseudo-random number in [0, 1) for each (user, item), fixed by ``seed``.
 
     Shape ``(len(users), len(items))``. It depends on the ids (of any type),
@@ -189,7 +190,7 @@ class Base:
         return users, items
 
     # -- scoring ------------------------------------------------------------------
-    def score(self, users) -> np.ndarray:
+    def score(self, users: ArrayLike) -> np.ndarray:
         """Raw scores of every known item (columns in ``items_`` order) per user.
 
         Shape ``(len(users), len(items_))``; an unknown user's row is the
@@ -209,14 +210,14 @@ class Base:
             out[~known] = self._fallback(uu, ii).reshape(-1, n)
         return out
 
-    def fallback(self, users, items) -> np.ndarray:
+    def fallback(self, users: ArrayLike, items: ArrayLike) -> np.ndarray:
         """The baseline score of each (user, item) pair: what the model gives a pair
         whose user or item it does not know (the rule in the module docstring)."""
         self._check_fitted()
         users, items = self._pairs(users, items)
         return self._fallback(self.users_.get_indexer(users), self.items_.get_indexer(items))
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users: ArrayLike, items: ArrayLike) -> np.ndarray:
         """One score per (user, item) pair; unknown ids get :meth:`fallback`."""
         self._check_fitted()
         users, items = self._pairs(users, items)
@@ -235,8 +236,8 @@ class Base:
     def _clip(self, scores: np.ndarray) -> np.ndarray:
         return np.clip(scores, *self.rating_scale) if self.explicit else scores
 
-    def recommend(self, users=None, k: int = 10, exclude_seen: bool = True,
-                  items=None) -> pd.DataFrame:  # fmt: skip
+    def recommend(self, users: ArrayLike | None = None, k: int = 10, exclude_seen: bool = True,
+                  items: ArrayLike | None = None) -> pd.DataFrame:  # fmt: skip
         """Top-``k`` items per user as ``user, item, score, rank`` (rank 1 = best).
 
         ``users`` defaults to all training users; an unknown user is an error
@@ -289,8 +290,10 @@ class Base:
         return recs[np.isfinite(recs[SCORE])].reset_index(drop=True)
 
     def __repr__(self) -> str:
-        params = {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
-        return f"{type(self).__name__}({', '.join(f'{k}={_summary(v)}' for k, v in params.items())})"
+        params = {k: v for k, v in vars(self).items()
+                  if not k.endswith("_") and not k.startswith("_")}  # fmt: skip
+        shown = ", ".join(f"{k}={_summary(v)}" for k, v in params.items())
+        return f"{type(self).__name__}({shown})"
 
 
 class GlobalMean(Base):

@@ -13,6 +13,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .config import SEED
 from .models import Base
@@ -48,7 +49,7 @@ class SurpriseModel(Base):
         # Surprise maps raw ids (our codes; -1 = unknown) to its inner ids itself
         return np.array([self.algo_.predict(a, b).est for a, b in zip(u.tolist(), i.tolist())])
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users: ArrayLike, items: ArrayLike) -> np.ndarray:
         self._check_fitted()
         users, items = self._pairs(users, items)
         u = self.users_.get_indexer(users)

@@ -31,16 +31,22 @@ import sys
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from . import augment, llm
 from .config import SEED, cache_dir
 from .data import ITEM, RANK, RATING, SCORE, USER, validate_ratings
 from .embeddings import DEFAULT_MODEL
 from .models import Base
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame as SparkFrame
+    from pyspark.sql import SparkSession
 
 MASTER_ENV = "LLMREC_SPARK_MASTER"  # a cluster's master URL; unset = local mode
 MEMORY_ENV = "LLMREC_SPARK_MEMORY"  # driver memory in local mode, default 4g
@@ -123,7 +129,8 @@ def master_url(master: str | None = None, cores: int | None = None) -> str:
     return master or os.environ.get(MASTER_ENV) or f"local[{cores or os.cpu_count() or 1}]"
 
 
-def session(app: str = "llmrec-book", master: str | None = None, cores: int | None = None):
+def session(app: str = "llmrec-book", master: str | None = None,
+            cores: int | None = None) -> SparkSession:  # fmt: skip
     """A SparkSession: on ``master``, else ``$LLMREC_SPARK_MASTER``, else local mode.
 
     Local mode uses ``cores`` threads (default: all cores), shuffles into
@@ -216,7 +223,7 @@ def _active():
 
 
 # --- ratings and ALS -----------------------------------------------------------------
-def ratings_frame(ratings, spark=None):
+def ratings_frame(ratings: pd.DataFrame, spark: SparkSession | None = None) -> SparkFrame:
     """The book's ratings (``user, item, rating``) as a Spark DataFrame with
     integer ids and float ratings; checked like every model's training data."""
     from pyspark.sql import types as T
@@ -256,7 +263,7 @@ class SparkALS(Base):
         self.factors, self.reg, self.max_iter = factors, reg, max_iter
         self.blocks, self.seed = blocks, seed
 
-    def fit(self, train) -> "SparkALS":
+    def fit(self, train: pd.DataFrame | SparkFrame) -> "SparkALS":
         """Fit on a pandas ratings frame (checked) or a Spark frame from :func:`ratings_frame`."""
         from pyspark.ml.recommendation import ALS
 
@@ -310,10 +317,8 @@ class SparkALS(Base):
         return self._factors[2]
 
     @functools.cached_property
-    def seen_(self):
+    def seen_(self) -> sp.csr_matrix:
         """The training pairs as a users x items indicator matrix."""
-        import scipy.sparse as sp
-
         pairs = self.train_.toPandas()
         u = self.users_.get_indexer(pairs[USER])
         i = self.items_.get_indexer(pairs[ITEM])
@@ -337,7 +342,7 @@ class SparkALS(Base):
     def _fallback(self, u, i):
         return np.full(len(u), self.mu_)
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users: ArrayLike, items: ArrayLike) -> np.ndarray:
         """One predicted rating per (user, item) pair (on Spark), clipped to the scale."""
         self._check_fitted()
         users, items = self._pairs(users, items)
@@ -349,7 +354,8 @@ class SparkALS(Base):
         pred[np.isnan(pred)] = self.mu_
         return np.clip(pred, *self.rating_scale)
 
-    def recommend_frame(self, k: int = 10, exclude_seen: bool = True, users=None):
+    def recommend_frame(self, k: int = 10, exclude_seen: bool = True,
+                        users: ArrayLike | None = None) -> SparkFrame:  # fmt: skip
         """Top-``k`` per user as a Spark DataFrame ``user, item, score, rank``.
 
         ``recommendForAllUsers`` ranks every item, seen ones included, so it is
@@ -377,8 +383,8 @@ class SparkALS(Base):
         return (flat.withColumn(RANK, F.row_number().over(order)).where(F.col(RANK) <= k)
                 .select(USER, ITEM, SCORE, RANK))  # fmt: skip
 
-    def recommend(self, users=None, k: int = 10, exclude_seen: bool = True,
-                  items=None) -> pd.DataFrame:  # fmt: skip
+    def recommend(self, users: ArrayLike | None = None, k: int = 10, exclude_seen: bool = True,
+                  items: ArrayLike | None = None) -> pd.DataFrame:  # fmt: skip
         """Top-``k`` items per user as a pandas ``user, item, score, rank`` frame.
 
         Over all training items this runs on Spark (:meth:`recommend_frame`;
@@ -415,9 +421,9 @@ def _worker_encoder(model: str, precision: str, threads: int, device: str | None
     return Encoder.load(model, precision=precision, device=device)
 
 
-def embed(df, text_col: str, out_col: str = "vector", model: str = DEFAULT_MODEL,
+def embed(df: SparkFrame, text_col: str, out_col: str = "vector", model: str = DEFAULT_MODEL,
           precision: str = "float32", batch_size: int = 64, threads: int = 1,
-          device: str | None = None):  # fmt: skip
+          device: str | None = None) -> SparkFrame:  # fmt: skip
     """``df`` with ``out_col``, the chapter-2 embedding of ``text_col`` (array<float>).
 
     An iterator pandas UDF: each task streams its partition through the encoder
@@ -445,7 +451,8 @@ def embed(df, text_col: str, out_col: str = "vector", model: str = DEFAULT_MODEL
 
 
 # --- chapter 6's item profiles as a Spark job ----------------------------------------
-def item_prompt_frame(items, attempt: int = 0, model_id: str | None = None):
+def item_prompt_frame(items: SparkFrame, attempt: int = 0,
+                      model_id: str | None = None) -> SparkFrame:  # fmt: skip
     """One row per film: ``item, key, messages`` (JSON), built on the executors.
 
     ``items`` is a Spark frame of ``data.load_ml100k_items()`` (item, title,
@@ -473,7 +480,8 @@ def item_prompt_frame(items, attempt: int = 0, model_id: str | None = None):
     return items.select(ITEM, "title", "genres").mapInPandas(build, schema)
 
 
-def cache_frame(paths, spark=None):
+def cache_frame(paths: str | Path | Sequence[str | Path],
+                spark: SparkSession | None = None) -> SparkFrame:  # fmt: skip
     """Generation-cache JSONL files (a file, a folder of part files, or a list)
     as a Spark frame ``key, status, text, completion_tokens, seconds``."""
     from pyspark.sql import types as T
@@ -495,8 +503,8 @@ def _worker_generator(model: str, threads: int):
     return llm.load_generator(model)
 
 
-def generate_frame(prompts, out_dir, model: str = llm.DEFAULT_MODEL, attempt: int = 0,
-                   threads: int = 1):  # fmt: skip
+def generate_frame(prompts: SparkFrame, out_dir: str | Path, model: str = llm.DEFAULT_MODEL,
+                   attempt: int = 0, threads: int = 1) -> SparkFrame:  # fmt: skip
     """Generate the item profiles of ``prompts`` (from :func:`item_prompt_frame`)
     on the executors; returns ``key, status, text, completion_tokens, seconds``.
 

@@ -3,11 +3,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from test_models import block_ratings, vectors
 
 from llmrec_utils import hybrid, mf, models
 from llmrec_utils.data import ITEM, RATING, USER
-
-from test_models import block_ratings, vectors
 
 
 def test_zscore_rows():
