@@ -25,9 +25,11 @@ training: they return :meth:`Base.fallback`, the model's baseline for the side
 it knows, and it is always finite. A rating model with biases predicts
 :math:`\\mu + b_u` for a known user and an unknown item, :math:`\\mu + b_i`
 for the reverse and :math:`\\mu` (the training mean) when both are unknown; a
-rating model without biases predicts :math:`\\mu`. A ranking model scores an
-unknown user's pair with the item's non-personal score where it has one
-(popularity: the item's count) and 0 otherwise, and an unknown item 0.
+rating model without biases predicts :math:`\\mu`. A ranking model gives such
+pairs 0, a neutral score, except :class:`Popularity`, whose scores are not
+personal: an unknown user's pair gets the item's count (an unknown item 0).
+Wrapped libraries follow their own baseline where they have one (Surprise's
+estimate for unknown ids is the same rule).
 ``recommend`` raises ``ValueError`` for an unknown user (there is no history
 to rank from; use :class:`Popularity` for new users); unknown *candidate*
 items (``items=``) are scored with ``fallback``.
