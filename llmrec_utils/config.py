@@ -40,6 +40,10 @@ import platform
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    import logging
 
 SEED: int = 42  # the one default seed every stochastic function falls back to
 PROFILES = ("default", "full")
@@ -106,7 +110,7 @@ def data_dir() -> Path:
     return repo if repo.is_dir() else Path(sys.prefix) / "share" / "llmrec-utils" / "data"
 
 
-def write_atomic(path: Path, write) -> Path:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     """Write ``path`` atomically: ``write(tmp)`` fills a temporary file (same
     folder, same suffix), which is then renamed into place, so a reader never
     sees a half-written file and a crash leaves the old one intact."""
@@ -253,7 +257,7 @@ def bf16_speedup() -> float:
     return speedup
 
 
-def probe_bf16(repeats: int = 7, budget_s: float = 1.5) -> float:
+def probe_bf16(repeats: int = 7, budget_s: float = 1.5, seed: int = SEED) -> float:
     """Time a MiniLM-shaped forward pass on the CPU in float32 and under bfloat16
     autocast; returns float32 time / bfloat16 time, each the fastest repetition.
 
@@ -265,14 +269,18 @@ def probe_bf16(repeats: int = 7, budget_s: float = 1.5) -> float:
     processes hits both alike, and each keeps its fastest run (other processes
     only ever add time, so the fastest run is the least disturbed). At most
     ``repeats`` pairs, and no new pair after ``budget_s`` seconds (at least 3).
+    The random weights and inputs come from ``seed``, without touching torch's
+    global random state.
     """
     import torch
 
-    torch.manual_seed(0)
-    layers = [torch.nn.TransformerEncoderLayer(384, 12, 1536, dropout=0.0, activation="gelu",
-                                               batch_first=True) for _ in range(2)]  # fmt: skip
-    net = torch.nn.Sequential(*layers).eval()
-    x = torch.randn(16, 48, 384)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        layers = [torch.nn.TransformerEncoderLayer(384, 12, 1536, dropout=0.0,
+                                                   activation="gelu", batch_first=True)
+                  for _ in range(2)]  # fmt: skip
+        net = torch.nn.Sequential(*layers).eval()
+        x = torch.randn(16, 48, 384)
 
     def run(bf16: bool) -> float:
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
@@ -287,7 +295,7 @@ def probe_bf16(repeats: int = 7, budget_s: float = 1.5) -> float:
         b16.append(run(True))
     return min(f32) / min(b16)
 
-def logger():
+def logger() -> logging.Logger:
     """The package's logger, ``llmrec``: one plain line per message on stdout.
 
     Used for the few things a reader should be told while a chapter runs (for

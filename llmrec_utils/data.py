@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,7 +143,7 @@ def _require_columns(df: pd.DataFrame, cols, what: str) -> None:
 def validate_ratings(
     ratings: pd.DataFrame,
     *,
-    columns=(USER, ITEM, RATING),
+    columns: Sequence[str] = (USER, ITEM, RATING),
     min_user_ratings: int = 1,
     what: str = "ratings",
 ) -> None:

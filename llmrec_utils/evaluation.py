@@ -1,7 +1,11 @@
-"""Uncertainty of results: bootstrap confidence intervals, paired comparisons.
+"""Uncertainty of results and the evaluation protocols: bootstrap confidence
+intervals, paired comparisons, evaluating a model on a split, the leaderboard.
 
 Every chapter that reports a score on a test set reports its uncertainty with
-these. Taught in ``notebooks/07_evaluation.ipynb``; first used in chapter 2.
+these, as one :class:`Interval` type (printed with ``str(ci)`` or
+``format(ci, "+.3f")``). The metrics themselves are in
+:mod:`llmrec_utils.metrics`. Taught in ``notebooks/07_evaluation.ipynb``;
+first used in chapter 2.
 """
 
 from __future__ import annotations
@@ -9,14 +13,30 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from . import metrics
 from .config import SEED, artifacts_dir, logger, write_atomic
 from .data import ITEM, PREDICTION, USER
+
+# moved to llmrec_utils.metrics; importable from here for older code
+from .metrics import (  # noqa: F401
+    _parse_metric,
+    intra_list_diversity,
+    macro_f1,
+    neighbour_overlap,
+    novelty,
+    ranking_metrics,
+    sampled_metrics,
+)  # fmt: skip
+
+if TYPE_CHECKING:
+    from .data import Split
+    from .models import Recommender
 
 
 @dataclass(frozen=True)
@@ -27,8 +47,17 @@ class Interval:
     low: float
     high: float
 
+    def format(self, spec: str = ".3f", estimate: bool = True) -> str:
+        """``"0.412 [0.398, 0.427]"`` with each number formatted by ``spec``
+        (e.g. ``"+.3f"`` for differences); ``estimate=False`` gives the bounds only."""
+        bounds = f"[{self.low:{spec}}, {self.high:{spec}}]"
+        return f"{self.estimate:{spec}} {bounds}" if estimate else bounds
+
+    def __format__(self, spec: str) -> str:
+        return self.format(spec or ".3f")
+
     def __str__(self) -> str:
-        return f"{self.estimate:.3f} [{self.low:.3f}, {self.high:.3f}]"
+        return self.format()
 
 
 def _resample_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
@@ -61,9 +90,9 @@ def bootstrap_ci(
 
 def paired_bootstrap_diff(
     metric: Callable[..., float],
-    y_true,
-    pred_a,
-    pred_b,
+    y_true: ArrayLike,
+    pred_a: ArrayLike,
+    pred_b: ArrayLike,
     n_boot: int = 1000,
     alpha: float = 0.05,
     seed: int = SEED,
@@ -83,76 +112,9 @@ def paired_bootstrap_diff(
     return Interval(float(metric(y, b) - metric(y, a)), float(low), float(high))
 
 
-def neighbour_overlap(sim_a: np.ndarray, sim_b: np.ndarray, k: int = 10, seed: int = SEED) -> float:
-    """Mean share of each row's top-``k`` neighbours under ``sim_a`` also top-``k`` under ``sim_b``.
-
-    Both are square similarity matrices over the same items; an item is never
-    its own neighbour. Ties are broken at random (with ``seed``), so a coarse
-    similarity (e.g. shared genres) is not flattered by the order of the rows.
-    A random neighbour list scores ``k / (n - 1)`` on average.
-    """
-    a, b = np.asarray(sim_a, dtype=float), np.asarray(sim_b, dtype=float)
-    if a.shape != b.shape or a.ndim != 2 or a.shape[0] != a.shape[1]:
-        raise ValueError(f"need two square matrices of the same shape, got {a.shape} and {b.shape}.")
-    n = a.shape[0]
-    if not 1 <= k < n:
-        raise ValueError(f"k must be in [1, {n - 1}] for {n} items, got {k}.")
-    rng = np.random.default_rng(seed)
-
-    def top(sim):
-        noisy = sim + rng.random(sim.shape) * 1e-9 * (np.abs(sim).max() + 1)
-        np.fill_diagonal(noisy, -np.inf)
-        return np.argpartition(-noisy, k, axis=1)[:, :k]
-
-    ta, tb = top(a), top(b)
-    shared = [len(np.intersect1d(x, y, assume_unique=True)) for x, y in zip(ta, tb)]
-    return float(np.mean(shared) / k)
-
-
-def macro_f1(y_true, y_pred) -> float:
-    """Macro-averaged F1 over the classes present in either array (NumPy only).
-
-    Same value as ``sklearn.metrics.f1_score(..., average="macro")`` (a class
-    never predicted and never true does not exist; a class with no true
-    positives scores 0), but fast enough to call thousands of times in a
-    bootstrap.
-    """
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_true.shape != y_pred.shape or y_true.ndim != 1 or len(y_true) == 0:
-        raise ValueError("y_true and y_pred must be non-empty 1-d arrays of the same length.")
-    classes, codes = np.unique(np.concatenate([y_true, y_pred]), return_inverse=True)
-    t, p = codes[: len(y_true)], codes[len(y_true) :]
-    k = len(classes)
-    tp = np.bincount(t[t == p], minlength=k)
-    fp = np.bincount(p, minlength=k) - tp
-    fn = np.bincount(t, minlength=k) - tp
-    denom = 2 * tp + fp + fn
-    return float(np.mean(np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)))
-
-
 # --- ranking protocols (taught in notebooks/07_evaluation.ipynb) -----------------
-def _parse_metric(name: str):
-    funcs = {
-        "NDCG": metrics.ndcg_at_k, "Recall": metrics.recall_at_k,
-        "Precision": metrics.precision_at_k, "MAP": metrics.map_at_k,
-        "HR": metrics.hit_rate_at_k,
-    }  # fmt: skip
-    base, _, k = name.partition("@")
-    if base not in funcs or not k.isdigit() or int(k) < 1:
-        raise ValueError(f"unknown metric {name!r}; use NAME@K with NAME in {sorted(funcs)}.")
-    return funcs[base], int(k)
-
-
-def ranking_metrics(recs, truth, metrics=("NDCG@10", "Recall@20")):
-    """Per-user ranking metrics as a DataFrame (one row per user in ``truth``)."""
-    cols = {}
-    for name in metrics:
-        func, k = _parse_metric(name)
-        cols[name] = func(recs, truth, k=k, per_user=True)
-    return pd.DataFrame(cols)
-
-
-def evaluate(model, split, metrics=("NDCG@10", "Recall@20"), items=None):
+def evaluate(model: Recommender, split: Split, metrics: Sequence[str] = ("NDCG@10", "Recall@20"),
+             items: ArrayLike | None = None) -> pd.DataFrame:  # fmt: skip
     """Fit-free evaluation: rank for every test user, score per user.
 
     ``items`` restricts the candidates (e.g. the cold items). Returns the
@@ -165,13 +127,20 @@ def evaluate(model, split, metrics=("NDCG@10", "Recall@20"), items=None):
     return ranking_metrics(recs, split.test, metrics)
 
 
-def summarise(per_user, n_boot: int = 1000, alpha: float = 0.05, seed: int = SEED):
-    """Mean of each per-user metric with a bootstrap interval over users."""
-    rows = {}
-    for name in per_user.columns:
-        ci = bootstrap_ci(np.mean, per_user[name].to_numpy(), n_boot=n_boot, alpha=alpha, seed=seed)
-        rows[name] = {"estimate": ci.estimate, "low": ci.low, "high": ci.high}
-    return pd.DataFrame(rows).T
+def intervals(per_user: pd.DataFrame, n_boot: int = 1000, alpha: float = 0.05,
+              seed: int = SEED) -> dict[str, Interval]:  # fmt: skip
+    """Mean of each per-user metric with a bootstrap :class:`Interval` over users."""
+    return {name: bootstrap_ci(np.mean, per_user[name].to_numpy(), n_boot=n_boot,
+                               alpha=alpha, seed=seed)
+            for name in per_user.columns}  # fmt: skip
+
+
+def summarise(per_user: pd.DataFrame, n_boot: int = 1000, alpha: float = 0.05,
+              seed: int = SEED) -> pd.DataFrame:  # fmt: skip
+    """:func:`intervals` as a table: one row per metric, columns
+    ``estimate, low, high`` (the fields of :class:`Interval`)."""
+    cis = intervals(per_user, n_boot=n_boot, alpha=alpha, seed=seed)
+    return pd.DataFrame({name: vars(ci) for name, ci in cis.items()}).T
 
 
 @dataclass(frozen=True)
@@ -184,11 +153,17 @@ class Comparison:
     p_value: float  # two-sided paired sign-flip permutation test
     n: int  # number of paired users
 
+    @property
+    def interval(self) -> Interval:
+        """The mean difference and its interval, as an :class:`Interval`."""
+        return Interval(self.diff, self.low, self.high)
+
     def __str__(self) -> str:
-        return f"{self.diff:+.4f} [{self.low:+.4f}, {self.high:+.4f}], p={self.p_value:.3g}"
+        return f"{self.interval:+.4f}, p={self.p_value:.3g}"
 
 
-def compare(a, b, n_boot: int = 2000, alpha: float = 0.05, seed: int = SEED) -> Comparison:
+def compare(a: pd.Series | ArrayLike, b: pd.Series | ArrayLike, n_boot: int = 2000,
+            alpha: float = 0.05, seed: int = SEED) -> Comparison:  # fmt: skip
     """Paired bootstrap interval and permutation p-value for ``mean(b - a)``.
 
     ``a`` and ``b`` are per-user scores (Series indexed by user, or aligned
@@ -210,7 +185,8 @@ def compare(a, b, n_boot: int = 2000, alpha: float = 0.05, seed: int = SEED) -> 
     return Comparison(ci.estimate, ci.low, ci.high, float(p), len(d))
 
 
-def select_by_validation(candidates, split, metric: str = "NDCG@10", items=None):
+def select_by_validation(candidates: Mapping, split: Split, metric: str = "NDCG@10",
+                         items: ArrayLike | None = None) -> tuple[object, dict]:  # fmt: skip
     """Fit each candidate on ``split.train``, score ``metric`` on ``split.test``.
 
     Returns ``(best_key, scores)`` where ``scores`` maps each key to its mean
@@ -224,68 +200,6 @@ def select_by_validation(candidates, split, metric: str = "NDCG@10", items=None)
         model.fit(split.train)
         scores[key] = float(evaluate(model, split, (metric,), items)[metric].mean())
     return max(scores, key=scores.get), scores
-
-
-def novelty(recs, train) -> float:
-    r"""Mean self-information of recommended items, :math:`-\log_2 p_i` with
-    :math:`p_i` the share of training users who interacted with item ``i``.
-
-    Higher means less popular, more surprising recommendations.
-    """
-    n_users = train[USER].nunique()
-    pop = train.groupby(ITEM)[USER].nunique() / n_users
-    p = recs[ITEM].map(pop).fillna(1.0 / (n_users + 1)).to_numpy()  # unseen items: rarer than any
-    if len(p) == 0:
-        raise ValueError("recs is empty.")
-    return float(np.mean(-np.log2(p)))
-
-
-def intra_list_diversity(recs, ids, vectors) -> float:
-    r"""Mean over users of the average pairwise cosine *distance* in their list.
-
-    .. math:: ILD(u) = \frac{2}{|L|(|L|-1)} \sum_{i<j \in L_u} (1 - \cos(v_i, v_j))
-    """
-    index = pd.Index(np.asarray(ids))
-    V = np.asarray(vectors, float)
-    V = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
-    rows = index.get_indexer(recs[ITEM])
-    if (rows < 0).any():
-        raise ValueError("some recommended items have no vector.")
-    values = []
-    for _, pos in recs.assign(_row=rows).groupby(USER)["_row"]:
-        L = V[pos.to_numpy()]
-        n = len(L)
-        if n < 2:
-            continue
-        sim = L @ L.T
-        values.append(1 - (sim.sum() - np.trace(sim)) / (n * (n - 1)))
-    if not values:
-        raise ValueError("every list has fewer than 2 items; diversity is undefined.")
-    return float(np.mean(values))
-
-
-def sampled_metrics(model, split, n_negatives: int = 100, k: int = 10, seed: int = SEED):
-    """The *sampled* protocol: rank each test item among ``n_negatives`` random
-    items the user never rated, and report HR@k and NDCG@k per test pair.
-
-    Common in papers, and misleading (Krichene and Rendle, 2020): it can
-    reorder models relative to full ranking. Returns a per-pair DataFrame.
-    """
-    rng = np.random.default_rng(seed)
-    items = model.items_.to_numpy()
-    test = split.test[split.test[ITEM].isin(model.items_) & split.test[USER].isin(model.users_)]
-    rated = pd.concat([split.train, split.test]).groupby(USER)[ITEM].agg(set)
-    hr, ndcg = [], []
-    for user, group in test.groupby(USER):
-        seen = rated[user]
-        pool = np.array([i for i in items if i not in seen])
-        negs = rng.choice(pool, size=(len(group), min(n_negatives, len(pool))), replace=True)
-        cand = np.column_stack([group[ITEM].to_numpy(), negs])
-        scores = model.predict(np.full(cand.size, user), cand.ravel()).reshape(cand.shape)
-        rank = 1 + (scores[:, 1:] >= scores[:, :1]).sum(axis=1)  # ties count against it
-        hr += list((rank <= k).astype(float))
-        ndcg += list(np.where(rank <= k, 1 / np.log2(rank + 1), 0.0))
-    return pd.DataFrame({f"HR@{k}": hr, f"NDCG@{k}": ndcg})
 
 
 # --- the book's leaderboard --------------------------------------------------------
@@ -308,18 +222,18 @@ def leaderboard_protocol_id() -> str:
     return hashlib.sha256(json.dumps(LEADERBOARD_PROTOCOL, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def _leaderboard_dir():
+def _leaderboard_dir() -> Path:
     path = artifacts_dir() / "leaderboard"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def _row_path(name: str):
+def _row_path(name: str) -> Path:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
     return _leaderboard_dir() / f"{safe}.parquet"
 
 
-def save_per_user(name: str, per_user, definition: str):
+def save_per_user(name: str, per_user: pd.DataFrame, definition: str) -> Path:
     """Store a model's per-user scores on the leaderboard protocol, atomically.
 
     ``definition`` names the model exactly (class, settings, inputs and their
@@ -367,7 +281,8 @@ def saved_per_user(definitions: dict) -> tuple[dict, dict]:
     return rows, stale
 
 
-def leaderboard(per_user: dict, baseline: str, metric: str = "NDCG@10", seed: int = SEED):
+def leaderboard(per_user: dict, baseline: str, metric: str = "NDCG@10",
+                seed: int = SEED) -> pd.DataFrame:  # fmt: skip
     """One table: each model's metrics with intervals, and its paired difference
     from ``baseline`` on ``metric`` with a p-value, best first."""
     if baseline not in per_user:
@@ -375,14 +290,14 @@ def leaderboard(per_user: dict, baseline: str, metric: str = "NDCG@10", seed: in
     rows = []
     for name, frame in per_user.items():
         row = {"model": name}
-        for col, s in summarise(frame, seed=seed).iterrows():
-            row[col] = s["estimate"]
-            row[f"{col} 95% CI"] = f"[{s['low']:.3f}, {s['high']:.3f}]"
+        for col, ci in intervals(frame, seed=seed).items():
+            row[col] = ci.estimate
+            row[f"{col} 95% CI"] = ci.format(".3f", estimate=False)
         if name == baseline:
             row[f"diff vs {baseline}"] = "(baseline)"
         else:
             c = compare(per_user[baseline][metric], frame[metric], seed=seed)
-            row[f"diff vs {baseline}"] = f"{c.diff:+.3f} [{c.low:+.3f}, {c.high:+.3f}]"
+            row[f"diff vs {baseline}"] = format(c.interval, "+.3f")
             row["p"] = c.p_value
         rows.append(row)
     return pd.DataFrame(rows).set_index("model").sort_values(metric, ascending=False)
@@ -408,26 +323,26 @@ def ndcg_of(model, split, k: int = 10) -> float:
 
 
 # --- hyper-parameters chosen on validation, read by later chapters ---------------
-BIASED_MF_GRID = tuple((k, reg) for k in (10, 20) for reg in (0.1, 0.15, 0.2))  # ch. 4, 8
+BIASED_MF_GRID = tuple((f, reg) for f in (10, 20) for reg in (0.1, 0.15, 0.2))  # ch. 4, 8
 EASE_LAMBDAS = (100, 250, 500, 1000)  # chapter 4
 IMPLICIT_ALS_GRID = tuple((f, reg) for f in (16, 32, 64) for reg in (0.1, 1.0, 10.0))  # ch. 4
 BLEND_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)  # chapter 5's weighted blend
 
 
 def tune_biased_mf(train: pd.DataFrame, grid=BIASED_MF_GRID, seed: int = SEED):
-    """Chapter 4's rating model: ``(k, reg)`` chosen by RMSE on a holdout of
-    ``train`` (:func:`data.holdout_split`), returned unfitted as an average of
-    3 runs. The test fold is never looked at."""
+    """Chapter 4's rating model: ``(factors, reg)`` chosen by RMSE on a holdout
+    of ``train`` (:func:`data.holdout_split`), returned unfitted as an average
+    of 3 runs. The test fold is never looked at."""
     from .data import holdout_split
     from .mf import BiasedMF
 
     holdout = holdout_split(train, seed=seed)
     scores = {}
-    for k, reg in grid:
-        model = BiasedMF(k=k, reg=reg).fit(holdout.train)
-        scores[k, reg] = rating_evaluation(model, holdout)["RMSE"]
-    k, reg = min(scores, key=scores.get)
-    return BiasedMF(k=k, reg=reg, n_runs=3)
+    for factors, reg in grid:
+        model = BiasedMF(factors=factors, reg=reg, seed=seed).fit(holdout.train)
+        scores[factors, reg] = rating_evaluation(model, holdout)["RMSE"]
+    factors, reg = min(scores, key=scores.get)
+    return BiasedMF(factors=factors, reg=reg, n_runs=3, seed=seed)
 
 
 def choose_ease(split=None) -> dict:

@@ -10,11 +10,12 @@ convention.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from .config import logger
 from .data import ITEM, RATING, TIMESTAMP, USER
 
 
@@ -23,7 +24,7 @@ class ExerciseError(AssertionError):
 
 
 def _ok(message: str) -> None:
-    print(f"Correct: {message}")
+    logger().info(f"Correct: {message}")
 
 
 def _number(answer, name: str) -> float:
@@ -39,7 +40,7 @@ def _number(answer, name: str) -> float:
 
 
 # --- chapter 1 -----------------------------------------------------------------
-def check_density(answer, ratings: pd.DataFrame) -> None:
+def check_density(answer: float, ratings: pd.DataFrame) -> None:
     """Exercise 1.1: density of the user-item rating matrix, as a fraction."""
     value = _number(answer, "density")
     n_users, n_items = ratings[USER].nunique(), ratings[ITEM].nunique()
@@ -61,7 +62,7 @@ def check_density(answer, ratings: pd.DataFrame) -> None:
     )
 
 
-def check_head_share(answer, ratings: pd.DataFrame, head_frac: float = 0.2) -> None:
+def check_head_share(answer: float, ratings: pd.DataFrame, head_frac: float = 0.2) -> None:
     """Exercise 1.2: share of all ratings that go to the most-rated 20% of items."""
     value = _number(answer, "head share")
     counts = ratings.groupby(ITEM).size().sort_values(ascending=False)
@@ -191,7 +192,7 @@ def check_macro_f1(fn: Callable) -> None:
     )
 
 
-def check_cards_without_year(cards, items: pd.DataFrame) -> None:
+def check_cards_without_year(cards: Sequence[str], items: pd.DataFrame) -> None:
     """Exercise 2.3: item cards that keep title words and genres but drop the year."""
     import re
 
@@ -390,7 +391,7 @@ def check_content_scores(fn: Callable) -> None:
     V = rng.normal(size=(12, 5)) + 2.0  # a shared offset, as in real embeddings
     rated = np.array([1, 4, 7])
     model = ContentModel(np.arange(12), V).fit(pd.DataFrame({USER: 0, ITEM: rated}))
-    want = model._scores(np.array([0]))[0]
+    want = model.score([0])[0]
     got = np.asarray(fn(V.copy(), rated), float).ravel()
     if got.shape != want.shape:
         raise ExerciseError(f"return one score per item ({len(want)}), got {got.shape}.")
@@ -426,8 +427,8 @@ def check_ndcg(fn: Callable) -> None:
 
 
 def check_novelty(fn: Callable) -> None:
-    """``fn(recs, train) -> float`` against :func:`evaluation.novelty`."""
-    from .evaluation import novelty
+    """``fn(recs, train) -> float`` against :func:`metrics.novelty`."""
+    from .metrics import novelty
 
     rng = np.random.default_rng(4)
     train = pd.DataFrame({USER: rng.integers(0, 30, 300), ITEM: rng.integers(0, 20, 300)})
@@ -439,7 +440,7 @@ def check_novelty(fn: Callable) -> None:
     if not np.isclose(got, want):
         raise ExerciseError(f"novelty is {got:.4f}, expected {want:.4f}: p_i is the share of "
                             "distinct users (not rows) who rated item i; use log base 2.")  # fmt: skip
-    _ok("your novelty matches evaluation.novelty.")
+    _ok("your novelty matches metrics.novelty.")
 
 
 def check_sign_flip(fn: Callable) -> None:

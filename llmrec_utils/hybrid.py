@@ -1,7 +1,7 @@
 r"""Hybrid recommenders: content scores from text vectors, CF scores, and blends.
 
 Taught in ``notebooks/05_hybrid.ipynb``. Every class here is a
-:class:`~llmrec_utils.mf.Recommender`.
+:class:`~llmrec_utils.models.Recommender`.
 
 * :class:`ContentModel` scores items by the cosine between a user's taste
   vector (the mean vector of the items they rated) and each item's vector; it
@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .config import SEED
 from .data import ITEM
-from .mf import EASE, Base
+from .mf import EASE
+from .models import Base
 
 __all__ = ["ContentModel", "WeightedBlend", "GatedBlend", "zscore_rows", "card_content",
            "ease_card_blend", "ease_card_gate"]
@@ -62,11 +64,13 @@ class ContentModel(Base):
             ``(1 - user_weight) * history + user_weight * profile`` (both unit
             length); users without a vector keep their history alone.
 
-    Every item with a vector can be scored, rated in training or not.
+    Every item with a vector can be scored, rated in training or not; an
+    unknown user (no taste vector) or an item without a vector scores 0.
     """
 
     def __init__(self, ids, vectors, weight_by_rating: bool = False, center: bool = True,
-                 user_ids=None, user_vectors=None, user_weight: float = 0.5):  # fmt: skip
+                 user_ids=None, user_vectors=None, user_weight: float = 0.5,
+                 seed: int = SEED):  # fmt: skip
         ids = np.asarray(ids)
         vectors = np.asarray(vectors, dtype=float)
         if vectors.ndim != 2 or len(vectors) != len(ids):
@@ -78,7 +82,7 @@ class ContentModel(Base):
         mean = vectors.mean(axis=0) if center else np.zeros(vectors.shape[1])
         self.ids = ids
         self.vectors = _unit(vectors - mean)
-        self.weight_by_rating, self.center = weight_by_rating, center
+        self.weight_by_rating, self.center, self.seed = weight_by_rating, center, seed
         self.user_ids, self.user_vectors, self.user_weight = None, None, user_weight
         if user_vectors is not None:
             user_vectors = np.asarray(user_vectors, dtype=float)
@@ -123,10 +127,14 @@ class ContentModel(Base):
 
 
 class _Blend(Base):
-    """Two members, CF and content, mixed on per-user z-scores over all items."""
+    """Two members, CF and content, mixed on per-user z-scores over all items.
 
-    def __init__(self, cf: Base, content: ContentModel):
-        self.cf, self.content = cf, content
+    Each member is read through its public contract: ``score`` for the items
+    it knows, ``fallback`` for the others. An unknown user scores 0.
+    """
+
+    def __init__(self, cf: Base, content: ContentModel, seed: int = SEED):
+        self.cf, self.content, self.seed = cf, content, seed
 
     def fit(self, train: pd.DataFrame) -> "_Blend":
         self.cf.fit(train)
@@ -140,18 +148,18 @@ class _Blend(Base):
         self.counts_ = np.bincount(i, minlength=len(self.items_)).astype(float)
 
     def _member_z(self, member: Base, u: np.ndarray) -> np.ndarray:
-        mu = member.users_.get_indexer(self.users_[u])
+        users = self.users_[u].to_numpy()
         cols = member.items_.get_indexer(self.items_)
         known = cols >= 0
         out = np.empty((len(u), len(self.items_)))
-        out[:, known] = member._scores(mu)[:, cols[known]]
+        out[:, known] = member.score(users)[:, cols[known]]
         if (~known).any():  # items the member cannot score: its documented fallback
             n = int((~known).sum())
-            fb = member._fallback(np.repeat(mu, n), np.full(len(mu) * n, -1))
+            fb = member.fallback(np.repeat(users, n), np.tile(self.items_[~known], len(u)))
             out[:, ~known] = np.where(np.isfinite(fb), fb, 0.0).reshape(len(u), n)
         return zscore_rows(out)
 
-    def content_weight(self):
+    def content_weight(self) -> float | np.ndarray:
         raise NotImplementedError
 
     def _scores(self, u):
@@ -162,13 +170,14 @@ class _Blend(Base):
 class WeightedBlend(_Blend):
     """``(1 - weight) * z(cf) + weight * z(content)``; learn ``weight`` on validation."""
 
-    def __init__(self, cf: Base, content: ContentModel, weight: float = 0.1):
+    def __init__(self, cf: Base, content: ContentModel, weight: float = 0.1,
+                 seed: int = SEED):  # fmt: skip
         if not 0 <= weight <= 1:
             raise ValueError(f"weight must be in [0, 1], got {weight!r}.")
-        super().__init__(cf, content)
+        super().__init__(cf, content, seed)
         self.weight = weight
 
-    def content_weight(self):
+    def content_weight(self) -> float | np.ndarray:
         return self.weight
 
 
@@ -180,15 +189,15 @@ class GatedBlend(_Blend):
     """
 
     def __init__(self, cf: Base, content: ContentModel, beta: float = 10.0,
-                 weight: float = 0.0):  # fmt: skip
+                 weight: float = 0.0, seed: int = SEED):  # fmt: skip
         if beta <= 0:
             raise ValueError(f"beta must be positive, got {beta!r}.")
         if not 0 <= weight <= 1:
             raise ValueError(f"weight must be in [0, 1], got {weight!r}.")
-        super().__init__(cf, content)
+        super().__init__(cf, content, seed)
         self.beta, self.weight = beta, weight
 
-    def content_weight(self):
+    def content_weight(self) -> float | np.ndarray:
         return self.weight + (1 - self.weight) * self.beta / (self.counts_ + self.beta)
 
 

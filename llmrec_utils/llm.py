@@ -29,9 +29,13 @@ import warnings
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from .config import SEED
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from pydantic import BaseModel
 
 __all__ = [
     "DEFAULT_MODEL", "Decoding", "Completion", "Generator", "TransformersGenerator",
@@ -105,7 +109,7 @@ class CacheOnly(Generator):
     def __init__(self, model_id: str, command: str = "llmrec augment ..."):
         self.model_id, self.command = model_id, command
 
-    def generate(self, prompts, decoding: Decoding = Decoding(), batch_size: int = 8,
+    def generate(self, prompts: Sequence, decoding: Decoding = Decoding(), batch_size: int = 8,
                  progress: bool = True) -> list[Completion]:  # fmt: skip
         raise LLMError(
             f"{len(prompts)} answers are missing from the cache (model {self.model_id}); "
@@ -231,7 +235,7 @@ class TransformersGenerator(Generator):
         if threads:
             torch.set_num_threads(threads)
 
-    def generate(self, prompts, decoding: Decoding = Decoding(), batch_size: int = 8,
+    def generate(self, prompts: Sequence, decoding: Decoding = Decoding(), batch_size: int = 8,
                  progress: bool = True) -> list[Completion]:  # fmt: skip
         import torch
         from tqdm import tqdm
@@ -340,7 +344,7 @@ class HTTPGenerator(Generator):
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             raise LLMError(f"could not reach {self.base_url}: {exc}.") from None
 
-    def generate(self, prompts, decoding: Decoding = Decoding(), batch_size: int = 8,
+    def generate(self, prompts: Sequence, decoding: Decoding = Decoding(), batch_size: int = 8,
                  progress: bool = True) -> list[Completion]:  # fmt: skip
         from tqdm import tqdm
 
@@ -456,7 +460,7 @@ def extract_json(text: str) -> tuple[dict | None, list[str]]:
     return value, repairs
 
 
-def parse_structured(text: str, schema) -> ParseOutcome:
+def parse_structured(text: str, schema: type[BaseModel]) -> ParseOutcome:
     """Parse ``text`` into ``schema`` (a pydantic model class).
 
     Accepted when the answer is a clean JSON object that validates; repaired
@@ -608,9 +612,11 @@ class RunSummary:
     counts: dict = field(default_factory=dict)  # final status -> number of jobs
 
 
-def generate_structured(generator: Generator, jobs: dict, schema, cache: GenerationCache,
+def generate_structured(generator: Generator, jobs: dict, schema: type[BaseModel],
+                        cache: GenerationCache,
                         template_version: str, decoding: Decoding = Decoding(),
-                        retries: int = 1, batch_size: int = 8, progress: bool = True):  # fmt: skip
+                        retries: int = 1, batch_size: int = 8,
+                        progress: bool = True) -> tuple[pd.DataFrame, RunSummary]:  # fmt: skip
     """Run ``jobs`` (id -> chat messages) through ``generator`` with the cache.
 
     Every answer is parsed with :func:`parse_structured`. A rejected answer is

@@ -12,20 +12,35 @@ one relevant item); a user in ``truth`` with no recommendations scores 0.
 Relevance is binary. With ``per_user=True`` a metric returns one value per
 user (a Series), for confidence intervals and paired tests.
 
+Beyond accuracy: :func:`novelty`, :func:`intra_list_diversity`,
+:func:`catalog_coverage`; :func:`sampled_metrics` is the (misleading)
+sampled-negatives protocol; :func:`macro_f1` scores classifiers and
+:func:`neighbour_overlap` compares two item similarities. Intervals and
+paired comparisons of these metrics are in :mod:`llmrec_utils.evaluation`.
+
 Taught in ``notebooks/01_data.ipynb`` (overview) and
 ``notebooks/07_evaluation.ipynb`` (worked examples).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Callable, Sequence
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
+from .config import SEED
 from .data import ITEM, PREDICTION, RANK, RATING, SCORE, USER, _require_columns
+
+if TYPE_CHECKING:
+    from .data import Split
+    from .models import Recommender
 
 __all__ = [
     "rmse", "mae", "precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k",
-    "hit_rate_at_k", "catalog_coverage", "top_k",
+    "hit_rate_at_k", "catalog_coverage", "top_k", "ranking_metrics", "novelty",
+    "intra_list_diversity", "sampled_metrics", "macro_f1", "neighbour_overlap",
 ]  # fmt: skip
 
 
@@ -121,7 +136,8 @@ def _per_user(values: pd.Series, n_rel: pd.Series, per_user: bool):
     return values if per_user else float(values.mean())
 
 
-def precision_at_k(recs, truth, k: int = 10, per_user: bool = False):
+def precision_at_k(recs: pd.DataFrame, truth: pd.DataFrame, k: int = 10,
+                   per_user: bool = False) -> float | pd.Series:  # fmt: skip
     r"""Precision@k: the share of the top ``k`` that is relevant.
 
     .. math:: P@k(u) = \tfrac{1}{k}\sum_{i=1}^{k} \mathrm{rel}_u(i)
@@ -133,7 +149,8 @@ def precision_at_k(recs, truth, k: int = 10, per_user: bool = False):
     return _per_user(top.groupby(USER)["hit"].sum() / k, n_rel, per_user)
 
 
-def recall_at_k(recs, truth, k: int = 10, per_user: bool = False):
+def recall_at_k(recs: pd.DataFrame, truth: pd.DataFrame, k: int = 10,
+                per_user: bool = False) -> float | pd.Series:  # fmt: skip
     r"""Recall@k: the share of the user's relevant items found in the top ``k``.
 
     .. math:: R@k(u) = \tfrac{1}{|T_u|}\sum_{i=1}^{k} \mathrm{rel}_u(i)
@@ -143,7 +160,8 @@ def recall_at_k(recs, truth, k: int = 10, per_user: bool = False):
     return _per_user(hits / n_rel, n_rel, per_user)
 
 
-def hit_rate_at_k(recs, truth, k: int = 10, per_user: bool = False):
+def hit_rate_at_k(recs: pd.DataFrame, truth: pd.DataFrame, k: int = 10,
+                  per_user: bool = False) -> float | pd.Series:  # fmt: skip
     r"""Hit rate@k: 1 if at least one relevant item is in the top ``k``, else 0.
 
     .. math:: HR@k(u) = \mathbb{1}\left[\sum_{i=1}^{k} \mathrm{rel}_u(i) > 0\right]
@@ -152,7 +170,8 @@ def hit_rate_at_k(recs, truth, k: int = 10, per_user: bool = False):
     return _per_user(top.groupby(USER)["hit"].any().astype(float), n_rel, per_user)
 
 
-def ndcg_at_k(recs, truth, k: int = 10, per_user: bool = False):
+def ndcg_at_k(recs: pd.DataFrame, truth: pd.DataFrame, k: int = 10,
+              per_user: bool = False) -> float | pd.Series:  # fmt: skip
     r"""Normalised discounted cumulative gain at ``k``, binary relevance.
 
     .. math::
@@ -171,7 +190,8 @@ def ndcg_at_k(recs, truth, k: int = 10, per_user: bool = False):
     return _per_user(dcg / idcg, n_rel, per_user)
 
 
-def map_at_k(recs, truth, k: int = 10, per_user: bool = False):
+def map_at_k(recs: pd.DataFrame, truth: pd.DataFrame, k: int = 10,
+             per_user: bool = False) -> float | pd.Series:  # fmt: skip
     r"""Mean average precision at ``k``.
 
     .. math:: AP@k(u) = \frac{1}{\min(k, |T_u|)} \sum_{i=1}^{k} P@i(u)\,\mathrm{rel}_u(i)
@@ -186,7 +206,7 @@ def map_at_k(recs, truth, k: int = 10, per_user: bool = False):
     return _per_user(ap / np.minimum(n_rel, k), n_rel, per_user)
 
 
-def catalog_coverage(recs: pd.DataFrame, catalog, k: int = 10) -> float:
+def catalog_coverage(recs: pd.DataFrame, catalog: ArrayLike | pd.DataFrame, k: int = 10) -> float:
     r"""Share of the catalogue that appears in at least one user's top ``k``.
 
     .. math:: \mathrm{Coverage@k} = \frac{|\bigcup_u \mathrm{top}_k(u)|}{|I|}
@@ -205,3 +225,146 @@ def catalog_coverage(recs: pd.DataFrame, catalog, k: int = 10) -> float:
             f"recs contain {len(unknown)} item(s) not in the catalog, e.g. {unknown[0]!r}."
         )
     return len(shown) / len(items)
+
+
+# --- similarity and classification ------------------------------------------
+def neighbour_overlap(sim_a: np.ndarray, sim_b: np.ndarray, k: int = 10,
+                      seed: int = SEED) -> float:  # fmt: skip
+    """Mean share of each row's top-``k`` neighbours under ``sim_a`` also top-``k`` under ``sim_b``.
+
+    Both are square similarity matrices over the same items; an item is never
+    its own neighbour. Ties are broken at random (with ``seed``), so a coarse
+    similarity (e.g. shared genres) is not flattered by the order of the rows.
+    A random neighbour list scores ``k / (n - 1)`` on average.
+    """
+    a, b = np.asarray(sim_a, dtype=float), np.asarray(sim_b, dtype=float)
+    if a.shape != b.shape or a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"need two square matrices of the same shape, got {a.shape} and {b.shape}.")
+    n = a.shape[0]
+    if not 1 <= k < n:
+        raise ValueError(f"k must be in [1, {n - 1}] for {n} items, got {k}.")
+    rng = np.random.default_rng(seed)
+
+    def top(sim: np.ndarray) -> np.ndarray:
+        noisy = sim + rng.random(sim.shape) * 1e-9 * (np.abs(sim).max() + 1)
+        np.fill_diagonal(noisy, -np.inf)
+        return np.argpartition(-noisy, k, axis=1)[:, :k]
+
+    ta, tb = top(a), top(b)
+    shared = [len(np.intersect1d(x, y, assume_unique=True)) for x, y in zip(ta, tb)]
+    return float(np.mean(shared) / k)
+
+
+def macro_f1(y_true: ArrayLike, y_pred: ArrayLike) -> float:
+    """Macro-averaged F1 over the classes present in either array (NumPy only).
+
+    Same value as ``sklearn.metrics.f1_score(..., average="macro")`` (a class
+    never predicted and never true does not exist; a class with no true
+    positives scores 0), but fast enough to call thousands of times in a
+    bootstrap.
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1 or len(y_true) == 0:
+        raise ValueError("y_true and y_pred must be non-empty 1-d arrays of the same length.")
+    classes, codes = np.unique(np.concatenate([y_true, y_pred]), return_inverse=True)
+    t, p = codes[: len(y_true)], codes[len(y_true) :]
+    k = len(classes)
+    tp = np.bincount(t[t == p], minlength=k)
+    fp = np.bincount(p, minlength=k) - tp
+    fn = np.bincount(t, minlength=k) - tp
+    denom = 2 * tp + fp + fn
+    return float(np.mean(np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)))
+
+
+
+# --- ranking metrics by name, and beyond accuracy ----------------------------
+def _parse_metric(name: str) -> tuple[Callable, int]:
+    """``"NDCG@10"`` -> (:func:`ndcg_at_k`, 10)."""
+    funcs = {
+        "NDCG": ndcg_at_k, "Recall": recall_at_k, "Precision": precision_at_k,
+        "MAP": map_at_k, "HR": hit_rate_at_k,
+    }  # fmt: skip
+    base, _, k = name.partition("@")
+    if base not in funcs or not k.isdigit() or int(k) < 1:
+        raise ValueError(f"unknown metric {name!r}; use NAME@K with NAME in {sorted(funcs)}.")
+    return funcs[base], int(k)
+
+
+def ranking_metrics(recs: pd.DataFrame, truth: pd.DataFrame,
+                    metrics: Sequence[str] = ("NDCG@10", "Recall@20")) -> pd.DataFrame:
+    """Per-user ranking metrics named ``NAME@K`` (NAME in NDCG, Recall,
+    Precision, MAP, HR) as a DataFrame, one row per user in ``truth``."""
+    cols = {}
+    for name in metrics:
+        func, k = _parse_metric(name)
+        cols[name] = func(recs, truth, k=k, per_user=True)
+    return pd.DataFrame(cols)
+
+
+def novelty(recs: pd.DataFrame, train: pd.DataFrame) -> float:
+    r"""Mean self-information of recommended items, :math:`-\log_2 p_i` with
+    :math:`p_i` the share of training users who interacted with item ``i``.
+
+    Higher means less popular, more surprising recommendations.
+    """
+    n_users = train[USER].nunique()
+    pop = train.groupby(ITEM)[USER].nunique() / n_users
+    p = recs[ITEM].map(pop).fillna(1.0 / (n_users + 1)).to_numpy()  # unseen items: rarer than any
+    if len(p) == 0:
+        raise ValueError("recs is empty.")
+    return float(np.mean(-np.log2(p)))
+
+
+def intra_list_diversity(recs: pd.DataFrame, ids: ArrayLike, vectors: ArrayLike) -> float:
+    r"""Mean over users of the average pairwise cosine *distance* in their list.
+
+    .. math:: ILD(u) = \frac{2}{|L|(|L|-1)} \sum_{i<j \in L_u} (1 - \cos(v_i, v_j))
+    """
+    index = pd.Index(np.asarray(ids))
+    V = np.asarray(vectors, float)
+    V = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
+    rows = index.get_indexer(recs[ITEM])
+    if (rows < 0).any():
+        raise ValueError("some recommended items have no vector.")
+    values = []
+    for _, pos in recs.assign(_row=rows).groupby(USER)["_row"]:
+        L = V[pos.to_numpy()]
+        n = len(L)
+        if n < 2:
+            continue
+        sim = L @ L.T
+        values.append(1 - (sim.sum() - np.trace(sim)) / (n * (n - 1)))
+    if not values:
+        raise ValueError("every list has fewer than 2 items; diversity is undefined.")
+    return float(np.mean(values))
+
+
+def sampled_metrics(model: Recommender, split: Split, n_negatives: int = 100, k: int = 10,
+                    seed: int = SEED) -> pd.DataFrame:  # fmt: skip
+    """The *sampled* protocol: rank each test item among ``n_negatives`` random
+    items the user never rated, and report HR@k and NDCG@k per test pair.
+
+    Common in papers, and misleading (Krichene and Rendle, 2020): it can
+    reorder models relative to full ranking. ``model`` is fitted on
+    ``split.train``; test pairs with an id it does not know are left out, the
+    negatives are drawn from the items it knows (``model.items_``), and the
+    scores are its ranking scores (``model.score``, unclipped, so a rating model
+    does not tie every item it predicts above the top of the scale). Returns a
+    per-pair DataFrame.
+    """
+    rng = np.random.default_rng(seed)
+    items = model.items_.to_numpy()
+    test = split.test[split.test[ITEM].isin(model.items_) & split.test[USER].isin(model.users_)]
+    rated = pd.concat([split.train, split.test]).groupby(USER)[ITEM].agg(set)
+    hr, ndcg = [], []
+    for user, group in test.groupby(USER):
+        seen = rated[user]
+        pool = np.array([i for i in items if i not in seen])
+        negs = rng.choice(pool, size=(len(group), min(n_negatives, len(pool))), replace=True)
+        cand = np.column_stack([group[ITEM].to_numpy(), negs])
+        row = model.score([user])[0]
+        scores = row[model.items_.get_indexer(cand.ravel())].reshape(cand.shape)
+        rank = 1 + (scores[:, 1:] >= scores[:, :1]).sum(axis=1)  # ties count against it
+        hr += list((rank <= k).astype(float))
+        ndcg += list(np.where(rank <= k, 1 / np.log2(rank + 1), 0.0))
+    return pd.DataFrame({f"HR@{k}": hr, f"NDCG@{k}": ndcg})

@@ -1,16 +1,8 @@
-r"""Matrix factorisation from scratch, and the ``Recommender`` protocol.
+r"""Matrix factorisation from scratch: biased MF (ALS and SGD), EASE and BPR.
 
-Every model in the book, from the global mean to the LLM-augmented hybrids,
-has the same three methods, so the evaluation chapter can loop over them:
-
-* ``fit(train) -> self`` (a ratings DataFrame with ``user, item, rating``);
-* ``predict(users, items) -> np.ndarray`` (one score per pair; a rating for
-  rating models, a ranking score for top-K models);
-* ``recommend(users, k=10, exclude_seen=True, items=None) -> DataFrame`` with
-  ``user, item, score, rank`` (``items`` restricts the candidates).
-
-:class:`Base` handles ids, input checks, unknown ids and top-K once;
-a model writes ``_fit`` and ``_scores``. Taught in
+Every model here follows the contract of :mod:`llmrec_utils.models` (``fit``,
+``predict``, ``score``, ``fallback``, ``recommend``; the unknown-id rule and
+the tie-breaking written there). Taught in
 ``notebooks/04_matrix_factorization.ipynb``, where every equation below is
 derived. Biased MF predicts
 
@@ -30,203 +22,21 @@ per-rating SGD optimises and ALS-WR uses).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from tqdm import tqdm
 
 from .config import SEED
-from .data import ITEM, RANK, RATING, SCORE, USER, validate_ratings
+from .data import ITEM, RATING, USER, validate_ratings
+from .models import Base, GlobalMean, Popularity, Recommender  # noqa: F401 (old home)
 
 __all__ = [
-    "Recommender", "Base", "GlobalMean", "Popularity", "BiasedMF", "EASE", "BPR",
-    "Factors", "loss", "gradients", "als_half_step", "rating_matrix",
+    "BiasedMF", "EASE", "BPR", "Factors", "loss", "gradients", "als_half_step",
+    "rating_matrix",
 ]  # fmt: skip
-
-
-@runtime_checkable
-class Recommender(Protocol):
-    """What every model in the book provides (see the module docstring)."""
-
-    def fit(self, train: pd.DataFrame) -> "Recommender": ...
-
-    def predict(self, users, items) -> np.ndarray: ...
-
-    def recommend(self, users=None, k: int = 10, exclude_seen: bool = True,
-                  items=None) -> pd.DataFrame: ...  # fmt: skip
-
-
-class Base:
-    """Ids, checks, unknown-id fallback and top-K, written once.
-
-    Subclasses set ``explicit`` (whether ratings must lie on ``rating_scale``)
-    and write ``_fit(u, i, r)`` on integer codes and ``_scores(u_codes)``,
-    an array of scores over all training items. ``predict`` falls back to
-    ``_fallback(u, i)`` for pairs whose user or item was not in training.
-    """
-
-    explicit = False
-    rating_scale = (1.0, 5.0)
-
-    # -- fitting ------------------------------------------------------------------
-    def fit(self, train: pd.DataFrame) -> "Base":
-        cols = (USER, ITEM, RATING) if self.explicit else (USER, ITEM)
-        validate_ratings(train, columns=cols, what="train")
-        if self.explicit:
-            lo, hi = self.rating_scale
-            r = train[RATING].to_numpy(float)
-            if r.min() < lo or r.max() > hi:
-                raise ValueError(
-                    f"train has ratings outside the scale [{lo:g}, {hi:g}] (min {r.min():g}, "
-                    f"max {r.max():g}). Fix or drop those rows, or set the model's "
-                    "rating_scale to your data's scale."
-                )
-        self.users_ = pd.Index(np.sort(train[USER].unique()))
-        self.items_ = self._item_index(train)
-        u = self.users_.get_indexer(train[USER])
-        i = self.items_.get_indexer(train[ITEM])
-        if (i < 0).any():
-            raise ValueError(
-                f"{int((i < 0).sum())} training rows have items the model cannot represent, "
-                f"e.g. {train[ITEM].to_numpy()[i < 0][0]!r}."
-            )
-        r = train[RATING].to_numpy(float) if RATING in train else np.ones(len(train))
-        self.seen_ = sp.csr_matrix(
-            (np.ones(len(u)), (u, i)), shape=(len(self.users_), len(self.items_))
-        )
-        self._fit(u, i, r)
-        return self
-
-    def _item_index(self, train: pd.DataFrame) -> pd.Index:
-        """The items the model can score: by default, those seen in training."""
-        return pd.Index(np.sort(train[ITEM].unique()))
-
-    def _fit(self, u: np.ndarray, i: np.ndarray, r: np.ndarray) -> None:
-        raise NotImplementedError
-
-    def _scores(self, u: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def _fallback(self, u: np.ndarray, i: np.ndarray) -> np.ndarray:
-        """Scores for pairs with an unknown user or item (code -1); default 0."""
-        return np.zeros(len(u))
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "items_"):
-            raise RuntimeError(f"{type(self).__name__} is not fitted; call .fit(train) first.")
-
-    # -- scoring ------------------------------------------------------------------
-    def predict(self, users, items) -> np.ndarray:
-        """One score per (user, item) pair; unknown ids get ``_fallback``."""
-        self._check_fitted()
-        users, items = np.asarray(users), np.asarray(items)
-        if users.shape != items.shape or users.ndim != 1:
-            raise ValueError(
-                f"users and items must be 1-D and of equal length, got {users.shape} "
-                f"and {items.shape}."
-            )
-        u = self.users_.get_indexer(users)
-        i = self.items_.get_indexer(items)
-        out = np.empty(len(u))
-        known = (u >= 0) & (i >= 0)
-        out[~known] = self._fallback(u[~known], i[~known])
-        uniq = np.unique(u[known])
-        for start in range(0, len(uniq), 256):  # blocks of users keep memory small
-            block = uniq[start : start + 256]
-            sel = known & (u >= block[0]) & (u <= block[-1])
-            out[sel] = self._scores(block)[np.searchsorted(block, u[sel]), i[sel]]
-        return self._clip(out)
-
-    def _clip(self, scores: np.ndarray) -> np.ndarray:
-        return np.clip(scores, *self.rating_scale) if self.explicit else scores
-
-    def recommend(self, users=None, k: int = 10, exclude_seen: bool = True,
-                  items=None) -> pd.DataFrame:  # fmt: skip
-        """Top-``k`` items per user as ``user, item, score, rank`` (rank 1 = best).
-
-        ``users`` defaults to all training users; an unknown user is an error
-        (a new user has no history to score from). ``items`` restricts the
-        candidates (e.g. the cold items); unknown candidates get ``_fallback``.
-        """
-        self._check_fitted()
-        users = self.users_.to_numpy() if users is None else np.asarray(users)
-        u = self.users_.get_indexer(users)
-        if (u < 0).any():
-            raise ValueError(
-                f"{int((u < 0).sum())} user(s) were not in the training data, e.g. "
-                f"{users[u < 0][0]!r}; recommend() needs a user's history. Use a "
-                "popularity list for new users."
-            )
-        cand = self.items_.to_numpy() if items is None else np.asarray(items)
-        ci = self.items_.get_indexer(cand)
-        if k < 1:
-            raise ValueError(f"k must be a positive integer, got {k!r}.")
-        k = min(k, len(cand))
-        # ties (e.g. items a model cannot tell apart) are broken at random, not by
-        # item id: MovieLens ids correlate with popularity
-        jitter = np.random.default_rng(SEED).random(len(cand))
-        frames = []
-        for start in range(0, len(u), 256):
-            bu = u[start : start + 256]
-            s = np.empty((len(bu), len(cand)))
-            known = ci >= 0
-            if known.any():
-                s[:, known] = self._scores(bu)[:, ci[known]]
-            if (~known).any():
-                uu = np.repeat(bu, (~known).sum())
-                s[:, ~known] = self._fallback(uu, np.full(len(uu), -1)).reshape(len(bu), -1)
-            if exclude_seen and known.any():
-                seen = self.seen_[bu][:, ci[known]].toarray() > 0
-                block = s[:, known]
-                block[seen] = -np.inf
-                s[:, known] = block
-            finite = np.isfinite(s)
-            spread = np.abs(s[finite]).max() if finite.any() else 1.0
-            s = s + jitter * 1e-9 * (spread + 1.0)
-            top = np.argpartition(-s, k - 1, axis=1)[:, :k]
-            top_s = np.take_along_axis(s, top, 1)
-            order = np.argsort(-top_s, axis=1, kind="stable")
-            top = np.take_along_axis(top, order, 1)
-            top_s = np.take_along_axis(top_s, order, 1)
-            frames.append(pd.DataFrame({
-                USER: np.repeat(users[start : start + 256], k),
-                ITEM: cand[top.ravel()],
-                SCORE: top_s.ravel(),
-                RANK: np.tile(np.arange(1, k + 1), len(bu)),
-            }))  # fmt: skip
-        recs = pd.concat(frames, ignore_index=True)
-        return recs[np.isfinite(recs[SCORE])].reset_index(drop=True)
-
-    def __repr__(self) -> str:
-        params = {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
-
-
-class GlobalMean(Base):
-    """Predicts the training mean for every pair: the floor every model must beat."""
-
-    explicit = True
-
-    def _fit(self, u, i, r):
-        self.mu_ = float(r.mean())
-
-    def _scores(self, u):
-        return np.full((len(u), len(self.items_)), self.mu_)
-
-    def _fallback(self, u, i):
-        return np.full(len(u), self.mu_)
-
-
-class Popularity(Base):
-    """Ranks items by their number of training interactions (the same list for all)."""
-
-    def _fit(self, u, i, r):
-        self.counts_ = np.bincount(i, minlength=len(self.items_)).astype(float)
-
-    def _scores(self, u):
-        return np.broadcast_to(self.counts_, (len(u), len(self.counts_))).copy()
 
 
 # --- biased matrix factorisation -----------------------------------------------
@@ -237,14 +47,15 @@ class Factors:
     mu: float  # global mean, fixed to the training mean
     bu: np.ndarray  # user biases, shape (n_users,)
     bi: np.ndarray  # item biases, shape (n_items,)
-    P: np.ndarray  # user factors, shape (n_users, k)
-    Q: np.ndarray  # item factors, shape (n_items, k)
+    P: np.ndarray  # user factors, shape (n_users, factors)
+    Q: np.ndarray  # item factors, shape (n_items, factors)
 
     def predict(self, u: np.ndarray, i: np.ndarray) -> np.ndarray:
         return self.mu + self.bu[u] + self.bi[i] + np.einsum("nk,nk->n", self.P[u], self.Q[i])
 
 
-def loss(f: Factors, u, i, r, reg: float, bias_reg: float) -> float:
+def loss(f: Factors, u: np.ndarray, i: np.ndarray, r: np.ndarray, reg: float,
+         bias_reg: float) -> float:  # fmt: skip
     """The objective J of the module docstring (weighted-lambda L2)."""
     e = r - f.predict(u, i)
     nu = np.bincount(u, minlength=len(f.bu))
@@ -256,7 +67,8 @@ def loss(f: Factors, u, i, r, reg: float, bias_reg: float) -> float:
     )
 
 
-def gradients(f: Factors, u, i, r, reg: float, bias_reg: float) -> dict:
+def gradients(f: Factors, u: np.ndarray, i: np.ndarray, r: np.ndarray, reg: float,
+              bias_reg: float) -> dict:  # fmt: skip
     r"""Exact gradients of :func:`loss`: with :math:`e_{ui} = r_{ui} - \hat r_{ui}`,
 
     .. math::
@@ -277,7 +89,8 @@ def gradients(f: Factors, u, i, r, reg: float, bias_reg: float) -> dict:
     return {"P": gP, "Q": gQ, "bu": gbu, "bi": gbi}
 
 
-def rating_matrix(rows, cols, values, shape) -> sp.csr_matrix:
+def rating_matrix(rows: ArrayLike, cols: ArrayLike, values: ArrayLike,
+                  shape: tuple[int, int]) -> sp.csr_matrix:  # fmt: skip
     """A CSR matrix of ``values`` at (rows, cols): rows are the side being solved."""
     return sp.csr_matrix((np.asarray(values, float), (rows, cols)), shape=shape)
 
@@ -321,7 +134,7 @@ class BiasedMF(Base):
     """Biased matrix factorisation trained by ALS (default) or mini-batch SGD.
 
     Args:
-        k: number of latent factors.
+        factors: number of latent dimensions.
         reg: lambda, the L2 weight on factors (per rating, see the module docstring).
         bias_reg: lambda_b, the L2 weight on biases.
         epochs: ALS sweeps (users then items) or SGD passes over the ratings.
@@ -330,34 +143,37 @@ class BiasedMF(Base):
         n_runs: average the predictions of this many independently initialised
             runs (a cheap ensemble that lowers variance).
         init_std: standard deviation of the initial factors.
-        seed: random seed for initialisation and SGD order.
+        seed: random seed for initialisation, SGD order and tie-breaking.
+        valid: ratings to monitor, never trained on: their RMSE after every
+            epoch of the first run goes into ``history_`` (pairs with an id
+            unknown to training are left out).
 
-    ``fit(train, valid=None)`` records ``history_``, a DataFrame of training
-    (and validation) RMSE per epoch of the first run. Unknown users fall back
-    to ``mu + b_i``, unknown items to ``mu + b_u``, both to ``mu``.
+    ``fit(train)`` records ``history_``, a DataFrame of training (and, with
+    ``valid``, validation) RMSE per epoch of the first run. Unknown users fall
+    back to ``mu + b_i``, unknown items to ``mu + b_u``, both to ``mu``.
     """
 
     explicit = True
 
-    def __init__(self, k: int = 20, reg: float = 0.15, bias_reg: float = 2.0,
+    def __init__(self, factors: int = 20, reg: float = 0.15, bias_reg: float = 2.0,
                  epochs: int = 8, solver: str = "als", lr: float = 0.01,
                  batch_size: int = 256, n_runs: int = 1, init_std: float = 0.1,
-                 seed: int = SEED, progress: bool = False):  # fmt: skip
+                 seed: int = SEED, progress: bool = False,
+                 valid: pd.DataFrame | None = None):  # fmt: skip
         if solver not in ("als", "sgd"):
             raise ValueError(f"solver must be 'als' or 'sgd', got {solver!r}.")
-        if k < 1 or epochs < 1 or n_runs < 1:
-            raise ValueError("k, epochs and n_runs must be at least 1.")
-        self.k, self.reg, self.bias_reg, self.epochs = k, reg, bias_reg, epochs
+        if factors < 1 or epochs < 1 or n_runs < 1:
+            raise ValueError("factors, epochs and n_runs must be at least 1.")
+        if valid is not None:
+            validate_ratings(valid, columns=(USER, ITEM, RATING), what="valid")
+        self.factors, self.reg, self.bias_reg, self.epochs = factors, reg, bias_reg, epochs
         self.solver, self.lr, self.batch_size, self.n_runs = solver, lr, batch_size, n_runs
         self.init_std, self.seed, self.progress = init_std, seed, progress
-
-    def fit(self, train: pd.DataFrame, valid: pd.DataFrame | None = None) -> "BiasedMF":
-        self._valid = valid
-        return super().fit(train)
+        self.valid = valid
 
     def _fit(self, u, i, r):
         nu, ni = len(self.users_), len(self.items_)
-        valid = self._valid
+        valid = self.valid
         vu = vi = vr = None
         if valid is not None:
             vu = self.users_.get_indexer(valid[USER])
@@ -366,14 +182,15 @@ class BiasedMF(Base):
             vu, vi, vr = vu[keep], vi[keep], valid[RATING].to_numpy(float)[keep]
         self.runs_: list[Factors] = []
         history = []
-        bar = tqdm(total=self.n_runs * self.epochs, desc=f"{self.solver.upper()} k={self.k}",
+        bar = tqdm(total=self.n_runs * self.epochs,
+                   desc=f"{self.solver.upper()} factors={self.factors}",
                    disable=not self.progress)  # fmt: skip
         for run in range(self.n_runs):
             rng = np.random.default_rng([self.seed, run])
             mu = float(r.mean())
             f = Factors(mu, np.zeros(nu), np.zeros(ni),
-                        rng.normal(0, self.init_std, (nu, self.k)),
-                        rng.normal(0, self.init_std, (ni, self.k)))  # fmt: skip
+                        rng.normal(0, self.init_std, (nu, self.factors)),
+                        rng.normal(0, self.init_std, (ni, self.factors)))  # fmt: skip
             R = rating_matrix(u, i, r - mu, (nu, ni))
             Rt = R.T.tocsr()
             for epoch in range(1, self.epochs + 1):
@@ -392,7 +209,6 @@ class BiasedMF(Base):
         bar.close()
         self.history_ = pd.DataFrame(history)
         self.mu_ = self.runs_[0].mu
-        del self._valid
 
     def _sgd_epoch(self, f: Factors, u, i, r, rng) -> None:
         """One pass of mini-batch SGD on J, split into per-rating terms.
@@ -439,13 +255,13 @@ class EASE(Base):
 
     .. math:: B = I - P\,\mathrm{diag}(1/\mathrm{diag}(P)),\quad P = (X^\top X + \lambda I)^{-1}
 
-    Scores are :math:`X_u B`. Unknown items score 0.
+    Scores are :math:`X_u B`. Unknown users and items score 0.
     """
 
-    def __init__(self, lam: float = 500.0):
+    def __init__(self, lam: float = 500.0, seed: int = SEED):
         if lam <= 0:
             raise ValueError(f"lam must be positive, got {lam!r}.")
-        self.lam = lam
+        self.lam, self.seed = lam, seed
 
     def _fit(self, u, i, r):
         X = self.seen_
@@ -471,33 +287,33 @@ class BPR(Base):
     user :math:`u`, maximise :math:`\ln\sigma(x_{uij})` with
     :math:`x_{uij} = p_u^\top(q_i - q_j) + b_i - b_j`, L2 on the touched rows.
 
-    ``fit(train, extra=...)`` also trains on extra ``(user, positive, negative)``
-    triples (e.g. LLM-proposed, chapter 6), each used once per epoch. With
+    ``extra``: optional ``(user, positive, negative)`` triples (e.g.
+    LLM-proposed, chapter 6) trained on besides ``train``, each used once per
+    epoch; their users and items must be in ``train``. With
     ``prune > 0``, every epoch drops that share of the extra triples with the
     highest loss before training on them: LLMRec's denoising of augmented data.
     """
 
-    def __init__(self, k: int = 32, lr: float = 0.05, reg: float = 0.005, epochs: int = 40,
-                 batch_size: int = 256, prune: float = 0.0, seed: int = SEED):  # fmt: skip
+    def __init__(self, factors: int = 32, lr: float = 0.05, reg: float = 0.005,
+                 epochs: int = 40, batch_size: int = 256, prune: float = 0.0,
+                 seed: int = SEED, extra: pd.DataFrame | None = None):  # fmt: skip
         if not 0 <= prune < 1:
             raise ValueError(f"prune must be in [0, 1), got {prune!r}.")
-        if k < 1 or epochs < 1:
-            raise ValueError("k and epochs must be at least 1.")
-        self.k, self.lr, self.reg, self.epochs = k, lr, reg, epochs
+        if factors < 1 or epochs < 1:
+            raise ValueError("factors and epochs must be at least 1.")
+        cols = [USER, "positive", "negative"]
+        if extra is not None and set(cols) - set(extra.columns):
+            missing = sorted(set(cols) - set(extra.columns))
+            raise ValueError(f"extra needs columns {cols}; missing {missing}.")
+        self.factors, self.lr, self.reg, self.epochs = factors, lr, reg, epochs
         self.batch_size, self.prune, self.seed = batch_size, prune, seed
-
-    def fit(self, train: pd.DataFrame, extra: pd.DataFrame | None = None) -> "BPR":
-        self._extra = extra
-        return super().fit(train)
+        self.extra = extra
 
     def _extra_codes(self):
-        extra = self._extra
+        extra = self.extra
         if extra is None or len(extra) == 0:
             return np.zeros((0, 3), dtype=int)
         cols = [USER, "positive", "negative"]
-        missing = set(cols) - set(extra.columns)
-        if missing:
-            raise ValueError(f"extra needs columns {cols}; missing {sorted(missing)}.")
         codes = np.column_stack([
             self.users_.get_indexer(extra[USER]),
             self.items_.get_indexer(extra["positive"]),
@@ -514,8 +330,8 @@ class BPR(Base):
     def _fit(self, u, i, r):
         rng = np.random.default_rng(self.seed)
         n_users, n_items = len(self.users_), len(self.items_)
-        self.P_ = rng.normal(0, 0.1, (n_users, self.k))
-        self.Q_ = rng.normal(0, 0.1, (n_items, self.k))
+        self.P_ = rng.normal(0, 0.1, (n_users, self.factors))
+        self.Q_ = rng.normal(0, 0.1, (n_items, self.factors))
         self.b_ = np.zeros(n_items)
         extra = self._extra_codes()
         seen = self.seen_.tocsr()
@@ -537,7 +353,6 @@ class BPR(Base):
             n_batches = max(1, len(triples) // self.batch_size)
             for batch in np.array_split(rng.permutation(triples), n_batches):
                 self._step(batch)
-        del self._extra
 
     def _x(self, t: np.ndarray) -> np.ndarray:
         pu, qi, qj = self.P_[t[:, 0]], self.Q_[t[:, 1]], self.Q_[t[:, 2]]

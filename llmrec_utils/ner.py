@@ -12,12 +12,16 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .config import data_dir
+from .config import SEED, data_dir
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedTokenizerBase
 
 GUIDELINE_VERSION = "1.0"
 ENTITY_TYPES = ("FIT", "SIZE", "FABRIC", "COLOR", "STYLE", "QUALITY", "PRICE")
@@ -263,7 +267,8 @@ def weak_examples(texts: Sequence[str], min_words: int = 5, max_words: int = 40)
     return out
 
 
-def encode_examples(tokenizer, examples: Sequence[dict], max_length: int = 128) -> list[dict]:
+def encode_examples(tokenizer: PreTrainedTokenizerBase, examples: Sequence[dict],
+                    max_length: int = 128) -> list[dict]:  # fmt: skip
     """Sub-word ids, attention masks and aligned label ids (see :func:`align_labels`).
 
     Sentences longer than ``max_length`` sub-words are truncated; the words cut
@@ -277,7 +282,7 @@ def encode_examples(tokenizer, examples: Sequence[dict], max_length: int = 128) 
     return out
 
 
-def new_tagger(model: str | None = None):
+def new_tagger(model: str | None = None) -> tuple[PreTrainedTokenizerBase, torch.nn.Module]:
     """MiniLM with a new, randomly initialised token-classification head."""
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
@@ -294,7 +299,8 @@ def new_tagger(model: str | None = None):
     return tokenizer, net
 
 
-def add_lora(net, r: int = 8, alpha: int = 16, dropout: float = 0.1):
+def add_lora(net: torch.nn.Module, r: int = 8, alpha: int = 16,
+             dropout: float = 0.1) -> torch.nn.Module:  # fmt: skip
     """Wrap ``net`` with LoRA adapters on the query and value projections (``peft``).
 
     Only the adapters and the new classification head are trained.
@@ -319,14 +325,14 @@ class TrainResult:
 
 
 def train(
-    net,
-    tokenizer,
+    net: torch.nn.Module,
+    tokenizer: PreTrainedTokenizerBase,
     encoded: Sequence[dict],
     *,
     epochs: int = 2,
     batch_size: int = 16,
     lr: float = 5e-5,
-    seed: int = 42,
+    seed: int = SEED,
     device: str | None = None,
     precision: str | None = None,
     progress: bool = True,
@@ -399,7 +405,8 @@ def train(
     )
 
 
-def predict(net, tokenizer, sentences: Sequence[Sequence[str]], *, batch_size: int = 64,
+def predict(net: torch.nn.Module, tokenizer: PreTrainedTokenizerBase,
+            sentences: Sequence[Sequence[str]], *, batch_size: int = 64,
             max_length: int = 128, progress: bool = False) -> list[list[str]]:
     """Word-level BIO tags: the prediction at each word's first sub-word.
 
@@ -436,7 +443,7 @@ def predict(net, tokenizer, sentences: Sequence[Sequence[str]], *, batch_size: i
 
 
 # --- entity-level scores -------------------------------------------------------------------
-def entity_counts(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]):
+def entity_counts(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> np.ndarray:
     """Per sentence and entity type: true positives, predicted and gold entities.
 
     An entity counts as found only if type and both boundaries match (the
@@ -468,7 +475,9 @@ def _prf(c):
     return p, r, f
 
 
-def entity_scores(gold, pred, *, n_boot: int = 1000, seed: int = 42, alpha: float = 0.05):
+def entity_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]], *,
+                  n_boot: int = 1000, seed: int = SEED,
+                  alpha: float = 0.05) -> pd.DataFrame:  # fmt: skip
     """Entity-level precision, recall and F1 per type and micro-averaged, with a
     bootstrap interval of F1 over sentences (resampled with replacement)."""
     counts = entity_counts(gold, pred)
@@ -507,7 +516,8 @@ def agreement(tags_a: Sequence[Sequence[str]], tags_b: Sequence[Sequence[str]]) 
 
 
 # --- tagging raw text ------------------------------------------------------------------------
-def tag_text(net, tokenizer, text: str, *, max_length: int = 128) -> list[dict]:
+def tag_text(net: torch.nn.Module, tokenizer: PreTrainedTokenizerBase, text: str, *,
+             max_length: int = 128) -> list[dict]:  # fmt: skip
     """Aspect mentions in a review: ``[{"text", "label", "start", "end"}]`` with
     character offsets into ``text``.
 
@@ -532,7 +542,7 @@ def tag_text(net, tokenizer, text: str, *, max_length: int = 128) -> list[dict]:
     return found
 
 
-def aspect_item_features(mentions):
+def aspect_item_features(mentions: pd.DataFrame) -> pd.DataFrame:
     """Item features from per-review aspect mentions.
 
     ``mentions``: one row per review with ``item``, ``rating`` and one boolean
@@ -551,7 +561,8 @@ def aspect_item_features(mentions):
     return out.reset_index()
 
 
-def train_cached(net, tokenizer, encoded: Sequence[dict], name: str, **kwargs) -> TrainResult:
+def train_cached(net: torch.nn.Module, tokenizer: PreTrainedTokenizerBase,
+                 encoded: Sequence[dict], name: str, **kwargs) -> TrainResult:
     """:func:`train`, or load the weights a previous identical run saved.
 
     The key hashes the training data, the hyper-parameters, the model's
@@ -595,10 +606,10 @@ def train_cached(net, tokenizer, encoded: Sequence[dict], name: str, **kwargs) -
             net.to(device)
             net.load_state_dict(saved["weights"], strict=False)
             net.eval()
-            print(f"loaded the weights of an identical earlier run ({path.name})")
+            config.logger().info(f"loaded the weights of an identical earlier run ({path.name})")
             return TrainResult(**saved["result"])
         except Exception as exc:  # corrupt or from another version: train again
-            print(f"could not read {path.name} ({exc}); training again")
+            config.logger().info(f"could not read {path.name} ({exc}); training again")
     result = train(net, tokenizer, encoded, **kwargs)
     weights = {n: t for n, t in net.state_dict().items() if n in trainable}
     config.write_atomic(path, lambda tmp: torch.save({"weights": weights, "result": result.__dict__}, tmp))

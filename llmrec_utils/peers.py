@@ -13,9 +13,10 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .config import SEED
-from .mf import Base
+from .models import Base
 
 __all__ = ["SurpriseModel", "ImplicitModel"]
 
@@ -30,9 +31,10 @@ class SurpriseModel(Base):
 
     explicit = True
 
-    def __init__(self, make: Callable, name: str | None = None):
+    def __init__(self, make: Callable, name: str | None = None, seed: int = SEED):
         self.make = make
         self.name = name
+        self.seed = seed
 
     def _fit(self, u, i, r):
         import surprise
@@ -47,11 +49,9 @@ class SurpriseModel(Base):
         # Surprise maps raw ids (our codes; -1 = unknown) to its inner ids itself
         return np.array([self.algo_.predict(a, b).est for a, b in zip(u.tolist(), i.tolist())])
 
-    def predict(self, users, items) -> np.ndarray:
+    def predict(self, users: ArrayLike, items: ArrayLike) -> np.ndarray:
         self._check_fitted()
-        users, items = np.asarray(users), np.asarray(items)
-        if users.shape != items.shape or users.ndim != 1:
-            raise ValueError("users and items must be 1-D and of equal length.")
+        users, items = self._pairs(users, items)
         u = self.users_.get_indexer(users)
         i = self.items_.get_indexer(items)
         return self._estimate(u, i)
@@ -73,13 +73,14 @@ class ImplicitModel(Base):
 
     ``make`` builds a fresh model, e.g.
     ``lambda: implicit.als.AlternatingLeastSquares(factors=64, random_state=0)``.
-    Scores are the dot products of its user and item factors; unknown items
-    score ``-inf`` (never recommended), unknown users 0.
+    Scores are the dot products of its user and item factors; an unknown
+    user or item scores 0 (the package's rule; ``implicit`` has no baseline).
     """
 
-    def __init__(self, make: Callable, name: str | None = None):
+    def __init__(self, make: Callable, name: str | None = None, seed: int = SEED):
         self.make = make
         self.name = name
+        self.seed = seed
 
     def _fit(self, u, i, r):
         from threadpoolctl import threadpool_limits
@@ -94,9 +95,6 @@ class ImplicitModel(Base):
 
     def _scores(self, u):
         return self.user_factors_[u] @ self.item_factors_.T
-
-    def _fallback(self, u, i):
-        return np.where(i < 0, -np.inf, 0.0)
 
     def __repr__(self) -> str:
         return f"ImplicitModel({self.name or self.make!r})"

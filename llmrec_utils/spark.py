@@ -8,8 +8,8 @@ code runs on a cluster: set ``LLMREC_SPARK_MASTER`` (e.g. ``spark://host:7077``,
 * :func:`session` starts (or returns) a SparkSession sized for this machine;
   :func:`require_java` says what to install when Java is missing.
 * :func:`ratings_frame` turns the book's ratings into a typed Spark DataFrame.
-* :class:`SparkALS` wraps MLlib's ALS in the book's ``Recommender`` protocol
-  (``fit``, ``predict``, ``recommend``), so chapter 7's metrics score it as is.
+* :class:`SparkALS` wraps MLlib's ALS in the book's model contract
+  (:mod:`llmrec_utils.models`), so chapter 7's metrics score it as is.
 * :func:`embed` applies the chapter-2 encoder through a pandas UDF; each
   Python worker loads the model once and keeps it.
 * :func:`item_prompt_frame`, :func:`cache_frame` and :func:`generate_frame`
@@ -30,33 +30,46 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from dataclasses import replace
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
+from numpy.typing import ArrayLike
 
 from . import augment, llm
 from .config import SEED, cache_dir
 from .data import ITEM, RANK, RATING, SCORE, USER, validate_ratings
 from .embeddings import DEFAULT_MODEL
+from .models import Base
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame as SparkFrame
+    from pyspark.sql import SparkSession
 
 MASTER_ENV = "LLMREC_SPARK_MASTER"  # a cluster's master URL; unset = local mode
 MEMORY_ENV = "LLMREC_SPARK_MEMORY"  # driver memory in local mode, default 4g
 JAVA_VERSIONS = (17, 21)  # the Java releases Spark 4 supports
 
 __all__ = [
-    "JavaMissing", "java_version", "require_java", "master_url", "session", "log_path", "ratings_frame", "SparkALS",
+    "JavaMissing", "java_version", "require_java", "master_url", "session", "log_path",
+    "quiet_pandas_warnings", "ratings_frame", "SparkALS",
     "embed", "item_prompt_frame", "cache_frame", "generate_frame",
 ]  # fmt: skip
 
-# PySpark 4.3 warns that it "does not yet fully support pandas >= 3.0.0" on every
-# conversion. The book pins pandas 3; chapter 8 checks every conversion it uses
-# (same ratings, same vectors, same generations) instead of repeating the warning.
-# Its own pandas calls also use a keyword pandas 3 deprecates ("copy").
-warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
-warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="pyspark")
+
+def quiet_pandas_warnings() -> None:
+    """Silence PySpark's two pandas-3 warnings (called by :func:`session`, not at import).
+
+    PySpark 4.3 warns that it "does not yet fully support pandas >= 3.0.0" on
+    every conversion. The book pins pandas 3; chapter 8 checks every conversion
+    it uses (same ratings, same vectors, same generations) instead of repeating
+    the warning. Its own pandas calls also use a keyword pandas 3 deprecates
+    ("copy").
+    """
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas")
+    warnings.filterwarnings("ignore", message="The copy keyword is deprecated", module="pyspark")
 
 
 # --- Java and the session ------------------------------------------------------------
@@ -116,7 +129,8 @@ def master_url(master: str | None = None, cores: int | None = None) -> str:
     return master or os.environ.get(MASTER_ENV) or f"local[{cores or os.cpu_count() or 1}]"
 
 
-def session(app: str = "llmrec-book", master: str | None = None, cores: int | None = None):
+def session(app: str = "llmrec-book", master: str | None = None,
+            cores: int | None = None) -> SparkSession:  # fmt: skip
     """A SparkSession: on ``master``, else ``$LLMREC_SPARK_MASTER``, else local mode.
 
     Local mode uses ``cores`` threads (default: all cores), shuffles into
@@ -135,6 +149,7 @@ def session(app: str = "llmrec-book", master: str | None = None, cores: int | No
         raise ImportError("Chapter 8 needs PySpark: pip install 'llmrec-utils[spark]' "
                           "(or pip install 'pyspark>=4,<5').") from exc  # fmt: skip
     require_java()
+    quiet_pandas_warnings()
     master = master_url(master, cores)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
@@ -208,7 +223,7 @@ def _active():
 
 
 # --- ratings and ALS -----------------------------------------------------------------
-def ratings_frame(ratings, spark=None):
+def ratings_frame(ratings: pd.DataFrame, spark: SparkSession | None = None) -> SparkFrame:
     """The book's ratings (``user, item, rating``) as a Spark DataFrame with
     integer ids and float ratings; checked like every model's training data."""
     from pyspark.sql import types as T
@@ -222,50 +237,53 @@ def ratings_frame(ratings, spark=None):
     return (spark or _active()).createDataFrame(pdf, schema)
 
 
-class SparkALS:
-    """MLlib's ALS (explicit ratings) behind the book's ``Recommender`` protocol.
+class SparkALS(Base):
+    """MLlib's ALS (explicit ratings) behind the book's model contract.
 
     MLlib minimises the same weighted-lambda loss as chapter 4's ALS, without
     the biases: :math:`\\sum (r_{ui} - p_u^\\top q_i)^2 + \\lambda (\\sum_u n_u
-    \\lVert p_u\\rVert^2 + \\sum_i n_i \\lVert q_i\\rVert^2)`. ``blocks`` is the
-    number of user and item blocks (Spark's unit of parallel work; default
-    the session's parallelism). Pairs with a user or item unseen in training
-    get the training mean, as chapter 4's models fall back to a baseline.
+    \\lVert p_u\\rVert^2 + \\sum_i n_i \\lVert q_i\\rVert^2)`. ``factors`` is the
+    number of latent dimensions (MLlib's ``rank``); ``blocks`` is the number of
+    user and item blocks (Spark's unit of parallel work; default the session's
+    parallelism). Following the package's unknown-id rule (see
+    :mod:`llmrec_utils.models`), pairs with a user or item unseen in training
+    get the training mean: the baseline of a model without biases.
+
+    ``predict`` and ``recommend`` (all items) run on Spark; ``score``,
+    ``fallback`` and ``recommend(items=...)`` use the learned factors collected
+    to the driver, like every other model.
     """
 
     explicit = True
-    rating_scale = (1.0, 5.0)
 
-    def __init__(self, rank: int = 10, reg: float = 0.1, max_iter: int = 10,
+    def __init__(self, factors: int = 10, reg: float = 0.1, max_iter: int = 10,
                  blocks: int | None = None, seed: int = SEED):  # fmt: skip
-        if rank < 1 or max_iter < 1:
-            raise ValueError("rank and max_iter must be at least 1.")
-        self.rank, self.reg, self.max_iter, self.blocks, self.seed = rank, reg, max_iter, blocks, seed
+        if factors < 1 or max_iter < 1:
+            raise ValueError("factors and max_iter must be at least 1.")
+        self.factors, self.reg, self.max_iter = factors, reg, max_iter
+        self.blocks, self.seed = blocks, seed
 
-    def fit(self, train) -> "SparkALS":
+    def fit(self, train: pd.DataFrame | SparkFrame) -> "SparkALS":
         """Fit on a pandas ratings frame (checked) or a Spark frame from :func:`ratings_frame`."""
         from pyspark.ml.recommendation import ALS
 
         spark = _active()
         if isinstance(train, pd.DataFrame):
-            frame = ratings_frame(train, spark)  # checks columns, gaps, duplicates
-            lo, hi = self.rating_scale
-            if not train[RATING].between(lo, hi).all():
-                raise ValueError(f"train has ratings outside [{lo:g}, {hi:g}].")
-            train = frame
+            self._check_train(train)  # columns, gaps, duplicates, the rating scale
+            train = ratings_frame(train, spark)
         missing = {USER, ITEM, RATING} - set(train.columns)
         if missing:
             raise ValueError(f"train lacks columns {sorted(missing)}; build it with "
                              "llmrec_utils.spark.ratings_frame(ratings).")  # fmt: skip
         blocks = self.blocks or spark.sparkContext.defaultParallelism
-        als = ALS(rank=self.rank, regParam=self.reg, maxIter=self.max_iter, userCol=USER,
+        als = ALS(rank=self.factors, regParam=self.reg, maxIter=self.max_iter, userCol=USER,
                   itemCol=ITEM, ratingCol=RATING, coldStartStrategy="nan", seed=self.seed,
                   numUserBlocks=blocks, numItemBlocks=blocks)  # fmt: skip
         self._ratings = train
         self.train_ = train.select(USER, ITEM)  # the seen pairs, for recommend()
         self.model_ = als.fit(train)
-        for name in ("mu_", "users_", "max_seen_"):  # a refit recomputes them
-            self.__dict__.pop(name, None)
+        for name in ("mu_", "users_", "items_", "seen_", "max_seen_", "_factors"):
+            self.__dict__.pop(name, None)  # a refit recomputes them
         return self
 
     # Needed by predict() or recommend() only, so computed there, once: each is
@@ -278,9 +296,33 @@ class SparkALS:
         return float(self._ratings.agg(F.mean(RATING)).first()[0])
 
     @functools.cached_property
+    def _factors(self) -> tuple[pd.Index, np.ndarray, pd.Index, np.ndarray]:
+        """User ids, user factors, item ids, item factors, collected and sorted by id."""
+        def collect(frame):
+            pdf = frame.toPandas().sort_values("id")
+            return pd.Index(pdf["id"].to_numpy()), np.stack(pdf["features"]).astype(np.float32)
+
+        users, P = collect(self.model_.userFactors)
+        items, Q = collect(self.model_.itemFactors)
+        return users, P, items, Q
+
+    @functools.cached_property
     def users_(self) -> pd.Index:
         """The training users (sorted)."""
-        return pd.Index(np.sort(self.model_.userFactors.select("id").toPandas()["id"]))
+        return self._factors[0]
+
+    @functools.cached_property
+    def items_(self) -> pd.Index:
+        """The training items (sorted)."""
+        return self._factors[2]
+
+    @functools.cached_property
+    def seen_(self) -> sp.csr_matrix:
+        """The training pairs as a users x items indicator matrix."""
+        pairs = self.train_.toPandas()
+        u = self.users_.get_indexer(pairs[USER])
+        i = self.items_.get_indexer(pairs[ITEM])
+        return sp.csr_matrix((np.ones(len(u)), (u, i)), shape=(len(self.users_), len(self.items_)))
 
     @functools.cached_property
     def max_seen_(self) -> int:
@@ -293,13 +335,17 @@ class SparkALS:
         if not hasattr(self, "model_"):
             raise RuntimeError("SparkALS is not fitted; call .fit(train) first.")
 
-    def predict(self, users, items) -> np.ndarray:
-        """One predicted rating per (user, item) pair, clipped to the scale."""
+    def _scores(self, u):
+        _, P, _, Q = self._factors
+        return (P[u] @ Q.T).astype(float)  # float32, as MLlib computes them
+
+    def _fallback(self, u, i):
+        return np.full(len(u), self.mu_)
+
+    def predict(self, users: ArrayLike, items: ArrayLike) -> np.ndarray:
+        """One predicted rating per (user, item) pair (on Spark), clipped to the scale."""
         self._check_fitted()
-        users, items = np.asarray(users), np.asarray(items)
-        if users.shape != items.shape or users.ndim != 1:
-            raise ValueError("users and items must be 1-D and of equal length, got "
-                             f"{users.shape} and {items.shape}.")  # fmt: skip
+        users, items = self._pairs(users, items)
         pairs = pd.DataFrame({"row": np.arange(len(users), dtype="int64"),
                               USER: users.astype("int32"), ITEM: items.astype("int32")})  # fmt: skip
         out = (self.model_.transform(_active().createDataFrame(pairs))
@@ -308,7 +354,8 @@ class SparkALS:
         pred[np.isnan(pred)] = self.mu_
         return np.clip(pred, *self.rating_scale)
 
-    def recommend_frame(self, k: int = 10, exclude_seen: bool = True, users=None):
+    def recommend_frame(self, k: int = 10, exclude_seen: bool = True,
+                        users: ArrayLike | None = None) -> SparkFrame:  # fmt: skip
         """Top-``k`` per user as a Spark DataFrame ``user, item, score, rank``.
 
         ``recommendForAllUsers`` ranks every item, seen ones included, so it is
@@ -336,14 +383,17 @@ class SparkALS:
         return (flat.withColumn(RANK, F.row_number().over(order)).where(F.col(RANK) <= k)
                 .select(USER, ITEM, SCORE, RANK))  # fmt: skip
 
-    def recommend(self, users=None, k: int = 10, exclude_seen: bool = True,
-                  items=None) -> pd.DataFrame:  # fmt: skip
-        """Top-``k`` items per user as a pandas ``user, item, score, rank`` frame
-        (the book's protocol; see :meth:`recommend_frame` for how)."""
+    def recommend(self, users: ArrayLike | None = None, k: int = 10, exclude_seen: bool = True,
+                  items: ArrayLike | None = None) -> pd.DataFrame:  # fmt: skip
+        """Top-``k`` items per user as a pandas ``user, item, score, rank`` frame.
+
+        Over all training items this runs on Spark (:meth:`recommend_frame`;
+        equal scores keep MLlib's order); with ``items`` (candidates) it ranks
+        the collected factors like every other model (:meth:`Base.recommend`).
+        """
         self._check_fitted()
         if items is not None:
-            raise NotImplementedError("SparkALS ranks all training items; restricting the "
-                                      "candidates is not supported on the Spark path.")  # fmt: skip
+            return super().recommend(users, k, exclude_seen, items)
         if users is not None:
             users = np.asarray(users)
             unknown = ~np.isin(users, self.users_)
@@ -355,7 +405,7 @@ class SparkALS:
         return recs.sort_values([USER, RANK], ignore_index=True)
 
     def __repr__(self) -> str:
-        return (f"SparkALS(rank={self.rank}, reg={self.reg}, max_iter={self.max_iter}, "
+        return (f"SparkALS(factors={self.factors}, reg={self.reg}, max_iter={self.max_iter}, "
                 f"blocks={self.blocks}, seed={self.seed})")  # fmt: skip
 
 
@@ -371,9 +421,9 @@ def _worker_encoder(model: str, precision: str, threads: int, device: str | None
     return Encoder.load(model, precision=precision, device=device)
 
 
-def embed(df, text_col: str, out_col: str = "vector", model: str = DEFAULT_MODEL,
+def embed(df: SparkFrame, text_col: str, out_col: str = "vector", model: str = DEFAULT_MODEL,
           precision: str = "float32", batch_size: int = 64, threads: int = 1,
-          device: str | None = None):  # fmt: skip
+          device: str | None = None) -> SparkFrame:  # fmt: skip
     """``df`` with ``out_col``, the chapter-2 embedding of ``text_col`` (array<float>).
 
     An iterator pandas UDF: each task streams its partition through the encoder
@@ -401,7 +451,8 @@ def embed(df, text_col: str, out_col: str = "vector", model: str = DEFAULT_MODEL
 
 
 # --- chapter 6's item profiles as a Spark job ----------------------------------------
-def item_prompt_frame(items, attempt: int = 0, model_id: str | None = None):
+def item_prompt_frame(items: SparkFrame, attempt: int = 0,
+                      model_id: str | None = None) -> SparkFrame:  # fmt: skip
     """One row per film: ``item, key, messages`` (JSON), built on the executors.
 
     ``items`` is a Spark frame of ``data.load_ml100k_items()`` (item, title,
@@ -429,7 +480,8 @@ def item_prompt_frame(items, attempt: int = 0, model_id: str | None = None):
     return items.select(ITEM, "title", "genres").mapInPandas(build, schema)
 
 
-def cache_frame(paths, spark=None):
+def cache_frame(paths: str | Path | Sequence[str | Path],
+                spark: SparkSession | None = None) -> SparkFrame:  # fmt: skip
     """Generation-cache JSONL files (a file, a folder of part files, or a list)
     as a Spark frame ``key, status, text, completion_tokens, seconds``."""
     from pyspark.sql import types as T
@@ -451,8 +503,8 @@ def _worker_generator(model: str, threads: int):
     return llm.load_generator(model)
 
 
-def generate_frame(prompts, out_dir, model: str = llm.DEFAULT_MODEL, attempt: int = 0,
-                   threads: int = 1):  # fmt: skip
+def generate_frame(prompts: SparkFrame, out_dir: str | Path, model: str = llm.DEFAULT_MODEL,
+                   attempt: int = 0, threads: int = 1) -> SparkFrame:  # fmt: skip
     """Generate the item profiles of ``prompts`` (from :func:`item_prompt_frame`)
     on the executors; returns ``key, status, text, completion_tokens, seconds``.
 

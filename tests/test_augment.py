@@ -7,10 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from test_llm import GOOD, server  # noqa: F401  (a fixture)
 
 from llmrec_utils import augment, cli, data, llm
-
-from test_llm import GOOD, server  # noqa: F401  (a fixture)
 
 
 @pytest.mark.parametrize("version, examples", [
@@ -236,7 +235,8 @@ def test_one_folder_per_model_run(tmp_path, monkeypatch):
     assert aug.run_name("http") == "http-my-model"
     assert aug.DEFAULT_RUN in aug.runs()  # the committed generations
     assert (aug.run_dir() / aug.RECIPES["items"].file).exists()
-    monkeypatch.setattr(aug, "GENERATIONS_DIR", tmp_path)
+    monkeypatch.setattr(aug, "generations_dir", lambda: tmp_path)
+    assert aug.GENERATIONS_DIR == tmp_path  # the old name still answers
     for run in ("zeta-1b", aug.DEFAULT_RUN, "empty"):
         (tmp_path / run).mkdir()
     (tmp_path / aug.DEFAULT_RUN / "picks.jsonl").write_text("")
@@ -291,7 +291,7 @@ def test_fit_review_classifier_learns_a_clear_signal():
 
 
 def test_chapter6_models_match_direct_constructions():
-    from test_mf import block_ratings, vectors
+    from test_models import block_ratings, vectors
 
     from llmrec_utils import hybrid, mf
 

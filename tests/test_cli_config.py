@@ -59,8 +59,9 @@ def test_committed_data_ships_with_the_package():
     """Colab installs the package without a checkout: data_dir() then points at the
     wheel's data-files, which must include every committed data file."""
     import fnmatch
-    import tomllib
     from pathlib import Path
+
+    import tomllib
 
     from llmrec_utils import config
 

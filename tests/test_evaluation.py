@@ -5,20 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import f1_score
 
 from llmrec_utils import evaluation
-
-
-def test_macro_f1_matches_sklearn_on_random_labels():
-    rng = np.random.default_rng(0)
-    for _ in range(20):
-        y = rng.choice(["a", "b", "c", "d"], size=50)
-        p = rng.choice(["a", "b", "c"], size=50)  # "d" is never predicted
-        assert evaluation.macro_f1(y, p) == pytest.approx(f1_score(y, p, average="macro"))
-    assert evaluation.macro_f1([1, 1, 0], [1, 1, 0]) == 1.0
-    with pytest.raises(ValueError):
-        evaluation.macro_f1([], [])
 
 
 def test_bootstrap_ci_brackets_the_estimate_and_narrows_with_n():
@@ -49,23 +37,10 @@ def test_paired_difference_is_narrower_than_separate_intervals():
     assert str(diff).count("[") == 1
 
 
-def test_neighbour_overlap_limits():
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=(60, 8))
-    sim = x @ x.T
-    assert evaluation.neighbour_overlap(sim, sim, k=5) == 1.0
-    random_sim = rng.random((60, 60))
-    chance = 5 / 59
-    assert evaluation.neighbour_overlap(sim, random_sim + random_sim.T, k=5) < 4 * chance
-    with pytest.raises(ValueError, match="square"):
-        evaluation.neighbour_overlap(sim, sim[:10], k=5)
-    with pytest.raises(ValueError, match="k must be"):
-        evaluation.neighbour_overlap(sim, sim, k=60)
-
-
 # --- ranking protocols and comparisons (chapter 7) ---------------------------------
 from llmrec_utils import data as _data  # noqa: E402
 from llmrec_utils import mf as _mf  # noqa: E402
+from llmrec_utils import models as _models  # noqa: E402
 
 
 def _toy_split():
@@ -77,17 +52,33 @@ def _toy_split():
 
 def test_evaluate_and_summarise():
     split = _toy_split()
-    per_user = evaluation.evaluate(_mf.Popularity().fit(split.train), split,
+    per_user = evaluation.evaluate(_models.Popularity().fit(split.train), split,
                                    ("NDCG@10", "Recall@20", "HR@5"))
     assert list(per_user.columns) == ["NDCG@10", "Recall@20", "HR@5"]
     assert len(per_user) == split.test["user"].nunique()
     s = evaluation.summarise(per_user)
     assert (s["low"] <= s["estimate"]).all() and (s["estimate"] <= s["high"]).all()
-    with pytest.raises(ValueError, match="unknown metric"):
-        evaluation.ranking_metrics(pd.DataFrame(), pd.DataFrame(), ("nDCG10",))
     empty = _data.Split(split.train, split.test.iloc[:0])
     with pytest.raises(ValueError, match="empty"):
-        evaluation.evaluate(_mf.Popularity().fit(split.train), empty)
+        evaluation.evaluate(_models.Popularity().fit(split.train), empty)
+
+
+def test_one_interval_type_and_its_format():
+    ci = evaluation.Interval(0.41234, 0.39871, 0.42719)
+    assert str(ci) == "0.412 [0.399, 0.427]" == f"{ci}"
+    assert f"{ci:+.2f}" == "+0.41 [+0.40, +0.43]"
+    assert ci.format(estimate=False) == "[0.399, 0.427]"
+    c = evaluation.Comparison(0.01, -0.002, 0.021, 0.04, 10)
+    assert c.interval == evaluation.Interval(0.01, -0.002, 0.021)
+    assert str(c) == "+0.0100 [-0.0020, +0.0210], p=0.04"
+    split = _toy_split()
+    per_user = evaluation.evaluate(_models.Popularity().fit(split.train), split)
+    cis = evaluation.intervals(per_user)
+    table = evaluation.summarise(per_user)
+    assert list(table.columns) == ["estimate", "low", "high"]
+    for name, ci in cis.items():
+        assert isinstance(ci, evaluation.Interval)
+        assert evaluation.Interval(**table.loc[name]) == ci
 
 
 def test_compare_detects_real_differences_only():
@@ -104,44 +95,16 @@ def test_compare_detects_real_differences_only():
 def test_select_by_validation_picks_the_best():
     split = _toy_split()
     best, scores = evaluation.select_by_validation(
-        {"pop": _mf.Popularity(), "ease": _mf.EASE(5.0)}, split)
+        {"pop": _models.Popularity(), "ease": _mf.EASE(5.0)}, split)
     assert best == max(scores, key=scores.get) and set(scores) == {"pop", "ease"}
     with pytest.raises(ValueError, match="no candidates"):
         evaluation.select_by_validation({}, split)
 
 
-def test_novelty_and_diversity_known_values():
-    train = pd.DataFrame({"user": [1, 2, 3, 4, 1], "item": [10, 10, 10, 10, 11]})
-    recs = pd.DataFrame({"user": [1, 1], "item": [10, 11]})
-    assert evaluation.novelty(recs, train) == pytest.approx((0 + 2) / 2)  # p=1 and p=1/4
-    V = np.array([[1.0, 0.0], [0.0, 1.0]])
-    assert evaluation.intra_list_diversity(recs, [10, 11], V) == pytest.approx(1.0)
-    same = pd.DataFrame({"user": [1, 1], "item": [10, 10]})
-    assert evaluation.intra_list_diversity(same, [10, 11], V) == pytest.approx(0.0)
-
-
-def test_sampled_metrics_perfect_model_hits_everything():
-    split = _toy_split()
-
-    class Oracle(_mf.Base):
-        def _fit(self, u, i, r):
-            pass
-
-        def _scores(self, u):
-            test = split.test
-            s = np.zeros((len(u), len(self.items_)))
-            for row, uu in enumerate(self.users_[u]):
-                s[row, self.items_.get_indexer(test.loc[test["user"] == uu, "item"])] = 1.0
-            return s
-
-    out = evaluation.sampled_metrics(Oracle().fit(split.train), split, n_negatives=10)
-    assert (out["HR@10"] == 1).all() and (out["NDCG@10"] == 1).all()
-
-
 def test_leaderboard_and_saved_rows(tmp_cache, monkeypatch):
     split = _toy_split()
     per_user = {name: evaluation.evaluate(m.fit(split.train), split)
-                for name, m in {"pop": _mf.Popularity(), "ease": _mf.EASE(5.0)}.items()}
+                for name, m in {"pop": _models.Popularity(), "ease": _mf.EASE(5.0)}.items()}
     evaluation.save_per_user("augmented / v1", per_user["ease"], "EASE(5.0) on toy")
     evaluation.save_per_user("old name", per_user["pop"], "Popularity()")
     saved, stale = evaluation.saved_per_user({"augmented / v1": "EASE(5.0) on toy"})
@@ -209,9 +172,11 @@ def test_tune_biased_mf_chooses_on_the_holdout_only():
     grid = ((2, 0.1), (2, 50.0))
     model = evaluation.tune_biased_mf(split.train, grid, seed=0)
     holdout = _data.holdout_split(split.train, seed=0)
-    scores = {(k, reg): evaluation.rating_evaluation(
-        _mf.BiasedMF(k=k, reg=reg).fit(holdout.train), holdout)["RMSE"] for k, reg in grid}
-    assert (model.k, model.reg) == min(scores, key=scores.get) and model.n_runs == 3
+    scores = {(f, reg): evaluation.rating_evaluation(
+        _mf.BiasedMF(factors=f, reg=reg, seed=0).fit(holdout.train), holdout)["RMSE"]
+        for f, reg in grid}  # fmt: skip
+    assert (model.factors, model.reg) == min(scores, key=scores.get) and model.n_runs == 3
+    assert model.seed == 0
     assert not hasattr(model, "users_")  # returned unfitted
 
 

@@ -71,7 +71,7 @@ def test_leave_last_out_rejects_wrong_answers_with_hints(fn, hint):
 def test_chapter2_checks_accept_references_and_explain_mistakes():
     import torch
 
-    from llmrec_utils import embeddings, evaluation
+    from llmrec_utils import embeddings, metrics
 
     exercises.check_mean_pool(embeddings.mean_pool)
     with pytest.raises(ExerciseError, match="padding positions too"):
@@ -84,7 +84,7 @@ def test_chapter2_checks_accept_references_and_explain_mistakes():
         exercises.check_mean_pool(lambda h, m: h.numpy())
     del torch
 
-    exercises.check_macro_f1(evaluation.macro_f1)
+    exercises.check_macro_f1(metrics.macro_f1)
     with pytest.raises(ExerciseError, match="accuracy"):
         exercises.check_macro_f1(lambda t, p: float(np.mean(np.asarray(t) == np.asarray(p))))
 

@@ -7,10 +7,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import mean_absolute_error, mean_squared_error, ndcg_score
+from sklearn.metrics import f1_score, mean_absolute_error, mean_squared_error, ndcg_score
+from test_evaluation import _toy_split
 
 from llmrec_utils import metrics as m
 from llmrec_utils.data import ITEM, PREDICTION, RANK, RATING, SCORE, USER
+from llmrec_utils.models import Base
 
 RANKING = [m.precision_at_k, m.recall_at_k, m.ndcg_at_k, m.map_at_k, m.hit_rate_at_k]
 
@@ -161,3 +163,68 @@ def test_catalog_coverage():
         m.catalog_coverage(recs, [1, 2], k=3)
     with pytest.raises(ValueError, match="catalog is empty"):
         m.catalog_coverage(recs, [], k=3)
+
+
+# --- moved from evaluation: classification, similarity, beyond accuracy, sampled --------
+def test_macro_f1_matches_sklearn_on_random_labels():
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        y = rng.choice(["a", "b", "c", "d"], size=50)
+        p = rng.choice(["a", "b", "c"], size=50)  # "d" is never predicted
+        assert m.macro_f1(y, p) == pytest.approx(f1_score(y, p, average="macro"))
+    assert m.macro_f1([1, 1, 0], [1, 1, 0]) == 1.0
+    with pytest.raises(ValueError):
+        m.macro_f1([], [])
+
+
+def test_neighbour_overlap_limits():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(60, 8))
+    sim = x @ x.T
+    assert m.neighbour_overlap(sim, sim, k=5) == 1.0
+    random_sim = rng.random((60, 60))
+    chance = 5 / 59
+    assert m.neighbour_overlap(sim, random_sim + random_sim.T, k=5) < 4 * chance
+    with pytest.raises(ValueError, match="square"):
+        m.neighbour_overlap(sim, sim[:10], k=5)
+    with pytest.raises(ValueError, match="k must be"):
+        m.neighbour_overlap(sim, sim, k=60)
+
+
+def test_novelty_and_diversity_known_values():
+    train = pd.DataFrame({"user": [1, 2, 3, 4, 1], "item": [10, 10, 10, 10, 11]})
+    recs = pd.DataFrame({"user": [1, 1], "item": [10, 11]})
+    assert m.novelty(recs, train) == pytest.approx((0 + 2) / 2)  # p=1 and p=1/4
+    V = np.array([[1.0, 0.0], [0.0, 1.0]])
+    assert m.intra_list_diversity(recs, [10, 11], V) == pytest.approx(1.0)
+    same = pd.DataFrame({"user": [1, 1], "item": [10, 10]})
+    assert m.intra_list_diversity(same, [10, 11], V) == pytest.approx(0.0)
+
+
+def test_sampled_metrics_perfect_model_hits_everything():
+    split = _toy_split()
+
+    class Oracle(Base):
+        def _fit(self, u, i, r):
+            pass
+
+        def _scores(self, u):
+            test = split.test
+            s = np.zeros((len(u), len(self.items_)))
+            for row, uu in enumerate(self.users_[u]):
+                s[row, self.items_.get_indexer(test.loc[test["user"] == uu, "item"])] = 1.0
+            return s
+
+    out = m.sampled_metrics(Oracle().fit(split.train), split, n_negatives=10)
+    assert (out["HR@10"] == 1).all() and (out["NDCG@10"] == 1).all()
+
+
+def test_ranking_metrics_by_name():
+    recs = recs_of({1: [10, 11, 12], 2: [20, 21, 22]})
+    truth = truth_of({1: {11}, 2: {99}})
+    table = m.ranking_metrics(recs, truth, ("NDCG@3", "HR@1", "Recall@3"))
+    assert list(table.columns) == ["NDCG@3", "HR@1", "Recall@3"]
+    assert table.loc[1, "NDCG@3"] == pytest.approx(1 / math.log2(3))
+    assert table["HR@1"].tolist() == [0.0, 0.0] and table["Recall@3"].tolist() == [1.0, 0.0]
+    with pytest.raises(ValueError, match="unknown metric"):
+        m.ranking_metrics(pd.DataFrame(), pd.DataFrame(), ("nDCG10",))

@@ -1,87 +1,13 @@
-"""Unit tests for llmrec_utils.mf and llmrec_utils.peers, with one shared
-contract test that every Recommender passes (the hybrids of
-llmrec_utils.hybrid included)."""
+"""Unit tests for llmrec_utils.mf (biased MF, EASE, BPR). The contract every
+model passes is tested once, for all of them, in tests/test_models.py."""
 
 import numpy as np
 import pandas as pd
 import pytest
+from test_models import block_ratings, make_models
 
-from llmrec_utils import hybrid, mf
-from llmrec_utils.data import ITEM, RANK, RATING, SCORE, USER
-from llmrec_utils.peers import ImplicitModel, SurpriseModel
-
-
-def block_ratings(seed=0):
-    """Two taste groups: users 0-9 rate 8 of items 0-9 with 5 stars and 2 of items
-    10-19 with 1 star; users 10-19 the reverse. The two unrated in-group items of
-    each user are the known right answer, for rating and for top-K models."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for u in range(20):
-        own = np.arange(10) + (0 if u < 10 else 10)
-        other = np.arange(10) + (10 if u < 10 else 0)
-        rows += [(u, i, 5.0) for i in rng.choice(own, size=8, replace=False)]
-        rows += [(u, i, 1.0) for i in rng.choice(other, size=2, replace=False)]
-    return pd.DataFrame(rows, columns=[USER, ITEM, RATING])
-
-
-def vectors(n_items=24, seed=0):
-    """Items 0-9 and 20-21 point one way, 10-19 and 22-23 the other (plus an offset)."""
-    rng = np.random.default_rng(seed)
-    side = np.array([1.0 if (i < 10 or i in (20, 21)) else -1.0 for i in range(n_items)])
-    V = np.column_stack([side, rng.normal(0, 0.1, n_items), np.full(n_items, 5.0)])
-    return np.arange(n_items), V
-
-
-def make_models():
-    import implicit
-    import surprise
-
-    return {
-        "global mean": mf.GlobalMean(),
-        "popularity": mf.Popularity(),
-        "ALS": mf.BiasedMF(k=4, reg=0.01, bias_reg=0.1, epochs=20),
-        "SGD": mf.BiasedMF(k=4, reg=0.01, bias_reg=0.1, epochs=60, solver="sgd", lr=0.05),
-        "EASE": mf.EASE(lam=10.0),
-        "BPR": mf.BPR(k=4, lr=0.05, epochs=300, batch_size=16),
-        "surprise SVD": SurpriseModel(lambda: surprise.SVD(n_factors=4, n_epochs=200, lr_all=0.02, random_state=0)),
-        "implicit ALS": ImplicitModel(
-            lambda: implicit.als.AlternatingLeastSquares(factors=4, random_state=0)),
-        "content": hybrid.ContentModel(*vectors()),
-        "weighted blend": hybrid.WeightedBlend(mf.EASE(10.0), hybrid.ContentModel(*vectors()), 0.3),
-        "gated blend": hybrid.GatedBlend(mf.EASE(10.0), hybrid.ContentModel(*vectors()), 1.0),
-    }
-
-
-@pytest.mark.parametrize("name", list(make_models()))
-def test_recommender_contract(name):
-    train = block_ratings()
-    model = make_models()[name]
-    assert isinstance(model, mf.Recommender)
-    with pytest.raises(RuntimeError, match="not fitted"):
-        model.predict(np.array([0]), np.array([0]))
-    assert model.fit(train) is model
-    # predict: one finite score per pair, unknown ids included
-    users = np.array([0, 0, 999, 0])
-    items = np.array([1, 15, 1, 999])
-    scores = model.predict(users, items)
-    assert scores.shape == (4,) and np.isfinite(scores[:3]).all()
-    with pytest.raises(ValueError, match="equal length"):
-        model.predict(np.array([0, 1]), np.array([0]))
-    # recommend: the documented shape, best first, no training items, k respected
-    recs = model.recommend([0, 1], k=5)
-    assert list(recs.columns) == [USER, ITEM, SCORE, RANK]
-    assert recs.groupby(USER).size().max() <= 5
-    for u, group in recs.groupby(USER):
-        assert (np.diff(group[SCORE].to_numpy()) <= 1e-12).all()
-        assert group[RANK].tolist() == list(range(1, len(group) + 1))
-        seen = set(train.loc[train[USER] == u, ITEM])
-        assert not seen & set(group[ITEM])
-    # candidates: only the given items come back
-    recs = model.recommend([0], k=3, exclude_seen=False, items=[0, 1, 2, 3])
-    assert set(recs[ITEM]) <= {0, 1, 2, 3}
-    with pytest.raises(ValueError, match="not in the training data"):
-        model.recommend([12345])
+from llmrec_utils import mf
+from llmrec_utils.data import ITEM, RATING, USER
 
 
 @pytest.mark.parametrize("name", ["ALS", "SGD", "EASE", "surprise SVD", "implicit ALS",
@@ -101,7 +27,7 @@ def test_biased_mf_predicts_held_out_ratings():
     test = full.groupby(USER).head(2)
     train = full.drop(test.index)
     for solver in ("als", "sgd"):
-        model = mf.BiasedMF(k=4, reg=0.01, bias_reg=0.1, epochs=60, solver=solver, lr=0.05)
+        model = mf.BiasedMF(factors=4, reg=0.01, bias_reg=0.1, epochs=60, solver=solver, lr=0.05)
         pred = model.fit(train).predict(test[USER], test[ITEM])
         assert np.abs(pred - test[RATING]).mean() < 0.5, solver
         assert pred.min() >= 1 and pred.max() <= 5  # clipped to the scale
@@ -129,7 +55,7 @@ def test_gradients_match_finite_differences():
 
 def test_als_half_step_minimises_the_loss_for_its_side():
     train = block_ratings()
-    model = mf.BiasedMF(k=3, epochs=1).fit(train)
+    model = mf.BiasedMF(factors=3, epochs=1).fit(train)
     f = model.runs_[0]
     u, i = model.users_.get_indexer(train[USER]), model.items_.get_indexer(train[ITEM])
     r = train[RATING].to_numpy(float)
@@ -145,7 +71,7 @@ def test_als_half_step_minimises_the_loss_for_its_side():
 
 def test_fallbacks_for_unknown_ids():
     train = block_ratings()
-    model = mf.BiasedMF(k=2, epochs=3).fit(train)
+    model = mf.BiasedMF(factors=2, epochs=3).fit(train)
     f = model.runs_[0]
     both, new_user, new_item = model.predict(np.array([99, 99, 0]), np.array([99, 0, 99]))
     assert both == pytest.approx(f.mu)
@@ -187,7 +113,8 @@ def test_bad_hyper_parameters():
 def test_history_and_runs():
     full = block_ratings()
     valid = full.groupby(USER).head(2)
-    model = mf.BiasedMF(k=2, epochs=4, n_runs=2).fit(full.drop(valid.index), valid=valid)
+    model = mf.BiasedMF(factors=2, epochs=4, n_runs=2, valid=valid)
+    model.fit(full.drop(valid.index))
     assert list(model.history_.columns) == ["epoch", "train_rmse", "valid_rmse"]
     assert len(model.history_) == 4 and len(model.runs_) == 2
     assert model.history_["train_rmse"].iloc[-1] < model.history_["train_rmse"].iloc[0]
@@ -198,7 +125,7 @@ def test_bpr_learns_clean_blocks():
     # cross-group 1-star noise of block_ratings (there it overfits 200 rows).
     train = block_ratings()
     train = train[train[RATING] == 5.0]
-    model = mf.BPR(k=4, lr=0.05, epochs=200, batch_size=16).fit(train)
+    model = mf.BPR(factors=4, lr=0.05, epochs=200, batch_size=16).fit(train)
     recs = model.recommend([0, 15], k=2)
     assert set(recs.loc[recs[USER] == 0, ITEM]) <= set(range(10))
     assert set(recs.loc[recs[USER] == 15, ITEM]) <= set(range(10, 20))
@@ -209,17 +136,18 @@ def test_bpr_extra_triples_move_scores_and_pruning_drops_the_worst():
     target = set(range(10, 20)) - set(train.loc[train[USER] == 0, ITEM])
     item = min(target)  # an out-of-group item user 0 has not rated
     extra = pd.DataFrame({USER: [0] * 30, "positive": [item] * 30, "negative": [1] * 30})
-    base = mf.BPR(k=4, lr=0.1, epochs=40, batch_size=16).fit(train)
-    pushed = mf.BPR(k=4, lr=0.1, epochs=40, batch_size=16).fit(train, extra=extra)
+    base = mf.BPR(factors=4, lr=0.1, epochs=40, batch_size=16).fit(train)
+    pushed = mf.BPR(factors=4, lr=0.1, epochs=40, batch_size=16, extra=extra).fit(train)
     assert pushed.predict([0], [item])[0] - pushed.predict([0], [1])[0] > (
         base.predict([0], [item])[0] - base.predict([0], [1])[0] + 1.0)
     varied = pd.DataFrame({USER: np.arange(20), "positive": np.arange(20),
                            "negative": (np.arange(20) + 7) % 20})
-    pruned = mf.BPR(k=4, lr=0.1, epochs=5, batch_size=16, prune=0.2).fit(train, extra=varied)
+    pruned = mf.BPR(factors=4, lr=0.1, epochs=5, batch_size=16, prune=0.2,
+                    extra=varied).fit(train)
     assert pruned.kept_share_ == [0.8] * 5
     with pytest.raises(ValueError, match="absent from train"):
-        mf.BPR(epochs=1).fit(train, extra=extra.assign(positive=999))
+        mf.BPR(epochs=1, extra=extra.assign(positive=999)).fit(train)
     with pytest.raises(ValueError, match="columns"):
-        mf.BPR(epochs=1).fit(train, extra=extra.rename(columns={"negative": "neg"}))
+        mf.BPR(epochs=1, extra=extra.rename(columns={"negative": "neg"}))
     with pytest.raises(ValueError, match="prune"):
         mf.BPR(prune=1.0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from test_mf import block_ratings
+from test_models import block_ratings
 
 from llmrec_utils import peers
 

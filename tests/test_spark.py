@@ -91,7 +91,7 @@ def low_rank_ratings(n_users=30, n_items=20, seen=0.6, seed=0):
 
 def test_spark_als_fits_a_low_rank_matrix(spark):
     train = low_rank_ratings()
-    model = S.SparkALS(rank=3, reg=0.001, max_iter=15).fit(train)
+    model = S.SparkALS(factors=3, reg=0.001, max_iter=15).fit(train)
     pred = model.predict(train[USER], train[ITEM])
     assert np.sqrt(np.mean((pred - train[RATING]) ** 2)) < 0.1
     assert model.mu_ == pytest.approx(train[RATING].mean(), rel=1e-5)
@@ -104,7 +104,7 @@ def test_spark_recommendations_match_the_factors(spark):
     """Top-k from recommendForAllUsers + anti-join equals ranking by the
     factors themselves, seen items excluded."""
     train = low_rank_ratings(seen=0.5)
-    model = S.SparkALS(rank=3, reg=0.05).fit(train)
+    model = S.SparkALS(factors=3, reg=0.05).fit(train)
     P = model.model_.userFactors.toPandas().set_index("id").sort_index()
     Q = model.model_.itemFactors.toPandas().set_index("id").sort_index()
     scores = pd.DataFrame(np.stack(P["features"]) @ np.stack(Q["features"]).T,
@@ -123,8 +123,13 @@ def test_spark_recommendations_match_the_factors(spark):
     assert sorted(some[USER].unique()) == [1, 2] and len(some) == 4
     with pytest.raises(ValueError, match="not in the training data"):
         model.recommend([12345])
-    with pytest.raises(NotImplementedError, match="candidates"):
-        model.recommend(items=[100])
+    # candidates: ranked from the collected factors, like every other model
+    few = model.recommend([1, 2], k=2, items=[100, 101, 102, 103])
+    assert set(few[ITEM]) <= {100, 101, 102, 103}
+    for u, got in few.groupby(USER):
+        expected = scores.loc[u, [100, 101, 102, 103]].nlargest(2)
+        expected = expected[np.isfinite(expected)]
+        assert got.sort_values(RANK)[ITEM].tolist() == expected.index.tolist()
 
 
 def test_spark_als_rejects_bad_input(spark):
@@ -133,7 +138,7 @@ def test_spark_als_rejects_bad_input(spark):
     with pytest.raises(ValueError, match="outside"):
         S.SparkALS().fit(low_rank_ratings().assign(rating=10.0))
     with pytest.raises(ValueError, match="at least 1"):
-        S.SparkALS(rank=0)
+        S.SparkALS(factors=0)
     frame = S.ratings_frame(low_rank_ratings(), spark).withColumnRenamed(RATING, "stars")
     with pytest.raises(ValueError, match=r"lacks columns \['rating'\]"):
         S.SparkALS().fit(frame)
