@@ -25,13 +25,24 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 def solution(chapter: str, name: str, **namespace):
     """Run the solution cell of ``notebooks/<chapter>.ipynb`` that defines ``name``."""
-    ns = dict(np=np, pd=pd, math=math, ner=ner, USER=USER, ITEM=ITEM, RATING=RATING,
-              TIMESTAMP=TIMESTAMP, **namespace)  # fmt: skip
+    ns = dict(
+        np=np,
+        pd=pd,
+        math=math,
+        ner=ner,
+        USER=USER,
+        ITEM=ITEM,
+        RATING=RATING,
+        TIMESTAMP=TIMESTAMP,
+        **namespace,
+    )
     cells = json.loads((NOTEBOOKS / f"{chapter}.ipynb").read_text())["cells"]
     for cell in cells:
         src = "".join(cell["source"])
-        if cell["cell_type"] == "code" and "### BEGIN SOLUTION" in src and (
-            f"def {name}(" in src or f"{name} =" in src
+        if (
+            cell["cell_type"] == "code"
+            and "### BEGIN SOLUTION" in src
+            and (f"def {name}(" in src or f"{name} =" in src)
         ):
             exec(compile(src, f"{chapter}:{name}", "exec"), ns)  # noqa: S102 - our own notebook
             return ns[name]
@@ -43,7 +54,7 @@ def stub(*args):
 
 
 def crash(*args):
-    return [][1]
+    raise IndexError("list index out of range")
 
 
 def returns_none(*args):
@@ -67,29 +78,59 @@ def items():
 
 # --- every check that takes a function: stubs and crashes become hints ---------------
 FUNCTION_CHECKS = [
-    "check_leave_last_out", "check_mean_pool", "check_macro_f1", "check_align_labels",
-    "check_entity_f1", "check_spans", "check_sgd_step", "check_als_user", "check_ease",
-    "check_zscore_rows", "check_content_scores", "check_ndcg", "check_novelty",
-    "check_sign_flip", "check_loops", "check_pick_lift", "check_crossover",
-]  # fmt: skip
+    "check_leave_last_out",
+    "check_mean_pool",
+    "check_macro_f1",
+    "check_align_labels",
+    "check_entity_f1",
+    "check_spans",
+    "check_sgd_step",
+    "check_als_user",
+    "check_ease",
+    "check_zscore_rows",
+    "check_content_scores",
+    "check_ndcg",
+    "check_novelty",
+    "check_sign_flip",
+    "check_loops",
+    "check_pick_lift",
+    "check_crossover",
+]
 
 
 @pytest.mark.parametrize("name", FUNCTION_CHECKS)
-@pytest.mark.parametrize("fn, hint", [(stub, "still raises NotImplementedError"),
-                                      (returns_none, "returned None"),
-                                      (crash, "raised IndexError"),
-                                      (42, "Pass your function itself")])  # fmt: skip
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (stub, "still raises NotImplementedError"),
+        (returns_none, "returned None"),
+        (crash, "raised IndexError"),
+        (42, "Pass your function itself"),
+    ],
+)
 def test_stubs_and_crashes_give_hints(name, fn, hint):
     with pytest.raises(ExerciseError, match=hint):
         getattr(exercises, name)(fn)
 
 
 def test_number_accepts_harmless_variants():
-    for value in (0.5, np.float32(0.5), np.array(0.5), np.array([0.5]), [0.5], (0.5,),
-                  pd.Series([0.5])):  # fmt: skip
+    for value in (
+        0.5,
+        np.float32(0.5),
+        np.array(0.5),
+        np.array([0.5]),
+        [0.5],
+        (0.5,),
+        pd.Series([0.5]),
+    ):
         assert exercises._number(value, "x") == 0.5
-    for value, hint in [(..., "not computed yet"), (None, "not computed yet"), ("0.5", "text"),
-                        ([0.5, 0.5], "single number"), (float("nan"), "NaN")]:  # fmt: skip
+    for value, hint in [
+        (..., "not computed yet"),
+        (None, "not computed yet"),
+        ("0.5", "text"),
+        ([0.5, 0.5], "single number"),
+        (float("nan"), "NaN"),
+    ]:
         with pytest.raises(ExerciseError, match=hint):
             exercises._number(value, "x")
 
@@ -101,11 +142,18 @@ def test_density(ratings, capsys):
     exercises.check_density(np.array([density]), ratings)  # a one-element array is fine
     assert "Correct" in capsys.readouterr().out
     n = len(ratings)
-    for wrong, hint in [(1 - density, "sparsity"), (100 * density, "percentage"),
-                        (n / 943, "users only"), (n / 1682, "items only"),
-                        (n / (943 + 1682), "not their sum"), (5.0, "fraction in \\[0, 1\\]"),
-                        (0.5, "Not quite"), (..., "not computed yet"),
-                        ("abc", "should be a number"), ([density, density], "single number")]:  # fmt: skip
+    for wrong, hint in [
+        (1 - density, "sparsity"),
+        (100 * density, "percentage"),
+        (n / 943, "users only"),
+        (n / 1682, "items only"),
+        (n / (943 + 1682), "not their sum"),
+        (5.0, "fraction in \\[0, 1\\]"),
+        (0.5, "Not quite"),
+        (..., "not computed yet"),
+        ("abc", "should be a number"),
+        ([density, density], "single number"),
+    ]:
         with pytest.raises(ExerciseError, match=hint) as err:
             exercises.check_density(wrong, ratings)
         assert f"{density:.4f}" not in str(err.value) and f"{density:.3f}" not in str(err.value)
@@ -117,12 +165,15 @@ def test_head_share(ratings):
     counts = ratings.groupby(ITEM).size().sort_values(ascending=False)
     n = int(np.ceil(0.2 * len(counts)))
     by_mean = ratings.groupby(ITEM)[RATING].mean().sort_values(ascending=False).index
-    for wrong, hint in [(counts.iloc[-n:].sum() / len(ratings), "least-rated"),
-                        (100 * share, "percentage"),
-                        (counts.iloc[: n - 1].sum() / len(ratings), "round up"),
-                        (counts.loc[by_mean[:n]].sum() / len(ratings), "mean rating"),
-                        (n / len(counts), "share of \\*items\\*"),
-                        (1 - share, "tail"), (0.3, "Not quite")]:  # fmt: skip
+    for wrong, hint in [
+        (counts.iloc[-n:].sum() / len(ratings), "least-rated"),
+        (100 * share, "percentage"),
+        (counts.iloc[: n - 1].sum() / len(ratings), "round up"),
+        (counts.loc[by_mean[:n]].sum() / len(ratings), "mean rating"),
+        (n / len(counts), "share of \\*items\\*"),
+        (1 - share, "tail"),
+        (0.3, "Not quite"),
+    ]:
         with pytest.raises(ExerciseError, match=hint) as err:
             exercises.check_head_share(wrong, ratings)
         assert f"{share:.3f}" not in str(err.value) and f"{share:.1%}" not in str(err.value)
@@ -130,21 +181,50 @@ def test_head_share(ratings):
 
 def test_leave_last_out():
     exercises.check_leave_last_out(solution("01_data", "leave_last_out"))
-    exercises.check_leave_last_out(lambda df: (lambda s: [s.train, s.test])(data.temporal_split(df)))
+
+    def package_split(df):
+        split = data.temporal_split(df)
+        return [split.train, split.test]  # a list is fine
+
+    exercises.check_leave_last_out(package_split)
 
 
-@pytest.mark.parametrize("fn, hint", [
-    (lambda df: df, "tuple \\(train, test\\)"),
-    (lambda df: (df, df.groupby(USER).tail(1)), "Every rating must land in exactly one"),
-    (lambda df: (lambda o: (o[o.duplicated(USER)], o[~o.duplicated(USER)]))(
-        df.sort_values([USER, TIMESTAMP])), "earliest"),
-    (lambda df: (df[df.duplicated(USER, keep="last")], df[~df.duplicated(USER, keep="last")]),
-     "last \\*row\\*"),
-    (lambda df: (lambda o: (o[o.duplicated(USER, keep="last")], o[~o.duplicated(USER, keep="last")]))(
-        df.sort_values([USER, ITEM])), "sorted by item"),
-    (lambda df: (df[df[TIMESTAMP] < df[TIMESTAMP].max()], df[df[TIMESTAMP] == df[TIMESTAMP].max()]),
-     "one rating per user"),
-])  # fmt: skip
+def last_by(df, column, keep="last"):
+    """Split off each user's last row after sorting by ``column`` (first row with keep="first")."""
+    ordered = df.sort_values([USER, column])
+    held = ~ordered.duplicated(USER, keep=keep)
+    return ordered[~held], ordered[held]
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (lambda df: df, "tuple \\(train, test\\)"),
+        (lambda df: (df, df.groupby(USER).tail(1)), "Every rating must land in exactly one"),
+        (
+            lambda df: last_by(df, TIMESTAMP, keep="first"),
+            "earliest",
+        ),
+        (
+            lambda df: (
+                df[df.duplicated(USER, keep="last")],
+                df[~df.duplicated(USER, keep="last")],
+            ),
+            "last \\*row\\*",
+        ),
+        (
+            lambda df: last_by(df, ITEM),
+            "sorted by item",
+        ),
+        (
+            lambda df: (
+                df[df[TIMESTAMP] < df[TIMESTAMP].max()],
+                df[df[TIMESTAMP] == df[TIMESTAMP].max()],
+            ),
+            "one rating per user",
+        ),
+    ],
+)
 def test_leave_last_out_rejects_wrong_answers_with_hints(fn, hint):
     rejects(exercises.check_leave_last_out, fn, hint)
 
@@ -158,16 +238,25 @@ def test_mean_pool():
     exercises.check_mean_pool(solution("02_text_embeddings", "my_mean_pool"))
     exercises.check_mean_pool(embeddings.mean_pool)
     exercises.check_mean_pool(lambda h, m: embeddings.mean_pool(h, m).numpy())  # an array is fine
-    summed = lambda h, m: (h * m.unsqueeze(-1)).sum(1)  # noqa: E731
-    for wrong, hint in [(lambda h, m: h.mean(dim=1), "padding positions too"),
-                        (lambda h, m: h[:, 0], "CLS pooling"),
-                        (lambda h, m: summed(h, m) / h.shape[1], "padded length"),
-                        (summed, "masked \\*sum\\*"),
-                        (lambda h, m: torch.nn.functional.normalize(summed(h, m) / m.sum(1, keepdim=True), dim=1),
-                         "L2-normalised"),
-                        (lambda h, m: h.masked_fill(m.unsqueeze(-1) == 0, -1e9).max(1).values, "max pooling"),
-                        (lambda h, m: summed(h, m)[:2], "shape"),
-                        (lambda h, m: "pooled", "torch.Tensor")]:  # fmt: skip
+
+    def summed(h, m):
+        return (h * m.unsqueeze(-1)).sum(1)
+
+    for wrong, hint in [
+        (lambda h, m: h.mean(dim=1), "padding positions too"),
+        (lambda h, m: h[:, 0], "CLS pooling"),
+        (lambda h, m: summed(h, m) / h.shape[1], "padded length"),
+        (summed, "masked \\*sum\\*"),
+        (
+            lambda h, m: torch.nn.functional.normalize(
+                summed(h, m) / m.sum(1, keepdim=True), dim=1
+            ),
+            "L2-normalised",
+        ),
+        (lambda h, m: h.masked_fill(m.unsqueeze(-1) == 0, -1e9).max(1).values, "max pooling"),
+        (lambda h, m: summed(h, m)[:2], "shape"),
+        (lambda h, m: "pooled", "torch.Tensor"),
+    ]:
         rejects(exercises.check_mean_pool, wrong, hint)
 
 
@@ -205,29 +294,41 @@ def test_macro_f1():
             scores.append(2 * prec * rec / (prec + rec))
         return float(np.mean(scores))
 
-    for wrong, hint in [(lambda t, p: float(np.mean(np.asarray(t) == np.asarray(p))), "accuracy"),
-                        (lambda t, p: _macro_f1(t, p, average="weighted"), "support-weighted"),
-                        (lambda t, p: _macro_f1(t, p, classes=lambda t, p: np.unique(t)), "classes of y_true"),
-                        (lambda t, p: _macro_f1(t, p, average="of-means"), "averaged precision and recall"),
-                        (crashes_on_unpredicted, "never predicted")]:  # fmt: skip
+    for wrong, hint in [
+        (lambda t, p: float(np.mean(np.asarray(t) == np.asarray(p))), "accuracy"),
+        (lambda t, p: _macro_f1(t, p, average="weighted"), "support-weighted"),
+        (lambda t, p: _macro_f1(t, p, classes=lambda t, p: np.unique(t)), "classes of y_true"),
+        (lambda t, p: _macro_f1(t, p, average="of-means"), "averaged precision and recall"),
+        (crashes_on_unpredicted, "never predicted"),
+    ]:
         rejects(exercises.check_macro_f1, wrong, hint)
 
 
 def test_cards_without_year(items):
     good = solution("02_text_embeddings", "cards_no_year", items=items)
     exercises.check_cards_without_year(good, items)
-    plain = (items["title"].str.replace(r"\s*\(\d{4}\)", "", regex=True) + ". " + items["genres"])
+    plain = items["title"].str.replace(r"\s*\(\d{4}\)", "", regex=True) + ". " + items["genres"]
     exercises.check_cards_without_year(plain, items)  # a Series is fine
-    for wrong, hint in [((items["title"] + " " + items["genres"]).tolist(), "still contain a year"),
-                        ((items["title"].str.replace(r"[()]", "", regex=True) + " " + items["genres"]).tolist(),
-                         "still contain a year"),
-                        ((items["title"].str[:-7] + " " + items["genres"]).tolist(), "year|title words"),
-                        (plain.tolist()[:5], "one card per movie"),
-                        (plain.tolist()[::-1], "title words"),
-                        (items["title"].str.replace(r"\s*\(\d{4}\)", "", regex=True).tolist(), "genres"),
-                        ((items["title"].str.replace(r"\d", "", regex=True).str.replace("()", "")
-                          + " " + items["genres"]).tolist(), "title words"),
-                        (..., "not computed yet")]:  # fmt: skip
+    for wrong, hint in [
+        ((items["title"] + " " + items["genres"]).tolist(), "still contain a year"),
+        (
+            (items["title"].str.replace(r"[()]", "", regex=True) + " " + items["genres"]).tolist(),
+            "still contain a year",
+        ),
+        ((items["title"].str[:-7] + " " + items["genres"]).tolist(), "year|title words"),
+        (plain.tolist()[:5], "one card per movie"),
+        (plain.tolist()[::-1], "title words"),
+        (items["title"].str.replace(r"\s*\(\d{4}\)", "", regex=True).tolist(), "genres"),
+        (
+            (
+                items["title"].str.replace(r"\d", "", regex=True).str.replace("()", "")
+                + " "
+                + items["genres"]
+            ).tolist(),
+            "title words",
+        ),
+        (..., "not computed yet"),
+    ]:
         with pytest.raises(ExerciseError, match=hint):
             exercises.check_cards_without_year(wrong, items)
 
@@ -239,18 +340,29 @@ def test_align_labels():
     exercises.check_align_labels(lambda ids, labels: tuple(ner.align_labels(ids, labels)))
 
     def last_piece(ids, labels):
-        return [-100 if w is None or (j + 1 < len(ids) and ids[j + 1] == w) else labels[w]
-                for j, w in enumerate(ids)]  # fmt: skip
+        return [
+            -100 if w is None or (j + 1 < len(ids) and ids[j + 1] == w) else labels[w]
+            for j, w in enumerate(ids)
+        ]
 
-    for wrong, hint in [(lambda ids, labels: [-100 if w is None else labels[w] for w in ids],
-                         "every sub-word its word's label"),
-                        (last_piece, "\\*last\\* sub-word"),
-                        (lambda ids, labels: [labels[j] if j < len(labels) else -100 for j in range(len(ids))],
-                         "by position"),
-                        (lambda ids, labels: [0 if w is None else v
-                                              for w, v in zip(ids, ner.align_labels(ids, labels))],
-                         "Special tokens"),
-                        (lambda ids, labels: ner.align_labels(ids, labels)[1:], "one label per sub-word")]:  # fmt: skip
+    for wrong, hint in [
+        (
+            lambda ids, labels: [-100 if w is None else labels[w] for w in ids],
+            "every sub-word its word's label",
+        ),
+        (last_piece, "\\*last\\* sub-word"),
+        (
+            lambda ids, labels: [labels[j] if j < len(labels) else -100 for j in range(len(ids))],
+            "by position",
+        ),
+        (
+            lambda ids, labels: [
+                0 if w is None else v for w, v in zip(ids, ner.align_labels(ids, labels))
+            ],
+            "Special tokens",
+        ),
+        (lambda ids, labels: ner.align_labels(ids, labels)[1:], "one label per sub-word"),
+    ]:
         rejects(exercises.check_align_labels, wrong, hint)
 
 
@@ -293,11 +405,15 @@ def test_entity_f1():
         p, r = s / n_p, s / n_g
         return 2 * p * r / (p + r)
 
-    for wrong, hint in [(precision, "precision alone"), (recall, "recall alone"),
-                        (token_f1, "token-level"), (per_sentence, "F1 of each sentence"),
-                        (lambda g, p: f1(*_entity_counts(g, p, pool=True)), "one set"),
-                        (lambda g, p: f1(*_entity_counts(g, p, typed=False)), "type must match"),
-                        (unguarded, "With no predicted spans")]:  # fmt: skip
+    for wrong, hint in [
+        (precision, "precision alone"),
+        (recall, "recall alone"),
+        (token_f1, "token-level"),
+        (per_sentence, "F1 of each sentence"),
+        (lambda g, p: f1(*_entity_counts(g, p, pool=True)), "one set"),
+        (lambda g, p: f1(*_entity_counts(g, p, typed=False)), "type must match"),
+        (unguarded, "With no predicted spans"),
+    ]:
         rejects(exercises.check_entity_f1, wrong, hint)
 
 
@@ -310,7 +426,11 @@ def test_spans():
         out, cur = [], None
         for i, tag in enumerate(list(tags) + (["O"] if flush else [])):
             kind = None if tag == "O" else tag[2:]
-            closes = tag == "O" or (b_restarts and tag[0] == "B") or (typed_i and kind != cur[0] if cur else False)
+            closes = (
+                tag == "O"
+                or (b_restarts and tag[0] == "B")
+                or (typed_i and kind != cur[0] if cur else False)
+            )
             if cur and closes:
                 out.append((cur[0], cur[1], i))
                 cur = None
@@ -319,12 +439,14 @@ def test_spans():
         return out
 
     exercises.check_spans(reader)  # the reader with every rule on is right
-    for wrong, hint in [(lambda t: reader(t, b_restarts=False), "B- tag always starts"),
-                        (lambda t: reader(t, stray_i=False), "no span to continue"),
-                        (lambda t: reader(t, typed_i=False), "another type"),
-                        (lambda t: reader(t, flush=False), "still open"),
-                        (lambda t: [(k, s, e - 1) for k, s, e in ner.spans(t)], "one past the last"),
-                        (lambda t: [("B-" + k, s, e) for k, s, e in ner.spans(t)], "without its B-/I-")]:  # fmt: skip
+    for wrong, hint in [
+        (lambda t: reader(t, b_restarts=False), "B- tag always starts"),
+        (lambda t: reader(t, stray_i=False), "no span to continue"),
+        (lambda t: reader(t, typed_i=False), "another type"),
+        (lambda t: reader(t, flush=False), "still open"),
+        (lambda t: [(k, s, e - 1) for k, s, e in ner.spans(t)], "one past the last"),
+        (lambda t: [("B-" + k, s, e) for k, s, e in ner.spans(t)], "without its B-/I-"),
+    ]:
         rejects(exercises.check_spans, wrong, hint)
 
 
@@ -332,21 +454,32 @@ def test_spans():
 def test_sgd_step():
     exercises.check_sgd_step(solution("04_matrix_factorization", "sgd_step"))
     right = solution("04_matrix_factorization", "sgd_step")
-    exercises.check_sgd_step(lambda *a: [list(x) if np.ndim(x) else np.array([x]) for x in right(*a)])
+    exercises.check_sgd_step(
+        lambda *a: [list(x) if np.ndim(x) else np.array([x]) for x in right(*a)]
+    )
 
-    def step(p, q, bu, bi, mu, r, lr, reg, breg, sequential=False, sign=1, lam=None, blam=None, scale=1):
+    def step(
+        p, q, bu, bi, mu, r, lr, reg, breg, sequential=False, sign=1, lam=None, blam=None, scale=1
+    ):
         e = sign * (r - (mu + bu + bi + p @ q))
         lam, blam, lr = reg if lam is None else lam, breg if blam is None else blam, scale * lr
         p2 = p + lr * (e * q - lam * p)
-        return p2, q + lr * (e * (p2 if sequential else p) - lam * q), bu + lr * (e - blam * bu), bi + lr * (e - blam * bi)
+        return (
+            p2,
+            q + lr * (e * (p2 if sequential else p) - lam * q),
+            bu + lr * (e - blam * bu),
+            bi + lr * (e - blam * bi),
+        )
 
-    for wrong, hint in [(lambda *a: step(*a, sequential=True), "\\*new\\* p"),
-                        (lambda *a: step(*a, sign=-1), "sign of the error"),
-                        (lambda *a: step(*a, lam=0.0), "not regularised"),
-                        (lambda *a: step(*a, blam=a[7]), "own regulariser"),
-                        (lambda *a: step(*a)[:2] + (a[2], a[3]), "biases were not updated"),
-                        (lambda *a: step(*a, scale=2), "twice too large"),
-                        (lambda *a: step(*a)[:2], "tuple \\(p, q, bu, bi\\)")]:  # fmt: skip
+    for wrong, hint in [
+        (lambda *a: step(*a, sequential=True), "\\*new\\* p"),
+        (lambda *a: step(*a, sign=-1), "sign of the error"),
+        (lambda *a: step(*a, lam=0.0), "not regularised"),
+        (lambda *a: step(*a, blam=a[7]), "own regulariser"),
+        (lambda *a: step(*a)[:2] + (a[2], a[3]), "biases were not updated"),
+        (lambda *a: step(*a, scale=2), "twice too large"),
+        (lambda *a: step(*a)[:2], "tuple \\(p, q, bu, bi\\)"),
+    ]:
         rejects(exercises.check_sgd_step, wrong, hint)
 
 
@@ -355,7 +488,9 @@ def test_als_user():
     exercises.check_als_user(right)
     exercises.check_als_user(lambda *a: (list(right(*a)[0]), np.array([right(*a)[1]])))
 
-    def solve(Q, b_items, items, ratings, mu, reg, breg, n_weight=True, centre_items=True, bias_ridge=None):
+    def solve(
+        Q, b_items, items, ratings, mu, reg, breg, n_weight=True, centre_items=True, bias_ridge=None
+    ):
         X = np.hstack([Q[items], np.ones((len(items), 1))])
         k = Q.shape[1]
         lam = reg * (len(items) if n_weight else 1)
@@ -368,21 +503,29 @@ def test_als_user():
         target = ratings - mu - b_items[items]
         b = target.sum() / (len(items) + breg)
         Qu = Q[items]
-        return np.linalg.solve(Qu.T @ Qu + reg * len(items) * np.eye(Q.shape[1]), Qu.T @ (target - b)), b
+        return np.linalg.solve(
+            Qu.T @ Qu + reg * len(items) * np.eye(Q.shape[1]), Qu.T @ (target - b)
+        ), b
 
-    for wrong, hint in [(lambda *a: solve(*a, n_weight=False), "n_u"),
-                        (lambda *a: solve(*a, centre_items=False), "items' biases"),
-                        (lambda Q, bi, it, r, mu, reg, br: solve(Q, bi, it, r + mu, mu, reg, br), "global mean"),
-                        (lambda *a: solve(*a, bias_ridge=a[5] * len(a[2])), "own regulariser"),
-                        (bias_first, "jointly")]:  # fmt: skip
+    for wrong, hint in [
+        (lambda *a: solve(*a, n_weight=False), "n_u"),
+        (lambda *a: solve(*a, centre_items=False), "items' biases"),
+        (lambda Q, bi, it, r, mu, reg, br: solve(Q, bi, it, r + mu, mu, reg, br), "global mean"),
+        (lambda *a: solve(*a, bias_ridge=a[5] * len(a[2])), "own regulariser"),
+        (bias_first, "jointly"),
+    ]:
         rejects(exercises.check_als_user, wrong, hint)
 
 
 def test_ease():
     right = solution("04_matrix_factorization", "ease_weights")
     exercises.check_ease(right)
-    exercises.check_ease(lambda X, lam: (lambda P: np.eye(len(P)) - P / np.diag(P))(
-        np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1]))))  # I - P diag(1/diag P): the same B
+
+    def ease_identity_form(X, lam):  # I - P diag(1/diag P): the same B
+        P = np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1]))
+        return np.eye(len(P)) - P / np.diag(P)
+
+    exercises.check_ease(ease_identity_form)
 
     def ease(X, lam, zero=True, rows=False, sign=-1.0, with_lam=True):
         P = np.linalg.inv(X.T @ X + (lam if with_lam else 0) * np.eye(X.shape[1]))
@@ -391,11 +534,13 @@ def test_ease():
             np.fill_diagonal(B, 0)
         return B
 
-    for wrong, hint in [(lambda X, lam: ease(X, lam, zero=False), "diagonal must be zero"),
-                        (lambda X, lam: ease(X, lam, rows=True), "\\*row\\*"),
-                        (lambda X, lam: ease(X, lam, sign=1.0), "sign is flipped"),
-                        (lambda X, lam: ease(X, lam, with_lam=False), "lam is missing"),
-                        (lambda X, lam: np.linalg.pinv(X @ X.T + lam * np.eye(len(X))), "users x users")]:  # fmt: skip
+    for wrong, hint in [
+        (lambda X, lam: ease(X, lam, zero=False), "diagonal must be zero"),
+        (lambda X, lam: ease(X, lam, rows=True), "\\*row\\*"),
+        (lambda X, lam: ease(X, lam, sign=1.0), "sign is flipped"),
+        (lambda X, lam: ease(X, lam, with_lam=False), "lam is missing"),
+        (lambda X, lam: np.linalg.pinv(X @ X.T + lam * np.eye(len(X))), "users x users"),
+    ]:
         rejects(exercises.check_ease, wrong, hint)
 
 
@@ -409,16 +554,22 @@ def test_zscore_rows():
 
     def z(S, ddof=0, axis=1, centre=True, scale=True):
         mean, sd = S.mean(axis=axis, keepdims=True), S.std(axis=axis, ddof=ddof, keepdims=True)
-        return np.divide(S - mean if centre else S, sd if scale else 1.0, out=np.zeros_like(S),
-                         where=(sd > 0) | (not scale))  # fmt: skip
+        return np.divide(
+            S - mean if centre else S,
+            sd if scale else 1.0,
+            out=np.zeros_like(S),
+            where=(sd > 0) | (not scale),
+        )
 
-    for wrong, hint in [(lambda S: (S - S.mean(1, keepdims=True)) / S.std(1, keepdims=True), "NaN or inf"),
-                        (lambda S: z(S, ddof=1), "ddof=1"),
-                        (lambda S: z(S, axis=0), "columns"),
-                        (lambda S: (S - S.mean()) / S.std(), "whole matrix"),
-                        (lambda S: z(S, centre=False), "subtract the row mean"),
-                        (lambda S: z(S, scale=False), "divide by the row's standard deviation"),
-                        (lambda S: (S - S.mean(1)) / 1.0, "keepdims")]:  # fmt: skip
+    for wrong, hint in [
+        (lambda S: (S - S.mean(1, keepdims=True)) / S.std(1, keepdims=True), "NaN or inf"),
+        (lambda S: z(S, ddof=1), "ddof=1"),
+        (lambda S: z(S, axis=0), "columns"),
+        (lambda S: (S - S.mean()) / S.std(), "whole matrix"),
+        (lambda S: z(S, centre=False), "subtract the row mean"),
+        (lambda S: z(S, scale=False), "divide by the row's standard deviation"),
+        (lambda S: (S - S.mean(1)) / 1.0, "keepdims"),
+    ]:
         rejects(exercises.check_zscore_rows, wrong, hint)
 
 
@@ -434,12 +585,14 @@ def test_content_scores():
         t = Vc[rated if over is None else slice(None)].mean(axis=0)
         return Vc @ (unit(t) if taste else t)
 
-    for wrong, hint in [(lambda V, r: scores(V, r, centre=False), "did not centre"),
-                        (lambda V, r: scores(V - V.mean(1, keepdims=True), r, centre=False), "own mean"),
-                        (lambda V, r: scores(V, r, rows=False), "normalise the item rows"),
-                        (lambda V, r: scores(V, r, taste=False), "normalise the taste"),
-                        (lambda V, r: scores(V, r, over="all"), "rated rows only"),
-                        (lambda V, r: scores(V, r)[:5], "shape")]:  # fmt: skip
+    for wrong, hint in [
+        (lambda V, r: scores(V, r, centre=False), "did not centre"),
+        (lambda V, r: scores(V - V.mean(1, keepdims=True), r, centre=False), "own mean"),
+        (lambda V, r: scores(V, r, rows=False), "normalise the item rows"),
+        (lambda V, r: scores(V, r, taste=False), "normalise the taste"),
+        (lambda V, r: scores(V, r, over="all"), "rated rows only"),
+        (lambda V, r: scores(V, r)[:5], "shape"),
+    ]:
         rejects(exercises.check_content_scores, wrong, hint)
 
 
@@ -452,19 +605,23 @@ def test_loops():
     def loops(ids, max_period=12, times=3, at_end=True, fixed=None):
         top = fixed or max_period
         for p in range(1, top + 1):
-            for end in ([len(ids)] if at_end else range(times * p, len(ids) + 1)):
-                block = ids[end - p:end]
-                if end >= times * p and all(ids[end - (j + 1) * p:end - j * p] == block for j in range(times)):
+            for end in [len(ids)] if at_end else range(times * p, len(ids) + 1):
+                block = ids[end - p : end]
+                if end >= times * p and all(
+                    ids[end - (j + 1) * p : end - j * p] == block for j in range(times)
+                ):
                     return True
         return False
 
-    for wrong, hint in [(lambda ids, m: loops(ids, m, times=2), "only twice"),
-                        (lambda ids, m: loops(ids, m, at_end=False), "not at the end"),
-                        (lambda ids, m: loops(ids, m - 1), "exactly max_period"),
-                        (lambda ids, m: loops(ids, m + 1), "longer than max_period"),
-                        (lambda ids, m: loops(ids, fixed=12), "max_period passed in"),
-                        (lambda ids, m: len(ids) >= 3 and len(set(ids[-3:])) == 1, "two-token"),
-                        (lambda ids, m: "yes" if right(ids, m) else "", "True or False")]:  # fmt: skip
+    for wrong, hint in [
+        (lambda ids, m: loops(ids, m, times=2), "only twice"),
+        (lambda ids, m: loops(ids, m, at_end=False), "not at the end"),
+        (lambda ids, m: loops(ids, m - 1), "exactly max_period"),
+        (lambda ids, m: loops(ids, m + 1), "longer than max_period"),
+        (lambda ids, m: loops(ids, fixed=12), "max_period passed in"),
+        (lambda ids, m: len(ids) >= 3 and len(set(ids[-3:])) == 1, "two-token"),
+        (lambda ids, m: "yes" if right(ids, m) else "", "True or False"),
+    ]:
         rejects(exercises.check_loops, wrong, hint)
 
 
@@ -477,17 +634,24 @@ def test_pick_lift():
 
     def lift(t, c, h, top="positive", per_user=False, base_all=False, diff=False):
         picks = share(t[USER], t[top], h)
-        base = (np.mean([share(g[USER], g[ITEM], h) for _, g in c.groupby(USER)]) if per_user
-                else len(h) / len(c) if base_all else share(c[USER], c[ITEM], h))  # fmt: skip
+        base = (
+            np.mean([share(g[USER], g[ITEM], h) for _, g in c.groupby(USER)])
+            if per_user
+            else len(h) / len(c)
+            if base_all
+            else share(c[USER], c[ITEM], h)
+        )
         return picks - base if diff else picks / base
 
-    for wrong, hint in [(lambda t, c, h: share(t[USER], t["positive"], h), "divide it"),
-                        (lambda t, c, h: 1 / lift(t, c, h), "upside down"),
-                        (lambda t, c, h: lift(t, c, h, top="negative"), "negatives"),
-                        (lambda t, c, h: lift(t, c, h, per_user=True), "per user"),
-                        (lambda t, c, h: lift(t, c, h, base_all=True), "not among the candidates"),
-                        (lambda t, c, h: lift(t, c, h, diff=True), "difference"),
-                        (lambda t, c, h: 2.0, "Not quite")]:  # fmt: skip
+    for wrong, hint in [
+        (lambda t, c, h: share(t[USER], t["positive"], h), "divide it"),
+        (lambda t, c, h: 1 / lift(t, c, h), "upside down"),
+        (lambda t, c, h: lift(t, c, h, top="negative"), "negatives"),
+        (lambda t, c, h: lift(t, c, h, per_user=True), "per user"),
+        (lambda t, c, h: lift(t, c, h, base_all=True), "not among the candidates"),
+        (lambda t, c, h: lift(t, c, h, diff=True), "difference"),
+        (lambda t, c, h: 2.0, "Not quite"),
+    ]:
         rejects(exercises.check_pick_lift, wrong, hint)
 
 
@@ -504,14 +668,20 @@ def test_ndcg():
         best = np.sum(1 / log(np.arange(1, n + 1) + offset))
         return float(np.sum(hits * disc) / best)
 
-    for wrong, hint in [(lambda h, n, k: ndcg(h, n, k, truncate=False), "truncate"),
-                        (lambda h, n, k: ndcg(h, n, k, ideal="n"), "at most k"),
-                        (lambda h, n, k: ndcg(h, n, k, ideal="k"), "fewer relevant"),
-                        (lambda h, n, k: ndcg(h, n, k, ideal="hits"), "hits in the list"),
-                        (lambda h, n, k: ndcg(h, n, k, offset=2), "off by one"),
-                        (lambda h, n, k: ndcg(h, n, k, offset=0, log=lambda x: x), "1/rank"),
-                        (lambda h, n, k: float(np.sum(np.asarray(h)[:k] / np.log2(np.arange(2, min(k, len(h)) + 2)))),
-                         "DCG alone")]:  # fmt: skip
+    for wrong, hint in [
+        (lambda h, n, k: ndcg(h, n, k, truncate=False), "truncate"),
+        (lambda h, n, k: ndcg(h, n, k, ideal="n"), "at most k"),
+        (lambda h, n, k: ndcg(h, n, k, ideal="k"), "fewer relevant"),
+        (lambda h, n, k: ndcg(h, n, k, ideal="hits"), "hits in the list"),
+        (lambda h, n, k: ndcg(h, n, k, offset=2), "off by one"),
+        (lambda h, n, k: ndcg(h, n, k, offset=0, log=lambda x: x), "1/rank"),
+        (
+            lambda h, n, k: float(
+                np.sum(np.asarray(h)[:k] / np.log2(np.arange(2, min(k, len(h)) + 2)))
+            ),
+            "DCG alone",
+        ),
+    ]:
         rejects(exercises.check_ndcg, wrong, hint)
     # natural logs cancel in the ratio: a harmless variant
     exercises.check_ndcg(lambda h, n, k: ndcg(h, n, k, log=np.log))
@@ -525,17 +695,21 @@ def test_novelty():
 
     def novelty(recs, train, rows=False, denom="users", log=np.log2, sign=-1, distinct_recs=False):
         counts = train.groupby(ITEM).size() if rows else train.groupby(ITEM)[USER].nunique()
-        n = {"users": train[USER].nunique(), "rows": len(train), "items": train[ITEM].nunique()}[denom]
+        n = {"users": train[USER].nunique(), "rows": len(train), "items": train[ITEM].nunique()}[
+            denom
+        ]
         p = recs[ITEM].map(counts / n)
         return float(np.mean(sign * log(p.drop_duplicates() if distinct_recs else p)))
 
-    for wrong, hint in [(lambda r, t: novelty(r, t, rows=True), "distinct users"),
-                        (lambda r, t: novelty(r, t, denom="rows"), "number of rows"),
-                        (lambda r, t: novelty(r, t, denom="items"), "number of items"),
-                        (lambda r, t: novelty(r, t, log=np.log), "natural logarithm"),
-                        (lambda r, t: novelty(r, t, log=np.log10), "log base 10"),
-                        (lambda r, t: novelty(r, t, sign=1), "sign is flipped"),
-                        (lambda r, t: novelty(r, t, distinct_recs=True), "distinct recommended")]:  # fmt: skip
+    for wrong, hint in [
+        (lambda r, t: novelty(r, t, rows=True), "distinct users"),
+        (lambda r, t: novelty(r, t, denom="rows"), "number of rows"),
+        (lambda r, t: novelty(r, t, denom="items"), "number of items"),
+        (lambda r, t: novelty(r, t, log=np.log), "natural logarithm"),
+        (lambda r, t: novelty(r, t, log=np.log10), "log base 10"),
+        (lambda r, t: novelty(r, t, sign=1), "sign is flipped"),
+        (lambda r, t: novelty(r, t, distinct_recs=True), "distinct recommended"),
+    ]:
         rejects(exercises.check_novelty, wrong, hint)
 
 
@@ -554,13 +728,15 @@ def test_sign_flip():
         return (plus_one + np.sum(extreme)) / (n + plus_one)
 
     counter = iter(range(10**6))
-    for wrong, hint in [(lambda d, n, s: flips(d, n, s, two_sided=False), "one-sided"),
-                        (lambda d, n, s: flips(d, n, s, plus_one=False), "add 1"),
-                        (lambda d, n, s: flips(d, n, s, whole=True), "each difference"),
-                        (lambda d, n, s: flips(d, n, s, fixed_n=5000), "the `n` passed in"),
-                        (lambda d, n, s: flips(d, n, s, draw=next(counter)), "same seed"),
-                        (lambda d, n, s: 0.5, "not the share"),
-                        (lambda d, n, s: 1.5, "lies in")]:  # fmt: skip
+    for wrong, hint in [
+        (lambda d, n, s: flips(d, n, s, two_sided=False), "one-sided"),
+        (lambda d, n, s: flips(d, n, s, plus_one=False), "add 1"),
+        (lambda d, n, s: flips(d, n, s, whole=True), "each difference"),
+        (lambda d, n, s: flips(d, n, s, fixed_n=5000), "the `n` passed in"),
+        (lambda d, n, s: flips(d, n, s, draw=next(counter)), "same seed"),
+        (lambda d, n, s: 0.5, "not the share"),
+        (lambda d, n, s: 1.5, "lies in"),
+    ]:
         rejects(exercises.check_sign_flip, wrong, hint)
 
 
@@ -568,18 +744,26 @@ def test_sign_flip():
 def test_crossover():
     right = solution("08_scaling_with_spark", "crossover")
     exercises.check_crossover(right)
-    exercises.check_crossover(lambda *a: np.float64(right(*a)) if right(*a) < math.inf else float("inf"))
+    exercises.check_crossover(
+        lambda *a: np.float64(right(*a)) if right(*a) < math.inf else float("inf")
+    )
 
     def guarded(f):
         return lambda a1, b1, a2, b2, w: math.inf if b1 - b2 / w <= 0 else f(a1, b1, a2, b2, w)
 
-    for wrong, hint in [(lambda a1, b1, a2, b2, w: (a2 - a1) / b1, "Not quite"),
-                        (guarded(lambda a1, b1, a2, b2, w: (a2 - a1) / (b1 - b2)), "ignores the workers"),
-                        (lambda a1, b1, a2, b2, w: (a2 - a1) / (b1 - b2 * w), "multiplied by the workers"),
-                        (guarded(lambda a1, b1, a2, b2, w: (a1 - a2) / (b1 - b2 / w)), "sign is flipped"),
-                        (lambda a1, b1, a2, b2, w: abs((a2 - a1) / (b1 - b2 / w)), "never catches up"),
-                        (guarded(lambda a1, b1, a2, b2, w: (a2 - a1) / (b1 - b2 / w)), "negative size"),
-                        (lambda a1, b1, a2, b2, w: max(0.0, (a2 - a1) / (b1 - b2 / w)), "not 0"),
-                        (lambda a1, b1, a2, b2, w: math.inf if b1 < b2 / w else max(0.0, (a2 - a1) / (b1 - b2 / w)),
-                         "same slope")]:  # fmt: skip
+    for wrong, hint in [
+        (lambda a1, b1, a2, b2, w: (a2 - a1) / b1, "Not quite"),
+        (guarded(lambda a1, b1, a2, b2, w: (a2 - a1) / (b1 - b2)), "ignores the workers"),
+        (lambda a1, b1, a2, b2, w: (a2 - a1) / (b1 - b2 * w), "multiplied by the workers"),
+        (guarded(lambda a1, b1, a2, b2, w: (a1 - a2) / (b1 - b2 / w)), "sign is flipped"),
+        (lambda a1, b1, a2, b2, w: abs((a2 - a1) / (b1 - b2 / w)), "never catches up"),
+        (guarded(lambda a1, b1, a2, b2, w: (a2 - a1) / (b1 - b2 / w)), "negative size"),
+        (lambda a1, b1, a2, b2, w: max(0.0, (a2 - a1) / (b1 - b2 / w)), "not 0"),
+        (
+            lambda a1, b1, a2, b2, w: (
+                math.inf if b1 < b2 / w else max(0.0, (a2 - a1) / (b1 - b2 / w))
+            ),
+            "same slope",
+        ),
+    ]:
         rejects(exercises.check_crossover, wrong, hint)

@@ -192,15 +192,16 @@ def test_spark_top_k_exercise_check(spark):
 
     exercises.check_spark_top_k(top_k)
     # the chapter's own solution cell
-    nb = json.loads((Path(__file__).resolve().parents[1] / "notebooks" / "08_scaling_with_spark.ipynb").read_text())
-    cell = next("".join(c["source"]) for c in nb["cells"]
-                if c["cell_type"] == "code" and "def spark_top_k(" in "".join(c["source"]))  # fmt: skip
+    chapter = Path(__file__).resolve().parents[1] / "notebooks" / "08_scaling_with_spark.ipynb"
+    nb = json.loads(chapter.read_text())
+    sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    cell = next(src for src in sources if "def spark_top_k(" in src)
     ns = {"F": F, "USER": USER, "ITEM": ITEM}
     exec(cell, ns)  # noqa: S102 - our own notebook
     exercises.check_spark_top_k(ns["spark_top_k"])
-    for wrong, hint in [(dict(anti=False), "left_anti"), (dict(desc=False), "descending"),
-                        (dict(per_user=False), "partition the window by user"),
-                        (dict(limit=False), "rank <= k")]:  # fmt: skip
+    for wrong, hint in [({"anti": False}, "left_anti"), ({"desc": False}, "descending"),
+                        ({"per_user": False}, "partition the window by user"),
+                        ({"limit": False}, "rank <= k")]:  # fmt: skip
         with pytest.raises(exercises.ExerciseError, match=hint):
             exercises.check_spark_top_k(lambda s, seen, k, kw=wrong: top_k(s, seen, k, **kw))
     for stub, hint in [(lambda s, seen, k: None, "returned None"),
