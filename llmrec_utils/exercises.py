@@ -445,37 +445,53 @@ def check_entity_f1(fn: Callable) -> None:
     _ok("entity-level F1 pools whole spans over sentences: a half-found entity is a miss.")
 
 
+def _read_spans(tags, b_restarts=True, stray_i=True, typed_i=True, flush=True) -> list:
+    """Spans of a BIO sequence, sorted; each flag switched off is one usual mistake."""
+    out, current = [], None  # current: (type, start) of the open span
+    for i, tag in enumerate(list(tags) + (["O"] if flush else [])):
+        kind = None if tag == "O" else tag[2:]
+        if current is not None and (tag == "O" or (b_restarts and tag[0] == "B")
+                                    or (typed_i and kind != current[0])):  # fmt: skip
+            out.append((current[0], current[1], i))
+            current = None
+        if kind and current is None and (stray_i or tag[0] == "B"):
+            current = (kind, i)
+    return sorted(out)
+
+
 def check_spans(fn: Callable) -> None:
     """Exercise 3.3: ``fn(tags)`` -> entity spans ``(type, start, end)`` of a BIO sequence."""
     from .ner import spans
 
     cases = [
-        (["B-FIT", "I-FIT", "O", "B-SIZE"], "Close the span that is still open when the tags end."),
-        (["B-COLOR", "B-COLOR", "I-COLOR"], ("A B- tag always starts a new span, even right after "
-                                            "a span of its type.")),
-        (["O", "I-FABRIC", "I-FABRIC", "O"], ("An I- tag with no span to continue starts a new "
-                                             "span (seqeval's lenient reading).")),
-        (["B-FIT", "I-SIZE", "I-SIZE"], ("An I- tag of another type cannot continue a span: it "
-                                        "starts a new one.")),
-        (["O", "B-SIZE", "O", "B-FIT", "I-FIT", "I-FIT"], ("Close the span that is still open "
-                                                          "when the tags end.")),
-        ([], "An empty sequence has no spans."),
-    ]  # fmt: skip
-    for tags, hint in cases:
+        ["B-FIT", "I-FIT", "O", "B-SIZE"],
+        ["B-COLOR", "B-COLOR", "I-COLOR", "O", "B-FIT"],
+        ["O", "I-FABRIC", "I-FABRIC", "O", "B-SIZE", "I-SIZE"],
+        ["B-FIT", "I-SIZE", "I-SIZE", "O", "B-COLOR"],
+        ["O", "B-SIZE", "O", "B-FIT", "I-FIT", "I-FIT"],
+        [],
+    ]
+    for tags in cases:
         got = _call(fn, list(tags))
         try:
             got = sorted((str(t), int(s), int(e)) for t, s, e in got)
         except (TypeError, ValueError):
             raise ExerciseError("Return a list of (type, start, end) tuples.") from None
         want = sorted(spans(tags))
-        if got == want:
-            continue
-        if any(t.startswith(("B-", "I-")) for t, _, _ in got):
-            raise ExerciseError("The type of a span is the tag without its B-/I- prefix.")
-        if len(got) == len(want) and all(e == w[2] - 1 for (_, _, e), w in zip(got, want)):
-            raise ExerciseError("Use end = one past the last word, so a one-word span has "
-                                "end = start + 1.")
-        raise ExerciseError(f"For the tags {tags}: {hint}")
+        _judge(got, want, [
+            ("The type of a span is the tag without its B-/I- prefix.",
+             sorted((tags[s][:2] + t, s, e) for t, s, e in want)),
+            ("Use end = one past the last word, so a one-word span has end = start + 1.",
+             [(t, s, e - 1) for t, s, e in want]),
+            ("A B- tag always starts a new span, even right after a span of its type.",
+             _read_spans(tags, b_restarts=False)),
+            ("An I- tag with no span to continue starts a new span (seqeval's lenient reading).",
+             _read_spans(tags, stray_i=False)),
+            ("An I- tag of another type cannot continue a span: it starts a new one.",
+             _read_spans(tags, typed_i=False)),
+            ("Close the span that is still open when the tags end.", _read_spans(tags, flush=False)),
+        ], f"For the tags {tags} your spans differ from seqeval's reading: B- starts a span, "
+           "I- continues one of its type.", same=lambda a, b: list(a) == list(b))  # fmt: skip
     _ok("spans read the way seqeval reads them.")
 
 
