@@ -489,7 +489,8 @@ def check_spans(fn: Callable) -> None:
              _read_spans(tags, stray_i=False)),
             ("An I- tag of another type cannot continue a span: it starts a new one.",
              _read_spans(tags, typed_i=False)),
-            ("Close the span that is still open when the tags end.", _read_spans(tags, flush=False)),
+            ("Close the span that is still open when the tags end.",
+             _read_spans(tags, flush=False)),
         ], f"For the tags {tags} your spans differ from seqeval's reading: B- starts a span, "
            "I- continues one of its type.", same=lambda a, b: list(a) == list(b))  # fmt: skip
     _ok("spans read the way seqeval reads them.")
