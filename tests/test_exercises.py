@@ -716,6 +716,14 @@ def test_novelty():
 def test_sign_flip():
     right = solution("07_evaluation", "sign_flip_p")
     exercises.check_sign_flip(right)
+    exercises.check_sign_flip(lambda d, n, s: np.float32(right(d, n, s)))  # float32 is fine
+
+    def other_draws(diffs, n=5000, seed=0):  # other random calls, other layout: also right
+        signs = np.random.default_rng(seed).integers(0, 2, (len(diffs), n)) * 2 - 1
+        null = np.abs(diffs @ signs / len(diffs))
+        return (np.sum(null >= abs(np.mean(diffs))) + 1) / (n + 1)
+
+    exercises.check_sign_flip(other_draws)
 
     def flips(diffs, n, seed, two_sided=True, plus_one=True, whole=False, fixed_n=None, draw=None):
         diffs = np.asarray(diffs, float)
