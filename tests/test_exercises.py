@@ -1,15 +1,69 @@
-"""Exercise checks accept the reference answers and explain wrong ones."""
+"""Exercise checks accept the chapters' reference answers and name typical mistakes.
+
+The reference answers are read from the notebooks' ``### BEGIN SOLUTION`` cells,
+so a change to a solution or to a check that breaks their agreement fails here.
+Each check then gets at least three wrong answers, each of which must be
+rejected with a hint that names the mistake, and a stub.
+"""
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from llmrec_utils import data, exercises
-from llmrec_utils.data import ITEM, TIMESTAMP, USER
+from llmrec_utils import data, exercises, ner
+from llmrec_utils.data import ITEM, RATING, TIMESTAMP, USER
 from llmrec_utils.exercises import ExerciseError
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def solution(chapter: str, name: str, **namespace):
+    """Run the solution cell of ``notebooks/<chapter>.ipynb`` that defines ``name``."""
+    ns = dict(
+        np=np,
+        pd=pd,
+        math=math,
+        ner=ner,
+        USER=USER,
+        ITEM=ITEM,
+        RATING=RATING,
+        TIMESTAMP=TIMESTAMP,
+        **namespace,
+    )
+    cells = json.loads((NOTEBOOKS / f"{chapter}.ipynb").read_text())["cells"]
+    for cell in cells:
+        src = "".join(cell["source"])
+        if (
+            cell["cell_type"] == "code"
+            and "### BEGIN SOLUTION" in src
+            and (f"def {name}(" in src or f"{name} =" in src)
+        ):
+            exec(compile(src, f"{chapter}:{name}", "exec"), ns)  # noqa: S102 - our own notebook
+            return ns[name]
+    raise LookupError(f"no solution cell defines {name} in {chapter}")
+
+
+def stub(*args):
+    raise NotImplementedError()
+
+
+def crash(*args):
+    raise IndexError("list index out of range")
+
+
+def returns_none(*args):
+    pass
+
+
+def rejects(check, answer, hint):
+    with pytest.raises(ExerciseError, match=hint):
+        check(answer)
 
 
 @pytest.fixture(scope="module")
@@ -17,104 +71,317 @@ def ratings():
     return data.load_ml100k_ratings()
 
 
-def test_density(ratings, capsys):
-    density = len(ratings) / (943 * 1682)
-    exercises.check_density(density, ratings)
-    assert "Correct" in capsys.readouterr().out
-    for wrong, hint in [(1 - density, "sparsity"), (100 * density, "percentage"),
-                        (5.0, "lies in \\[0, 1\\]"), (0.5, "one row per distinct user"),
-                        ("abc", "should be a number"), ([density], "single number")]:
+@pytest.fixture(scope="module")
+def items():
+    return data.load_ml100k_items()
+
+
+# --- every check that takes a function: stubs and crashes become hints ---------------
+FUNCTION_CHECKS = [
+    "check_leave_last_out",
+    "check_mean_pool",
+    "check_macro_f1",
+    "check_align_labels",
+    "check_entity_f1",
+    "check_spans",
+    "check_sgd_step",
+    "check_als_user",
+    "check_ease",
+    "check_zscore_rows",
+    "check_content_scores",
+    "check_ndcg",
+    "check_novelty",
+    "check_sign_flip",
+    "check_loops",
+    "check_pick_lift",
+    "check_crossover",
+]
+
+
+@pytest.mark.parametrize("name", FUNCTION_CHECKS)
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (stub, "still raises NotImplementedError"),
+        (returns_none, "returned None"),
+        (crash, "raised IndexError"),
+        (42, "Pass your function itself"),
+    ],
+)
+def test_stubs_and_crashes_give_hints(name, fn, hint):
+    with pytest.raises(ExerciseError, match=hint):
+        getattr(exercises, name)(fn)
+
+
+def test_number_accepts_harmless_variants():
+    for value in (
+        0.5,
+        np.float32(0.5),
+        np.array(0.5),
+        np.array([0.5]),
+        [0.5],
+        (0.5,),
+        pd.Series([0.5]),
+    ):
+        assert exercises._number(value, "x") == 0.5
+    for value, hint in [
+        (..., "not computed yet"),
+        (None, "not computed yet"),
+        ("0.5", "text"),
+        ([0.5, 0.5], "single number"),
+        (float("nan"), "NaN"),
+    ]:
         with pytest.raises(ExerciseError, match=hint):
+            exercises._number(value, "x")
+
+
+# --- chapter 1 ---------------------------------------------------------------------
+def test_density(ratings, capsys):
+    density = solution("01_data", "density_answer", ratings=ratings)
+    exercises.check_density(density, ratings)
+    exercises.check_density(np.array([density]), ratings)  # a one-element array is fine
+    assert "Correct" in capsys.readouterr().out
+    n = len(ratings)
+    for wrong, hint in [
+        (1 - density, "sparsity"),
+        (100 * density, "percentage"),
+        (n / 943, "users only"),
+        (n / 1682, "items only"),
+        (n / (943 + 1682), "not their sum"),
+        (5.0, "fraction in \\[0, 1\\]"),
+        (0.5, "Not quite"),
+        (..., "not computed yet"),
+        ("abc", "should be a number"),
+        ([density, density], "single number"),
+    ]:
+        with pytest.raises(ExerciseError, match=hint) as err:
             exercises.check_density(wrong, ratings)
+        assert f"{density:.4f}" not in str(err.value) and f"{density:.3f}" not in str(err.value)
 
 
 def test_head_share(ratings):
+    share = solution("01_data", "head_share_answer", ratings=ratings)
+    exercises.check_head_share(share, ratings)
     counts = ratings.groupby(ITEM).size().sort_values(ascending=False)
     n = int(np.ceil(0.2 * len(counts)))
-    exercises.check_head_share(counts.iloc[:n].sum() / len(ratings), ratings)
-    with pytest.raises(ExerciseError, match="least-rated"):
-        exercises.check_head_share(counts.iloc[-n:].sum() / len(ratings), ratings)
-    with pytest.raises(ExerciseError, match="percentage"):
-        exercises.check_head_share(100 * counts.iloc[:n].sum() / len(ratings), ratings)
-    with pytest.raises(ExerciseError, match="Not quite"):
-        exercises.check_head_share(0.3, ratings)
+    by_mean = ratings.groupby(ITEM)[RATING].mean().sort_values(ascending=False).index
+    for wrong, hint in [
+        (counts.iloc[-n:].sum() / len(ratings), "least-rated"),
+        (100 * share, "percentage"),
+        (counts.iloc[: n - 1].sum() / len(ratings), "round up"),
+        (counts.loc[by_mean[:n]].sum() / len(ratings), "mean rating"),
+        (n / len(counts), "share of \\*items\\*"),
+        (1 - share, "tail"),
+        (0.3, "Not quite"),
+    ]:
+        with pytest.raises(ExerciseError, match=hint) as err:
+            exercises.check_head_share(wrong, ratings)
+        assert f"{share:.3f}" not in str(err.value) and f"{share:.1%}" not in str(err.value)
 
 
-def reference_leave_last_out(df):
-    ordered = df.sort_values([USER, TIMESTAMP])
-    is_last = ~ordered.duplicated(USER, keep="last")
-    return ordered[~is_last], ordered[is_last]
+def test_leave_last_out():
+    exercises.check_leave_last_out(solution("01_data", "leave_last_out"))
+
+    def package_split(df):
+        split = data.temporal_split(df)
+        return [split.train, split.test]  # a list is fine
+
+    exercises.check_leave_last_out(package_split)
 
 
-def test_leave_last_out_accepts_reference_and_package_split():
-    exercises.check_leave_last_out(reference_leave_last_out)
-    exercises.check_leave_last_out(lambda df: (lambda s: (s.train, s.test))(data.temporal_split(df)))
+def last_by(df, column, keep="last"):
+    """Split off each user's last row after sorting by ``column`` (first row with keep="first")."""
+    ordered = df.sort_values([USER, column])
+    held = ~ordered.duplicated(USER, keep=keep)
+    return ordered[~held], ordered[held]
 
 
 @pytest.mark.parametrize(
     "fn, hint",
     [
-        (lambda df: (_ for _ in ()).throw(NotImplementedError()), "Replace the `raise"),
         (lambda df: df, "tuple \\(train, test\\)"),
         (lambda df: (df, df.groupby(USER).tail(1)), "Every rating must land in exactly one"),
-        (lambda df: (lambda o: (o[o.duplicated(USER)], o[~o.duplicated(USER)]))(
-            df.sort_values([USER, TIMESTAMP])), "earliest"),
-        (lambda df: (df[df.duplicated(USER, keep="last")], df[~df.duplicated(USER, keep="last")]),
-         "do not rely on row order"),
+        (
+            lambda df: last_by(df, TIMESTAMP, keep="first"),
+            "earliest",
+        ),
+        (
+            lambda df: (
+                df[df.duplicated(USER, keep="last")],
+                df[~df.duplicated(USER, keep="last")],
+            ),
+            "last \\*row\\*",
+        ),
+        (
+            lambda df: last_by(df, ITEM),
+            "sorted by item",
+        ),
+        (
+            lambda df: (
+                df[df[TIMESTAMP] < df[TIMESTAMP].max()],
+                df[df[TIMESTAMP] == df[TIMESTAMP].max()],
+            ),
+            "one rating per user",
+        ),
     ],
 )
 def test_leave_last_out_rejects_wrong_answers_with_hints(fn, hint):
-    with pytest.raises(ExerciseError, match=hint):
-        exercises.check_leave_last_out(fn)
+    rejects(exercises.check_leave_last_out, fn, hint)
 
 
-def test_chapter2_checks_accept_references_and_explain_mistakes():
+# --- chapter 2 ---------------------------------------------------------------------
+def test_mean_pool():
     import torch
 
-    from llmrec_utils import embeddings, metrics
+    from llmrec_utils import embeddings
 
+    exercises.check_mean_pool(solution("02_text_embeddings", "my_mean_pool"))
     exercises.check_mean_pool(embeddings.mean_pool)
-    with pytest.raises(ExerciseError, match="padding positions too"):
-        exercises.check_mean_pool(lambda h, m: h.mean(dim=1))
-    with pytest.raises(ExerciseError, match="CLS pooling"):
-        exercises.check_mean_pool(lambda h, m: h[:, 0])
-    with pytest.raises(ExerciseError, match="mask.sum"):
-        exercises.check_mean_pool(lambda h, m: (h * m.unsqueeze(-1)).sum(1) / h.shape[1])
-    with pytest.raises(ExerciseError, match="torch.Tensor"):
-        exercises.check_mean_pool(lambda h, m: h.numpy())
-    del torch
+    exercises.check_mean_pool(lambda h, m: embeddings.mean_pool(h, m).numpy())  # an array is fine
 
-    exercises.check_macro_f1(metrics.macro_f1)
-    with pytest.raises(ExerciseError, match="accuracy"):
-        exercises.check_macro_f1(lambda t, p: float(np.mean(np.asarray(t) == np.asarray(p))))
+    def summed(h, m):
+        return (h * m.unsqueeze(-1)).sum(1)
 
-
-def test_cards_without_year_check():
-    items = data.load_ml100k_items()
-    good = items["title"].str.replace(r"\s*\(\d{4}\)", "", regex=True) + ". " + items["genres"]
-    exercises.check_cards_without_year(good.tolist(), items)
-    with pytest.raises(ExerciseError, match="still contain a year"):
-        exercises.check_cards_without_year((items["title"] + items["genres"]).tolist(), items)
-    with pytest.raises(ExerciseError, match="one card per movie"):
-        exercises.check_cards_without_year(good.tolist()[:5], items)
+    for wrong, hint in [
+        (lambda h, m: h.mean(dim=1), "padding positions too"),
+        (lambda h, m: h[:, 0], "CLS pooling"),
+        (lambda h, m: summed(h, m) / h.shape[1], "padded length"),
+        (summed, "masked \\*sum\\*"),
+        (
+            lambda h, m: torch.nn.functional.normalize(
+                summed(h, m) / m.sum(1, keepdim=True), dim=1
+            ),
+            "L2-normalised",
+        ),
+        (lambda h, m: h.masked_fill(m.unsqueeze(-1) == 0, -1e9).max(1).values, "max pooling"),
+        (lambda h, m: summed(h, m)[:2], "shape"),
+        (lambda h, m: "pooled", "torch.Tensor"),
+    ]:
+        rejects(exercises.check_mean_pool, wrong, hint)
 
 
-def test_chapter3_checks():
-    from llmrec_utils import ner
+def _macro_f1(y_true, y_pred, classes=None, average="macro"):
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    classes = np.union1d(y_true, y_pred) if classes is None else classes(y_true, y_pred)
+    rows = []
+    for c in classes:
+        tp = np.sum((y_pred == c) & (y_true == c))
+        fp, fn = np.sum((y_pred == c) & (y_true != c)), np.sum((y_pred != c) & (y_true == c))
+        rows.append((tp, fp, fn, np.sum(y_true == c)))
+    tp, fp, fn, support = np.array(rows, float).T
+    f1 = 2 * tp / (2 * tp + fp + fn)  # NaN-free: every class occurs somewhere
+    if average == "weighted":
+        return float(np.sum(f1 * support) / support.sum())
+    if average == "of-means":
+        p, r = np.mean(tp / np.maximum(tp + fp, 1)), np.mean(tp / np.maximum(tp + fn, 1))
+        return float(2 * p * r / (p + r))
+    return float(np.mean(f1))
 
+
+def test_macro_f1():
+    from llmrec_utils import evaluation
+
+    exercises.check_macro_f1(solution("02_text_embeddings", "my_macro_f1"))
+    exercises.check_macro_f1(evaluation.macro_f1)
+    exercises.check_macro_f1(lambda t, p: np.array([_macro_f1(t, p)]))  # one-element array
+
+    def crashes_on_unpredicted(t, p):
+        t, p = np.asarray(t), np.asarray(p)
+        scores = []
+        for c in np.union1d(t, p):
+            prec = np.sum((p == c) & (t == c)) / int(np.sum(p == c))
+            rec = np.sum((p == c) & (t == c)) / int(np.sum(t == c))
+            scores.append(2 * prec * rec / (prec + rec))
+        return float(np.mean(scores))
+
+    for wrong, hint in [
+        (lambda t, p: float(np.mean(np.asarray(t) == np.asarray(p))), "accuracy"),
+        (lambda t, p: _macro_f1(t, p, average="weighted"), "support-weighted"),
+        (lambda t, p: _macro_f1(t, p, classes=lambda t, p: np.unique(t)), "classes of y_true"),
+        (lambda t, p: _macro_f1(t, p, average="of-means"), "averaged precision and recall"),
+        (crashes_on_unpredicted, "never predicted"),
+    ]:
+        rejects(exercises.check_macro_f1, wrong, hint)
+
+
+def test_cards_without_year(items):
+    good = solution("02_text_embeddings", "cards_no_year", items=items)
+    exercises.check_cards_without_year(good, items)
+    plain = items["title"].str.replace(r"\s*\(\d{4}\)", "", regex=True) + ". " + items["genres"]
+    exercises.check_cards_without_year(plain, items)  # a Series is fine
+    for wrong, hint in [
+        ((items["title"] + " " + items["genres"]).tolist(), "still contain a year"),
+        (
+            (items["title"].str.replace(r"[()]", "", regex=True) + " " + items["genres"]).tolist(),
+            "still contain a year",
+        ),
+        ((items["title"].str[:-7] + " " + items["genres"]).tolist(), "year|title words"),
+        (plain.tolist()[:5], "one card per movie"),
+        (plain.tolist()[::-1], "title words"),
+        (items["title"].str.replace(r"\s*\(\d{4}\)", "", regex=True).tolist(), "genres"),
+        (
+            (
+                items["title"].str.replace(r"\d", "", regex=True).str.replace("()", "")
+                + " "
+                + items["genres"]
+            ).tolist(),
+            "title words",
+        ),
+        (..., "not computed yet"),
+    ]:
+        with pytest.raises(ExerciseError, match=hint):
+            exercises.check_cards_without_year(wrong, items)
+
+
+# --- chapter 3 ---------------------------------------------------------------------
+def test_align_labels():
+    exercises.check_align_labels(solution("03_ner_finetuning", "my_align"))
     exercises.check_align_labels(ner.align_labels)
-    with pytest.raises(ExerciseError, match="every sub-word its word's label"):
-        exercises.check_align_labels(lambda ids, labels: [-100 if w is None else labels[w] for w in ids])
+    exercises.check_align_labels(lambda ids, labels: tuple(ner.align_labels(ids, labels)))
 
-    def entity_f1(gold, pred):
-        shared = n_g = n_p = 0
-        for g, p in zip(gold, pred):
-            gs, ps = set(ner.spans(g)), set(ner.spans(p))
-            shared, n_g, n_p = shared + len(gs & ps), n_g + len(gs), n_p + len(ps)
-        prec, rec = shared / n_p, shared / n_g
-        return 2 * prec * rec / (prec + rec)
+    def last_piece(ids, labels):
+        return [
+            -100 if w is None or (j + 1 < len(ids) and ids[j + 1] == w) else labels[w]
+            for j, w in enumerate(ids)
+        ]
 
-    exercises.check_entity_f1(entity_f1)
+    for wrong, hint in [
+        (
+            lambda ids, labels: [-100 if w is None else labels[w] for w in ids],
+            "every sub-word its word's label",
+        ),
+        (last_piece, "\\*last\\* sub-word"),
+        (
+            lambda ids, labels: [labels[j] if j < len(labels) else -100 for j in range(len(ids))],
+            "by position",
+        ),
+        (
+            lambda ids, labels: [
+                0 if w is None else v for w, v in zip(ids, ner.align_labels(ids, labels))
+            ],
+            "Special tokens",
+        ),
+        (lambda ids, labels: ner.align_labels(ids, labels)[1:], "one label per sub-word"),
+    ]:
+        rejects(exercises.check_align_labels, wrong, hint)
+
+
+def _entity_counts(gold, pred, pool=False, typed=True):
+    gs = [set(ner.spans(s)) for s in gold]
+    ps = [set(ner.spans(s)) for s in pred]
+    if not typed:
+        gs, ps = [{x[1:] for x in a} for a in gs], [{x[1:] for x in a} for a in ps]
+    if pool:
+        gs, ps = [set().union(*gs)], [set().union(*ps)]
+    shared = sum(len(a & b) for a, b in zip(gs, ps))
+    return shared, sum(map(len, gs)), sum(map(len, ps))
+
+
+def test_entity_f1():
+    exercises.check_entity_f1(solution("03_ner_finetuning", "my_entity_f1"))
+
+    def f1(shared, n_g, n_p):
+        return 2 * shared / (n_g + n_p) if shared else 0.0
 
     def token_f1(gold, pred):
         g = [t for s in gold for t in s]
@@ -122,145 +389,389 @@ def test_chapter3_checks():
         hits = sum(a == b != "O" for a, b in zip(g, p))
         return 2 * hits / (sum(t != "O" for t in g) + sum(t != "O" for t in p))
 
-    with pytest.raises(ExerciseError, match="token-level"):
-        exercises.check_entity_f1(token_f1)
+    def precision(gold, pred):
+        s, _, n_p = _entity_counts(gold, pred)
+        return s / n_p if n_p else 0.0
+
+    def recall(gold, pred):
+        s, n_g, _ = _entity_counts(gold, pred)
+        return s / n_g
+
+    def per_sentence(gold, pred):
+        return float(np.mean([f1(*_entity_counts([g], [p])) for g, p in zip(gold, pred)]))
+
+    def unguarded(gold, pred):
+        s, n_g, n_p = _entity_counts(gold, pred)
+        p, r = s / n_p, s / n_g
+        return 2 * p * r / (p + r)
+
+    for wrong, hint in [
+        (precision, "precision alone"),
+        (recall, "recall alone"),
+        (token_f1, "token-level"),
+        (per_sentence, "F1 of each sentence"),
+        (lambda g, p: f1(*_entity_counts(g, p, pool=True)), "one set"),
+        (lambda g, p: f1(*_entity_counts(g, p, typed=False)), "type must match"),
+        (unguarded, "With no predicted spans"),
+    ]:
+        rejects(exercises.check_entity_f1, wrong, hint)
 
 
-def test_spans_check():
-    from llmrec_utils import ner
-
+def test_spans():
+    exercises.check_spans(solution("03_ner_finetuning", "my_spans"))
     exercises.check_spans(ner.spans)
+    exercises.check_spans(lambda tags: [list(s) for s in reversed(ner.spans(tags))])  # order, lists
 
-    def b_only(tags):
-        return [(t[2:], i, i + 1) for i, t in enumerate(tags) if t.startswith("B-")]
+    def reader(tags, b_restarts=True, stray_i=True, typed_i=True, flush=True):
+        out, cur = [], None
+        for i, tag in enumerate(list(tags) + (["O"] if flush else [])):
+            kind = None if tag == "O" else tag[2:]
+            closes = (
+                tag == "O"
+                or (b_restarts and tag[0] == "B")
+                or (typed_i and kind != cur[0] if cur else False)
+            )
+            if cur and closes:
+                out.append((cur[0], cur[1], i))
+                cur = None
+            if kind and cur is None and (stray_i or tag[0] == "B"):
+                cur = (kind, i)
+        return out
 
-    with pytest.raises(ExerciseError):
-        exercises.check_spans(b_only)
+    exercises.check_spans(reader)  # the reader with every rule on is right
+    for wrong, hint in [
+        (lambda t: reader(t, b_restarts=False), "B- tag always starts"),
+        (lambda t: reader(t, stray_i=False), "no span to continue"),
+        (lambda t: reader(t, typed_i=False), "another type"),
+        (lambda t: reader(t, flush=False), "still open"),
+        (lambda t: [(k, s, e - 1) for k, s, e in ner.spans(t)], "one past the last"),
+        (lambda t: [("B-" + k, s, e) for k, s, e in ner.spans(t)], "without its B-/I-"),
+    ]:
+        rejects(exercises.check_spans, wrong, hint)
 
 
-def test_chapter4_checks():
-    def sgd_step(p, q, bu, bi, mu, r, lr, reg, bias_reg):
-        e = r - (mu + bu + bi + p @ q)
-        return (p + lr * (e * q - reg * p), q + lr * (e * p - reg * q),
-                bu + lr * (e - bias_reg * bu), bi + lr * (e - bias_reg * bi))
+# --- chapter 4 ---------------------------------------------------------------------
+def test_sgd_step():
+    exercises.check_sgd_step(solution("04_matrix_factorization", "sgd_step"))
+    right = solution("04_matrix_factorization", "sgd_step")
+    exercises.check_sgd_step(
+        lambda *a: [list(x) if np.ndim(x) else np.array([x]) for x in right(*a)]
+    )
 
-    def sgd_step_sequential(p, q, bu, bi, mu, r, lr, reg, bias_reg):
-        e = r - (mu + bu + bi + p @ q)
-        p = p + lr * (e * q - reg * p)
-        return p, q + lr * (e * p - reg * q), bu, bi
+    def step(
+        p, q, bu, bi, mu, r, lr, reg, breg, sequential=False, sign=1, lam=None, blam=None, scale=1
+    ):
+        e = sign * (r - (mu + bu + bi + p @ q))
+        lam, blam, lr = reg if lam is None else lam, breg if blam is None else blam, scale * lr
+        p2 = p + lr * (e * q - lam * p)
+        return (
+            p2,
+            q + lr * (e * (p2 if sequential else p) - lam * q),
+            bu + lr * (e - blam * bu),
+            bi + lr * (e - blam * bi),
+        )
 
-    exercises.check_sgd_step(sgd_step)
-    with pytest.raises(ExerciseError, match="new"):
-        exercises.check_sgd_step(sgd_step_sequential)
+    for wrong, hint in [
+        (lambda *a: step(*a, sequential=True), "\\*new\\* p"),
+        (lambda *a: step(*a, sign=-1), "sign of the error"),
+        (lambda *a: step(*a, lam=0.0), "not regularised"),
+        (lambda *a: step(*a, blam=a[7]), "own regulariser"),
+        (lambda *a: step(*a)[:2] + (a[2], a[3]), "biases were not updated"),
+        (lambda *a: step(*a, scale=2), "twice too large"),
+        (lambda *a: step(*a)[:2], "tuple \\(p, q, bu, bi\\)"),
+    ]:
+        rejects(exercises.check_sgd_step, wrong, hint)
 
-    def solve_user(Q, b_items, items, ratings, mu, reg, bias_reg, n_weight=True):
+
+def test_als_user():
+    right = solution("04_matrix_factorization", "solve_user")
+    exercises.check_als_user(right)
+    exercises.check_als_user(lambda *a: (list(right(*a)[0]), np.array([right(*a)[1]])))
+
+    def solve(
+        Q, b_items, items, ratings, mu, reg, breg, n_weight=True, centre_items=True, bias_ridge=None
+    ):
         X = np.hstack([Q[items], np.ones((len(items), 1))])
         k = Q.shape[1]
         lam = reg * (len(items) if n_weight else 1)
-        sol = np.linalg.solve(X.T @ X + np.diag([lam] * k + [bias_reg]),
-                              X.T @ (ratings - mu - b_items[items]))
+        target = ratings - mu - (b_items[items] if centre_items else 0)
+        b = breg if bias_ridge is None else bias_ridge
+        sol = np.linalg.solve(X.T @ X + np.diag([lam] * k + [b]), X.T @ target)
         return sol[:k], sol[k]
 
-    exercises.check_als_user(solve_user)
-    with pytest.raises(ExerciseError, match="n_u"):
-        exercises.check_als_user(lambda *a: solve_user(*a, n_weight=False))
+    def bias_first(Q, b_items, items, ratings, mu, reg, breg):
+        target = ratings - mu - b_items[items]
+        b = target.sum() / (len(items) + breg)
+        Qu = Q[items]
+        return np.linalg.solve(
+            Qu.T @ Qu + reg * len(items) * np.eye(Q.shape[1]), Qu.T @ (target - b)
+        ), b
 
-    def ease(X, lam, zero_diag=True):
+    for wrong, hint in [
+        (lambda *a: solve(*a, n_weight=False), "n_u"),
+        (lambda *a: solve(*a, centre_items=False), "items' biases"),
+        (lambda Q, bi, it, r, mu, reg, br: solve(Q, bi, it, r + mu, mu, reg, br), "global mean"),
+        (lambda *a: solve(*a, bias_ridge=a[5] * len(a[2])), "own regulariser"),
+        (bias_first, "jointly"),
+    ]:
+        rejects(exercises.check_als_user, wrong, hint)
+
+
+def test_ease():
+    right = solution("04_matrix_factorization", "ease_weights")
+    exercises.check_ease(right)
+
+    def ease_identity_form(X, lam):  # I - P diag(1/diag P): the same B
         P = np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1]))
-        B = -P / np.diag(P)
-        if zero_diag:
+        return np.eye(len(P)) - P / np.diag(P)
+
+    exercises.check_ease(ease_identity_form)
+
+    def ease(X, lam, zero=True, rows=False, sign=-1.0, with_lam=True):
+        P = np.linalg.inv(X.T @ X + (lam if with_lam else 0) * np.eye(X.shape[1]))
+        B = sign * P / (np.diag(P)[:, None] if rows else np.diag(P))
+        if zero:
             np.fill_diagonal(B, 0)
         return B
 
-    exercises.check_ease(ease)
-    with pytest.raises(ExerciseError, match="diagonal"):
-        exercises.check_ease(lambda X, lam: ease(X, lam, zero_diag=False))
+    for wrong, hint in [
+        (lambda X, lam: ease(X, lam, zero=False), "diagonal must be zero"),
+        (lambda X, lam: ease(X, lam, rows=True), "\\*row\\*"),
+        (lambda X, lam: ease(X, lam, sign=1.0), "sign is flipped"),
+        (lambda X, lam: ease(X, lam, with_lam=False), "lam is missing"),
+        (lambda X, lam: np.linalg.pinv(X @ X.T + lam * np.eye(len(X))), "users x users"),
+    ]:
+        rejects(exercises.check_ease, wrong, hint)
 
 
+# --- chapter 5 ---------------------------------------------------------------------
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-def test_chapter5_checks():
-    def zscore(S, ddof=0):
-        sd = S.std(axis=1, ddof=ddof, keepdims=True)
-        return np.divide(S - S.mean(axis=1, keepdims=True), sd, out=np.zeros_like(S),
-                         where=sd > 0)
+def test_zscore_rows():
+    from llmrec_utils import hybrid
 
-    exercises.check_zscore_rows(zscore)
-    with pytest.raises(ExerciseError, match="NaN or inf"):
-        exercises.check_zscore_rows(lambda S: (S - S.mean(1, keepdims=True)) / S.std(1, keepdims=True))
-    with pytest.raises(ExerciseError, match="ddof"):
-        exercises.check_zscore_rows(lambda S: zscore(S, ddof=1))
+    exercises.check_zscore_rows(solution("05_hybrid", "zscore"))
+    exercises.check_zscore_rows(hybrid.zscore_rows)
 
-    def content_scores(V, rated, center=True):
-        Vc = V - V.mean(axis=0) if center else V
-        Vc = Vc / np.linalg.norm(Vc, axis=1, keepdims=True)
-        taste = Vc[rated].mean(axis=0)
-        return Vc @ (taste / np.linalg.norm(taste))
+    def z(S, ddof=0, axis=1, centre=True, scale=True):
+        mean, sd = S.mean(axis=axis, keepdims=True), S.std(axis=axis, ddof=ddof, keepdims=True)
+        return np.divide(
+            S - mean if centre else S,
+            sd if scale else 1.0,
+            out=np.zeros_like(S),
+            where=(sd > 0) | (not scale),
+        )
 
-    exercises.check_content_scores(content_scores)
-    with pytest.raises(ExerciseError, match="subtract the mean"):
-        exercises.check_content_scores(lambda V, r: content_scores(V, r, center=False))
-
-
-def test_chapter7_checks():
-    def ndcg(hits, n_relevant, k):
-        hits = np.asarray(hits, float)[:k]
-        dcg = np.sum(hits / np.log2(np.arange(2, len(hits) + 2)))
-        return dcg / np.sum(1 / np.log2(np.arange(2, min(k, n_relevant) + 2)))
-
-    exercises.check_ndcg(ndcg)
-    with pytest.raises(ExerciseError, match="min\\(k, n_relevant\\)"):
-        exercises.check_ndcg(lambda h, n, k: ndcg(h, k, k))
-
-    def novelty(recs, train, distinct=True):
-        counts = train.groupby(ITEM)[USER].nunique() if distinct else train.groupby(ITEM).size()
-        share = counts / train[USER].nunique()
-        return float(np.mean(-np.log2(recs[ITEM].map(share))))
-
-    exercises.check_novelty(novelty)
-    with pytest.raises(ExerciseError, match="log base 2"):
-        exercises.check_novelty(lambda r, t: novelty(r, t) * np.log(2))
-
-    def sign_flip_p(diffs, n=5000, seed=0):
-        signs = np.random.default_rng(seed).choice([-1.0, 1.0], (n, len(diffs)))
-        null = np.abs((signs * diffs).mean(axis=1))
-        return (1 + np.sum(null >= abs(np.mean(diffs)))) / (n + 1)
-
-    exercises.check_sign_flip(sign_flip_p)
-    with pytest.raises(ExerciseError, match="expected a value"):
-        exercises.check_sign_flip(lambda d, n, s: 0.5)
+    for wrong, hint in [
+        (lambda S: (S - S.mean(1, keepdims=True)) / S.std(1, keepdims=True), "NaN or inf"),
+        (lambda S: z(S, ddof=1), "ddof=1"),
+        (lambda S: z(S, axis=0), "columns"),
+        (lambda S: (S - S.mean()) / S.std(), "whole matrix"),
+        (lambda S: z(S, centre=False), "subtract the row mean"),
+        (lambda S: z(S, scale=False), "divide by the row's standard deviation"),
+        (lambda S: (S - S.mean(1)) / 1.0, "keepdims"),
+    ]:
+        rejects(exercises.check_zscore_rows, wrong, hint)
 
 
-def test_chapter6_checks():
-    def loops(ids, max_period=12):
-        return any(len(ids) >= 3 * p and ids[-p:] == ids[-2 * p : -p] == ids[-3 * p : -2 * p]
-                   for p in range(1, max_period + 1))  # fmt: skip
+def test_content_scores():
+    exercises.check_content_scores(solution("05_hybrid", "content_scores"))
 
-    exercises.check_loops(loops)
-    with pytest.raises(ExerciseError, match="only twice"):  # two repeats are not a loop yet
-        exercises.check_loops(lambda ids, m: any(
-            len(ids) >= 2 * p and ids[-p:] == ids[-2 * p : -p] for p in range(1, m + 1)))
-    with pytest.raises(ExerciseError, match="max_period"):  # off by one in the range
-        exercises.check_loops(lambda ids, m: loops(ids, m - 1))
+    def unit(X):
+        return X / np.linalg.norm(X, axis=-1, keepdims=True)
 
-    def pick_lift(triples, candidates, held_out):
-        def share(users, films):
-            return np.mean([(u, i) in held_out for u, i in zip(users, films)])
+    def scores(V, rated, centre=True, rows=True, taste=True, over=None):
+        Vc = V - V.mean(axis=0) if centre else V
+        Vc = unit(Vc) if rows else Vc
+        t = Vc[rated if over is None else slice(None)].mean(axis=0)
+        return Vc @ (unit(t) if taste else t)
 
-        return share(triples[USER], triples["positive"]) / share(candidates[USER], candidates[ITEM])
+    for wrong, hint in [
+        (lambda V, r: scores(V, r, centre=False), "did not centre"),
+        (lambda V, r: scores(V - V.mean(1, keepdims=True), r, centre=False), "own mean"),
+        (lambda V, r: scores(V, r, rows=False), "normalise the item rows"),
+        (lambda V, r: scores(V, r, taste=False), "normalise the taste"),
+        (lambda V, r: scores(V, r, over="all"), "rated rows only"),
+        (lambda V, r: scores(V, r)[:5], "shape"),
+    ]:
+        rejects(exercises.check_content_scores, wrong, hint)
 
-    exercises.check_pick_lift(pick_lift)
-    with pytest.raises(ExerciseError, match="divide it"):
-        exercises.check_pick_lift(lambda t, c, h: np.mean(
-            [(u, i) in h for u, i in zip(t[USER], t["positive"])]))
+
+# --- chapter 6 ---------------------------------------------------------------------
+def test_loops():
+    right = solution("06_llm_augmentation", "loops")
+    exercises.check_loops(right)
+    exercises.check_loops(lambda ids, m: np.bool_(right(ids, m)))
+
+    def loops(ids, max_period=12, times=3, at_end=True, fixed=None):
+        top = fixed or max_period
+        for p in range(1, top + 1):
+            for end in [len(ids)] if at_end else range(times * p, len(ids) + 1):
+                block = ids[end - p : end]
+                if end >= times * p and all(
+                    ids[end - (j + 1) * p : end - j * p] == block for j in range(times)
+                ):
+                    return True
+        return False
+
+    for wrong, hint in [
+        (lambda ids, m: loops(ids, m, times=2), "only twice"),
+        (lambda ids, m: loops(ids, m, at_end=False), "not at the end"),
+        (lambda ids, m: loops(ids, m - 1), "exactly max_period"),
+        (lambda ids, m: loops(ids, m + 1), "longer than max_period"),
+        (lambda ids, m: loops(ids, fixed=12), "max_period passed in"),
+        (lambda ids, m: len(ids) >= 3 and len(set(ids[-3:])) == 1, "two-token"),
+        (lambda ids, m: "yes" if right(ids, m) else "", "True or False"),
+    ]:
+        rejects(exercises.check_loops, wrong, hint)
 
 
-def test_chapter8_crossover_check():
-    def crossover(a1, b1, a2, b2, workers):
-        slope = b1 - b2 / workers
-        return math.inf if slope <= 0 else max(0.0, (a2 - a1) / slope)
+def test_pick_lift():
+    right = solution("06_llm_augmentation", "pick_lift")
+    exercises.check_pick_lift(right)
 
-    exercises.check_crossover(crossover)
-    with pytest.raises(ExerciseError, match="ignores the workers"):
-        exercises.check_crossover(lambda a1, b1, a2, b2, w: (a2 - a1) / b1)
-    with pytest.raises(ExerciseError, match="never catches up"):
-        exercises.check_crossover(lambda a1, b1, a2, b2, w: abs((a2 - a1) / (b1 - b2 / w)))
+    def share(users, films, held):
+        return float(np.mean([(u, i) in held for u, i in zip(users, films)]))
+
+    def lift(t, c, h, top="positive", per_user=False, base_all=False, diff=False):
+        picks = share(t[USER], t[top], h)
+        base = (
+            np.mean([share(g[USER], g[ITEM], h) for _, g in c.groupby(USER)])
+            if per_user
+            else len(h) / len(c)
+            if base_all
+            else share(c[USER], c[ITEM], h)
+        )
+        return picks - base if diff else picks / base
+
+    for wrong, hint in [
+        (lambda t, c, h: share(t[USER], t["positive"], h), "divide it"),
+        (lambda t, c, h: 1 / lift(t, c, h), "upside down"),
+        (lambda t, c, h: lift(t, c, h, top="negative"), "negatives"),
+        (lambda t, c, h: lift(t, c, h, per_user=True), "per user"),
+        (lambda t, c, h: lift(t, c, h, base_all=True), "not among the candidates"),
+        (lambda t, c, h: lift(t, c, h, diff=True), "difference"),
+        (lambda t, c, h: 2.0, "Not quite"),
+    ]:
+        rejects(exercises.check_pick_lift, wrong, hint)
+
+
+# --- chapter 7 ---------------------------------------------------------------------
+def test_ndcg():
+    right = solution("07_evaluation", "ndcg")
+    exercises.check_ndcg(right)
+    exercises.check_ndcg(lambda h, n, k: np.array([right(h, n, k)]))
+
+    def ndcg(hits, n_rel, k, truncate=True, ideal=None, offset=1, log=np.log2):
+        hits = np.asarray(hits, float)[: k if truncate else None]
+        disc = 1 / log(np.arange(1, len(hits) + 1) + offset)
+        n = {"n": n_rel, "k": k, "hits": int(hits.sum())}.get(ideal, min(k, n_rel))
+        best = np.sum(1 / log(np.arange(1, n + 1) + offset))
+        return float(np.sum(hits * disc) / best)
+
+    for wrong, hint in [
+        (lambda h, n, k: ndcg(h, n, k, truncate=False), "truncate"),
+        (lambda h, n, k: ndcg(h, n, k, ideal="n"), "at most k"),
+        (lambda h, n, k: ndcg(h, n, k, ideal="k"), "fewer relevant"),
+        (lambda h, n, k: ndcg(h, n, k, ideal="hits"), "hits in the list"),
+        (lambda h, n, k: ndcg(h, n, k, offset=2), "off by one"),
+        (lambda h, n, k: ndcg(h, n, k, offset=0, log=lambda x: x), "1/rank"),
+        (
+            lambda h, n, k: float(
+                np.sum(np.asarray(h)[:k] / np.log2(np.arange(2, min(k, len(h)) + 2)))
+            ),
+            "DCG alone",
+        ),
+    ]:
+        rejects(exercises.check_ndcg, wrong, hint)
+    # natural logs cancel in the ratio: a harmless variant
+    exercises.check_ndcg(lambda h, n, k: ndcg(h, n, k, log=np.log))
+
+
+def test_novelty():
+    from llmrec_utils import evaluation
+
+    exercises.check_novelty(solution("07_evaluation", "novelty"))
+    exercises.check_novelty(evaluation.novelty)
+
+    def novelty(recs, train, rows=False, denom="users", log=np.log2, sign=-1, distinct_recs=False):
+        counts = train.groupby(ITEM).size() if rows else train.groupby(ITEM)[USER].nunique()
+        n = {"users": train[USER].nunique(), "rows": len(train), "items": train[ITEM].nunique()}[
+            denom
+        ]
+        p = recs[ITEM].map(counts / n)
+        return float(np.mean(sign * log(p.drop_duplicates() if distinct_recs else p)))
+
+    for wrong, hint in [
+        (lambda r, t: novelty(r, t, rows=True), "distinct users"),
+        (lambda r, t: novelty(r, t, denom="rows"), "number of rows"),
+        (lambda r, t: novelty(r, t, denom="items"), "number of items"),
+        (lambda r, t: novelty(r, t, log=np.log), "natural logarithm"),
+        (lambda r, t: novelty(r, t, log=np.log10), "log base 10"),
+        (lambda r, t: novelty(r, t, sign=1), "sign is flipped"),
+        (lambda r, t: novelty(r, t, distinct_recs=True), "distinct recommended"),
+    ]:
+        rejects(exercises.check_novelty, wrong, hint)
+
+
+def test_sign_flip():
+    right = solution("07_evaluation", "sign_flip_p")
+    exercises.check_sign_flip(right)
+    exercises.check_sign_flip(lambda d, n, s: np.float32(right(d, n, s)))  # float32 is fine
+
+    def other_draws(diffs, n=5000, seed=0):  # other random calls, other layout: also right
+        signs = np.random.default_rng(seed).integers(0, 2, (len(diffs), n)) * 2 - 1
+        null = np.abs(diffs @ signs / len(diffs))
+        return (np.sum(null >= abs(np.mean(diffs))) + 1) / (n + 1)
+
+    exercises.check_sign_flip(other_draws)
+
+    def flips(diffs, n, seed, two_sided=True, plus_one=True, whole=False, fixed_n=None, draw=None):
+        diffs = np.asarray(diffs, float)
+        n = fixed_n or n
+        rng = np.random.default_rng(seed if draw is None else draw)
+        signs = rng.choice([-1.0, 1.0], (n, 1 if whole else len(diffs)))
+        means = (signs * diffs).mean(axis=1)
+        obs = diffs.mean()
+        extreme = np.abs(means) >= abs(obs) if two_sided else means >= obs
+        return (plus_one + np.sum(extreme)) / (n + plus_one)
+
+    counter = iter(range(10**6))
+    for wrong, hint in [
+        (lambda d, n, s: flips(d, n, s, two_sided=False), "one-sided"),
+        (lambda d, n, s: flips(d, n, s, plus_one=False), "add 1"),
+        (lambda d, n, s: flips(d, n, s, whole=True), "each difference"),
+        (lambda d, n, s: flips(d, n, s, fixed_n=5000), "the `n` passed in"),
+        (lambda d, n, s: flips(d, n, s, draw=next(counter)), "same seed"),
+        (lambda d, n, s: 0.5, "not the share"),
+        (lambda d, n, s: 1.5, "lies in"),
+    ]:
+        rejects(exercises.check_sign_flip, wrong, hint)
+
+
+# --- chapter 8 ---------------------------------------------------------------------
+def test_crossover():
+    right = solution("08_scaling_with_spark", "crossover")
+    exercises.check_crossover(right)
+    exercises.check_crossover(
+        lambda *a: np.float64(right(*a)) if right(*a) < math.inf else float("inf")
+    )
+
+    def guarded(f):
+        return lambda a1, b1, a2, b2, w: math.inf if b1 - b2 / w <= 0 else f(a1, b1, a2, b2, w)
+
+    for wrong, hint in [
+        (lambda a1, b1, a2, b2, w: (a2 - a1) / b1, "Not quite"),
+        (guarded(lambda a1, b1, a2, b2, w: (a2 - a1) / (b1 - b2)), "ignores the workers"),
+        (lambda a1, b1, a2, b2, w: (a2 - a1) / (b1 - b2 * w), "multiplied by the workers"),
+        (guarded(lambda a1, b1, a2, b2, w: (a1 - a2) / (b1 - b2 / w)), "sign is flipped"),
+        (lambda a1, b1, a2, b2, w: abs((a2 - a1) / (b1 - b2 / w)), "never catches up"),
+        (guarded(lambda a1, b1, a2, b2, w: (a2 - a1) / (b1 - b2 / w)), "negative size"),
+        (lambda a1, b1, a2, b2, w: max(0.0, (a2 - a1) / (b1 - b2 / w)), "not 0"),
+        (
+            lambda a1, b1, a2, b2, w: (
+                math.inf if b1 < b2 / w else max(0.0, (a2 - a1) / (b1 - b2 / w))
+            ),
+            "same slope",
+        ),
+    ]:
+        rejects(exercises.check_crossover, wrong, hint)

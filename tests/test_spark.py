@@ -3,6 +3,7 @@
 import json
 import os
 import stat
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -186,15 +187,33 @@ def test_spark_top_k_exercise_check(spark):
 
     from llmrec_utils import exercises
 
-    def top_k(scores, seen, k, anti=True):
+    def top_k(scores, seen, k, anti=True, desc=True, per_user=True, limit=True):
         if anti:
             scores = scores.join(seen, [USER, ITEM], "left_anti")
-        order = Window.partitionBy(USER).orderBy(F.desc("score"))
-        return scores.withColumn("rank", F.row_number().over(order)).where(F.col("rank") <= k)
+        order = Window.partitionBy(USER) if per_user else Window
+        order = order.orderBy(F.desc("score") if desc else F.asc("score"))
+        ranked = scores.withColumn("rank", F.row_number().over(order))
+        return ranked.where(F.col("rank") <= k) if limit else ranked
 
     exercises.check_spark_top_k(top_k)
-    with pytest.raises(exercises.ExerciseError, match="left_anti"):
-        exercises.check_spark_top_k(lambda s, seen, k: top_k(s, seen, k, anti=False))
+    # the chapter's own solution cell
+    chapter = Path(__file__).resolve().parents[1] / "notebooks" / "08_scaling_with_spark.ipynb"
+    nb = json.loads(chapter.read_text())
+    sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    cell = next(src for src in sources if "def spark_top_k(" in src)
+    ns = {"F": F, "USER": USER, "ITEM": ITEM}
+    exec(cell, ns)  # noqa: S102 - our own notebook
+    exercises.check_spark_top_k(ns["spark_top_k"])
+    for wrong, hint in [({"anti": False}, "left_anti"), ({"desc": False}, "descending"),
+                        ({"per_user": False}, "partition the window by user"),
+                        ({"limit": False}, "rank <= k")]:  # fmt: skip
+        with pytest.raises(exercises.ExerciseError, match=hint):
+            exercises.check_spark_top_k(lambda s, seen, k, kw=wrong: top_k(s, seen, k, **kw))
+    for stub, hint in [(lambda s, seen, k: None, "returned None"),
+                       (lambda s, seen, k: s.select("nope"), "raised"),
+                       (lambda s, seen, k: s.toPandas(), "Spark DataFrame")]:  # fmt: skip
+        with pytest.raises(exercises.ExerciseError, match=hint):
+            exercises.check_spark_top_k(stub)
 
 
 def test_cost_lines_recover_known_lines():
