@@ -35,7 +35,10 @@ def _student(args: argparse.Namespace) -> int:
         print(f"error: no notebooks found in {source}", file=sys.stderr)
         return 1
     try:
-        written = student.write_student_copies(notebooks, Path(args.outdir), site=args.site)
+        if args.site:
+            written = student.write_student_site(Path(args.outdir), source.parent)
+        else:
+            written = student.write_student_copies(notebooks, Path(args.outdir))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -83,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="source directory (default: the checkout's notebooks/, or the copy "
                    "installed with the package)")
     p.add_argument("--site", action="store_true",
-                   help="write the copies `make book-student` builds the site from (MyST kept, "
-                   "solution code hidden but run) instead of the Jupyter/Colab copies")
+                   help="write the sources `make book-student` builds the student site from (in a "
+                   "checkout: the book's pages, and chapters with MyST kept, hints as admonitions, "
+                   "solution code run but hidden) instead of the Jupyter/Colab copies")
     p.set_defaults(run=_student)
     p = sub.add_parser(
         "augment", help="generate (or resume) chapter 6's LLM augmentations into their caches",

@@ -394,6 +394,7 @@ def make_site_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbforma
 def write_student_copies(notebooks: list[Path], outdir: Path, site: bool = False) -> list[Path]:
     """Write a student copy (or, with ``site``, a site copy) of each notebook
     into ``outdir``; return their paths."""
+    outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     bib = parse_bib(bib_path().read_text(encoding="utf-8")) if bib_path().is_file() else {}
     written = []
@@ -404,3 +405,28 @@ def write_student_copies(notebooks: list[Path], outdir: Path, site: bool = False
         nbformat.write(copy, target)
         written.append(target)
     return written
+
+
+def write_student_site(outdir: Path, root: Path | None = None) -> list[Path]:
+    """Write the sources of the student site into ``outdir``: the book's
+    ``_config.yml`` (titled "student edition", sphinx-exercise's
+    ``hide_solutions`` on), ``_toc.yml`` and ``book/`` from the checkout
+    ``root``, and a site copy (:func:`make_site_copy`) of every chapter.
+    ``make book-student`` builds it with jupyter-book."""
+    import shutil
+
+    import yaml
+
+    root, outdir = Path(root or _repo()), Path(outdir)
+    if not (root / "_toc.yml").is_file():
+        raise ValueError(f"{root} is not a checkout of the book (no _toc.yml)")
+    if outdir.exists():
+        shutil.rmtree(outdir)
+    shutil.copytree(root / "book", outdir / "book")
+    shutil.copy2(root / "_toc.yml", outdir / "_toc.yml")
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    config["title"] = f"{config['title']} (student edition)"
+    config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+    (outdir / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
+    notebooks = sorted((root / "notebooks").glob("*.ipynb"))
+    return write_student_copies(notebooks, outdir / "notebooks", site=True)
