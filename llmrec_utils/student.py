@@ -205,7 +205,7 @@ def _directive(m: re.Match, chapter: Chapter) -> str:
     options, body = _split_options(m["body"])
     body = to_markdown(body, chapter)
     if name == "exercise":
-        number = chapter.exercises.get(options.get("label", "")) or chapter.exercise_number()
+        number = chapter.exercise_number()  # the same order as number_chapter's
         return f"### Exercise {number}: {args}".rstrip(": ") + f"\n\n{body}\n"
     if name in ("figure", "image"):
         alt = options.get("alt", body.split("\n")[0] if name == "figure" else "")
@@ -270,8 +270,9 @@ def number_chapter(nb: nbformat.NotebookNode, name: str, bib: dict[str, str]) ->
             chapter.equations.setdefault(label, len(chapter.equations) + 1)
         for m in _DIRECTIVE_RE.finditer(cell.source):
             if m["name"] == "exercise":
-                label = _split_options(m["body"])[0].get("label") or f"#{chapter.n_exercises}"
-                chapter.exercises[label] = chapter.exercise_number()
+                number = chapter.exercise_number()
+                if label := _split_options(m["body"])[0].get("label"):
+                    chapter.exercises[label] = number
     chapter.n_exercises = 0
     return chapter
 

@@ -140,6 +140,13 @@ def test_hints_are_kept_and_discussions_get_an_answer_cell(copies):
             s.removeprefix(student.HINT + " ") for s in markdown(nb) if s.startswith(student.HINT)
         ]
         assert kept == [h for h in hints if h]
+        written = [
+            m["body"].split("\n\n")[-1].strip()
+            for c in raw.cells
+            for m in student._DIRECTIVE_RE.finditer(c.source)
+            if m["name"] == "solution"
+        ]
+        assert written and not any(w[:60] in "\n".join(markdown(nb)) for w in written)
         n_discussions = sum(c.source.count("```{solution}") for c in raw.cells)
         assert [s for s in markdown(nb)].count(student.ANSWER) == n_discussions
     assert sum(markdown(nb).count(student.ANSWER) for nb in copies.values()) == 12
@@ -229,12 +236,14 @@ def test_exercises_are_numbered_per_chapter_with_a_heading():
         nbformat.v4.new_markdown_cell(f"```{{exercise}} Task {n}\n:label: ex-{n}\n\nDo {n}.\n```")
         for n in "ab"
     ]
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell("```{exercise} Unlabelled\nDo it.\n```"))
     nb.cells.append(nbformat.v4.new_markdown_cell("As in {ref}`ex-b`."))
     out = student.make_student_copy(nb, "07_evaluation.ipynb")
     assert [c.source for c in out.cells] == [
-        "### Exercise 7.1: Task a\n\nDo a.",
-        "### Exercise 7.2: Task b\n\nDo b.",
-        "As in Exercise 7.2.",
+        "### Exercise 7.1: Unlabelled\n\nDo it.",
+        "### Exercise 7.2: Task a\n\nDo a.",
+        "### Exercise 7.3: Task b\n\nDo b.",
+        "As in Exercise 7.3.",
     ]
 
 
