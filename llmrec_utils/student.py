@@ -213,7 +213,7 @@ def _directive(m: re.Match, chapter: Chapter) -> str:
         return f"![{alt}]({args}){caption}\n"
     if name == "math":
         return f"$$\n{body}\n$$\n"
-    if name == "code-cell" or name == "code-block" or name == "code":
+    if name in ("code-cell", "code-block", "code"):
         return f"```{args}\n{body}\n```\n"
     title = args if name in ("admonition", "dropdown") else name.replace("-", " ").capitalize()
     if name not in ("admonition", "dropdown") and args:
