@@ -798,6 +798,70 @@ def check_content_scores(fn: Callable) -> None:
     _ok("your scores equal ContentModel's cosine between taste and item vectors.")
 
 
+def check_gated_blend(fn: Callable) -> None:
+    """``fn(cf, content, n_ratings, weight, beta) -> scores``: per-user z-scores of
+    both score matrices mixed with the gate's content weight per item."""
+    from .hybrid import GatedBlend, zscore_rows
+
+    def gate(n, weight, beta):  # the library's content weight per item
+        blend = GatedBlend(None, None, beta=beta, weight=weight)  # type: ignore[arg-type]
+        blend.counts_ = np.asarray(n, dtype=float)
+        return blend.content_weight()
+
+    def z(S, axis=1, ddof=0):
+        mean, sd = S.mean(axis=axis, keepdims=True), S.std(axis=axis, keepdims=True)
+        sd_used = S.std(axis=axis, ddof=ddof, keepdims=True) if ddof else sd
+        return np.divide(S - mean, sd_used, out=np.zeros_like(S), where=sd > 0)
+
+    rng = np.random.default_rng(5)
+    cases = []
+    for users, n, weight, beta in [
+        (3, [0, 2, 40, 7, 0, 300], 0.2, 3.0),
+        (4, [12, 0, 1, 5, 90], 0.5, 10.0),
+    ]:  # fmt: skip
+        n = np.array(n)
+        cf = rng.normal(2.0, 3.0, size=(users, len(n))) * (n > 0)  # cold items: CF says 0
+        cf[-1] = 0.0  # a user CF knows nothing about: a constant row
+        content = rng.uniform(0.1, 0.9, size=(users, len(n)))  # cosines, another scale
+        cases.append((cf, content, n, weight, beta))
+    for cf, content, n, weight, beta in cases:
+        with np.errstate(all="ignore"):
+            out = _call(fn, cf.copy(), content.copy(), n.copy(), weight, beta, errors={
+                ValueError: ("Shapes do not broadcast: the gate has one weight per item "
+                             "(a column), shared by every user."),
+            })  # fmt: skip
+        got = _array(out, "the blended scores", cf.shape)
+        if not np.isfinite(got).all():
+            raise ExerciseError("Your scores have NaN or inf: a user whose CF scores are all "
+                                "equal has standard deviation 0; give that row zeros.")  # fmt: skip
+        w = gate(n, weight, beta)
+        zc, zt = zscore_rows(cf), zscore_rows(content)
+        beta_only = beta / (n + beta)
+        _judge(got, (1 - w) * zc + w * zt, [
+            (("You mixed the raw scores: z-score each user's row of both matrices first, "
+              "so CF scores and cosines are on one scale."), (1 - w) * cf + w * content),
+            ("You mixed first and standardised after; standardise each matrix, then mix.",
+             zscore_rows((1 - w) * cf + w * content)),
+            ("You standardised the columns (items); standardise each user's row.",
+             (1 - w) * z(cf, axis=0) + w * z(content, axis=0)),
+            ("You used the sample standard deviation (ddof=1); use the population one.",
+             (1 - w) * z(cf, ddof=1) + w * z(content, ddof=1)),
+            (("The weights are on the wrong sides: the gate's weight goes to the content "
+              "scores, and a cold item should be scored by content alone."),
+             w * zc + (1 - w) * zt),
+            (("The floor is missing: every item, however many ratings it has, keeps at "
+              "least `weight` on content."), (1 - beta_only) * zc + beta_only * zt),
+            ("The gate is upside down: the more ratings an item has, the less it needs text.",
+             (1 - (weight + (1 - weight) * (1 - beta_only))) * zc
+             + (weight + (1 - weight) * (1 - beta_only)) * zt),
+            ("You used one weight for every item; the gate's weight depends on n_i.",
+             (1 - weight) * zc + weight * zt),
+        ], "Not quite: z-score each row of both matrices, then mix them with the content "
+           "weight of each item.")  # fmt: skip
+    _ok("both matrices on one per-user scale, and each item's content weight grows as its "
+        "ratings shrink: a cold item is scored by text alone.")
+
+
 # --- chapter 7: evaluation --------------------------------------------------------
 def _dcg(hits, discount=lambda rank: 1 / np.log2(rank + 1)) -> float:
     hits = np.asarray(hits, float)

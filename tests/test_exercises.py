@@ -91,6 +91,7 @@ FUNCTION_CHECKS = [
     "check_ease",
     "check_zscore_rows",
     "check_content_scores",
+    "check_gated_blend",
     "check_ndcg",
     "check_novelty",
     "check_sign_flip",
@@ -621,6 +622,43 @@ def test_content_scores():
         rejects(exercises.check_content_scores, wrong, hint)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_gated_blend():
+    from llmrec_utils import hybrid
+
+    right = solution("05_hybrid", "gated_blend", hybrid=hybrid)
+    exercises.check_gated_blend(right)
+    exercises.check_gated_blend(lambda *a: right(*a).tolist())  # nested lists are fine
+
+    def z(S, axis=1, ddof=0, guard=True):
+        mean, sd = S.mean(axis=axis, keepdims=True), S.std(axis=axis, ddof=ddof, keepdims=True)
+        if not guard:
+            return (S - mean) / sd
+        return np.divide(S - mean, sd, out=np.zeros_like(S), where=sd > 0)
+
+    def blend(cf, content, n, weight, beta, zs=z, floor=True, flip=False, gate=None):
+        g = beta / (n + beta) if gate is None else gate(n, beta)
+        w = weight + (1 - weight) * g if floor else g
+        if flip:
+            w = 1 - w
+        return (1 - w) * zs(cf) + w * zs(content)
+
+    for wrong, hint in [
+        (lambda c, t, n, w, b: blend(c, t, n, w, b, zs=lambda S: S), "mixed the raw scores"),
+        (lambda c, t, n, w, b: z(blend(c, t, n, w, b, zs=lambda S: S)), "standardised after"),
+        (lambda c, t, n, w, b: blend(c, t, n, w, b, zs=lambda S: z(S, axis=0)), "columns"),
+        (lambda c, t, n, w, b: blend(c, t, n, w, b, zs=lambda S: z(S, ddof=1)), "ddof=1"),
+        (lambda c, t, n, w, b: blend(c, t, n, w, b, zs=lambda S: z(S, guard=False)), "NaN or inf"),
+        (lambda c, t, n, w, b: blend(c, t, n, w, b, flip=True), "wrong sides"),
+        (lambda c, t, n, w, b: blend(c, t, n, w, b, floor=False), "floor is missing"),
+        (lambda c, t, n, w, b: blend(c, t, n, w, b, gate=lambda n, b: n / (n + b)), "upside down"),
+        (lambda c, t, n, w, b: blend(c, t, n, w, b, gate=lambda n, b: 0 * n), "one weight"),
+        (lambda c, t, n, w, b: blend(c, t, n[:, None], w, b), "broadcast"),
+        (lambda c, t, n, w, b: blend(c, t, n, w, b)[:, :3], "shape"),
+    ]:
+        rejects(exercises.check_gated_blend, wrong, hint)
+
+
 # --- chapter 6 ---------------------------------------------------------------------
 def test_loops():
     right = solution("06_llm_augmentation", "loops")
@@ -823,3 +861,4 @@ def test_crossover():
         ),
     ]:
         rejects(exercises.check_crossover, wrong, hint)
+
