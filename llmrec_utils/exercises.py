@@ -1203,6 +1203,44 @@ def check_spark_top_k(fn: Callable) -> None:
     _ok("anti-join the seen pairs, then row_number() over a per-user window, keep rank <= k.")
 
 
+def check_fetch_depth(fn: Callable) -> None:
+    """``fn(seen, k) -> int``: the smallest ``n`` for ``recommendForAllUsers(n)``
+    that leaves every user ``k`` unseen items once the seen pairs are removed."""
+    # one user has seen the most distinct items and lists one of them twice; the
+    # others have seen fewer; each mistake below gives another depth in both cases
+    cases = [
+        (pd.DataFrame({USER: [1, 1, 1, 2, 2, 2, 2, 2, 2, 3, 4, 4, 2, 4],
+                       ITEM: [10, 11, 12, 10, 13, 14, 15, 16, 17, 19, 10, 18, 13, 11]}),
+         5),
+        (pd.DataFrame({USER: [7, 7, 8, 8, 8, 8, 9, 9, 8],
+                       ITEM: [30, 31, 30, 32, 33, 34, 36, 35, 33]}),
+         3),
+    ]  # fmt: skip
+    for seen, k in cases:
+        got = _number(_call(fn, seen.copy(), k), "the depth")
+        distinct = seen.drop_duplicates()
+        per_user = distinct.groupby(USER).size()
+        _judge(got, k + per_user.max(), [
+            ("That is the most any user has seen; the k unseen items come on top of it.",
+             per_user.max()),
+            (("A pair listed twice takes one place in the list, not two: count each user's "
+              "distinct items."), k + seen.groupby(USER).size().max()),
+            (("With the average user's history, the users who have seen the most would get "
+              "fewer than k; one depth serves every user."), k + per_user.mean()),
+            ("Rounded up, the average is still too small for the users who have seen the most.",
+             k + math.ceil(per_user.mean())),
+            (("You counted the seen pairs of all users; only one user's seen items can sit in "
+              "that user's list."), k + len(distinct)),
+            ("You counted per item; a user's list loses one place per item that user has seen.",
+             k + distinct.groupby(ITEM).size().max()),
+            ("That fetches k per user only: a user who has seen the top items ends up short.",
+             k),
+        ], "Not quite: in the worst case all of a user's seen items rank first; fetch enough "
+           "for the user who has seen the most.", same=lambda a, b: a == b)  # fmt: skip
+    _ok("k plus the most distinct items any user has seen: even if they all rank first, "
+        "k unseen remain.")
+
+
 def check_crossover(fn: Callable) -> None:
     """``fn(a1, b1, a2, b2, workers) -> float``: the data size where a cluster of
     ``workers`` (time a2 + b2 n / workers) overtakes one machine (a1 + b1 n)."""

@@ -99,6 +99,7 @@ FUNCTION_CHECKS = [
     "check_augmented_set",
     "check_augmentation_effect",
     "check_crossover",
+    "check_fetch_depth",
 ]
 
 
@@ -862,3 +863,25 @@ def test_crossover():
     ]:
         rejects(exercises.check_crossover, wrong, hint)
 
+
+def test_fetch_depth():
+    right = solution("08_scaling_with_spark", "fetch_depth")
+    exercises.check_fetch_depth(right)
+    exercises.check_fetch_depth(lambda seen, k: np.int64(right(seen, k)))
+    exercises.check_fetch_depth(lambda seen, k: float(right(seen, k)))
+
+    def most(seen):
+        return seen.drop_duplicates().groupby(USER)[ITEM].nunique()
+
+    for wrong, hint in [
+        (lambda seen, k: most(seen).max(), "come on top"),
+        (lambda seen, k: k + seen.groupby(USER).size().max(), "listed twice"),
+        (lambda seen, k: k + most(seen).mean(), "average user"),
+        (lambda seen, k: k + math.ceil(most(seen).mean()), "Rounded up"),
+        (lambda seen, k: k + len(seen.drop_duplicates()), "all users"),
+        (lambda seen, k: k + seen.drop_duplicates().groupby(ITEM).size().max(), "per item"),
+        (lambda seen, k: k, "ends up short"),
+        (lambda seen, k: k + most(seen).max() - 1, "Not quite"),
+        (lambda seen, k: most(seen), "single number"),
+    ]:
+        rejects(exercises.check_fetch_depth, wrong, hint)
