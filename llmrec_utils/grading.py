@@ -1,0 +1,613 @@
+"""Grading submissions with otter-grader's tests, without re-running the chapters.
+
+``llmrec grade SUBMISSIONS --out grades.csv`` writes one row per student and
+chapter and one column per exercise. How a submission is graded:
+
+1. The exercises are read from the chapters (:func:`exercises_of`): an
+   ``{exercise}`` block whose solution is followed by a call
+   ``exercises.check_*(answer, ...)`` is a coding exercise worth
+   :data:`POINTS`; one with a ``{solution}`` block only is a discussion question,
+   graded by hand (its column says ``manual`` in the points row, empty below).
+2. From a submission only the answer cells are taken (:func:`answer_cell`): the
+   last code cell that defines the exercise's name (``def my_f(`` or
+   ``x_answer =``). Other cells, edited or not, are never run, so neither the
+   chapter's heavy cells nor a ``try/except`` around a check matter.
+3. Each answer runs in a fresh namespace holding the chapter's imports and the
+   small data its check takes (``ratings``, ``items``, from the cache), with a
+   time limit (:data:`TIMEOUT`).
+4. Each exercise has an otter-grader test file (OK format, :func:`test_spec`):
+   a public case that calls the chapter's check, and a hidden case that runs
+   variants the student has not seen: the function on new random inputs,
+   compared with the chapter's reference solution, or, for an answer that is a
+   value, the answer cell run again on a random half of the data. otter's test
+   runner scores the cases; each is worth half the exercise's points.
+
+:func:`write_tests` writes the test files (``llmrec grade --tests DIR``) for
+instructors who run otter themselves; :func:`grade_folder` is the command.
+Taught in no chapter: see ``book/instructors.md``.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import csv
+import io
+import json
+import math
+import re
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import exercises
+from .data import ITEM, RATING, TIMESTAMP, USER
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+POINTS = 2  # per coding exercise: 1 for the public check, 1 for the hidden variants
+TIMEOUT = 60  # seconds per answer cell and per test case
+MANUAL = "manual"
+
+_EXERCISE_RE = re.compile(r"^[`:]{3,}\{exercise\}\s*(?P<title>.*?)\s*\n:label:\s*(?P<label>\S+)",
+                          re.M)  # fmt: skip
+_SOLUTION_RE = re.compile(r"^[`:]{3,}\{solution\}\s*(?P<label>\S+)", re.M)
+_START_RE = re.compile(r"^[`:]{3,}\{solution-start\}\s*(?P<label>\S+)", re.M)
+_END_RE = re.compile(r"^[`:]{3,}\{solution-end\}", re.M)
+
+
+@dataclass
+class Exercise:
+    """One exercise of a chapter, as read from the notebook."""
+
+    chapter: str  # notebook stem, e.g. "01_data"
+    label: str  # e.g. "ex-data-density"
+    title: str
+    check: str | None = None  # e.g. "check_density"; None for a discussion question
+    answer: str | None = None  # the name the answer defines (a function or a value)
+    data: list[str] = field(default_factory=list)  # other arguments of the check
+    solution: str = ""  # the chapter's solution code (the reference)
+
+    @property
+    def manual(self) -> bool:
+        return self.check is None
+
+    @property
+    def points(self) -> int | str:
+        return MANUAL if self.manual else POINTS
+
+
+# --- reading the chapters ---------------------------------------------------------------
+def _source(cell) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else src
+
+
+def _parse(source: str) -> ast.Module | None:
+    """The cell's code, with IPython magics and shell lines blanked; None if not Python."""
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line
+             for line in source.splitlines()]  # fmt: skip
+    try:
+        return ast.parse("\n".join(lines))
+    except SyntaxError:
+        return None
+
+
+def _check_call(source: str) -> tuple[str, list[str]] | None:
+    """``("check_x", [arg names])`` of the first ``exercises.check_x(...)`` in a cell."""
+    tree = _parse(source)
+    for node in ast.walk(tree) if tree else []:
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr.startswith("check_")):  # fmt: skip
+            return node.func.attr, [ast.unparse(a) for a in node.args]
+    return None
+
+
+def exercises_of(chapter: str | Path) -> list[Exercise]:
+    """The exercises of ``notebooks/<chapter>.ipynb`` (or a path), in order."""
+    path = Path(chapter) if str(chapter).endswith(".ipynb") else NOTEBOOKS / f"{chapter}.ipynb"
+    cells = json.loads(path.read_text())["cells"]
+    found: dict[str, Exercise] = {}
+    open_label = None  # the solution being read
+    for cell in cells:
+        src = _source(cell)
+        if cell["cell_type"] == "markdown":
+            for m in _EXERCISE_RE.finditer(src):
+                found[m["label"]] = Exercise(path.stem, m["label"], m["title"])
+            start = _START_RE.search(src)
+            if start:
+                open_label = start["label"]
+            elif _END_RE.search(src):
+                open_label = None
+        elif open_label in found:
+            found[open_label].solution += src + "\n"
+        elif cell["cell_type"] == "code" and (call := _check_call(src)):
+            owner = next((e for e in reversed(found.values()) if e.solution), None)
+            if owner is not None and owner.check is None:
+                owner.check, (owner.answer, *owner.data) = call[0], call[1]
+    for ex in found.values():  # a solution but no check: graded by hand
+        if ex.check is None:
+            ex.solution = ""
+    return list(found.values())
+
+
+def chapter_imports(chapter: str) -> str:
+    """Every top-level import statement of the chapter, one per line."""
+    cells = json.loads((NOTEBOOKS / f"{chapter}.ipynb").read_text())["cells"]
+    out = []
+    for cell in cells:
+        tree = _parse(_source(cell)) if cell["cell_type"] == "code" else None
+        out += [ast.unparse(n) for n in (tree.body if tree else [])
+                if isinstance(n, (ast.Import, ast.ImportFrom))]  # fmt: skip
+    return "\n".join(dict.fromkeys(out))
+
+
+# --- the answers of a submission --------------------------------------------------------
+def _defines(tree: ast.Module, name: str) -> bool:
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return True
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+        if any(isinstance(n, ast.Name) and n.id == name
+               for t in targets for n in ast.walk(t)):  # fmt: skip
+            return True
+    return False
+
+
+def answer_cell(cells: list, name: str) -> str | None:
+    """The code of the last code cell defining ``name``, without calls to the checks.
+
+    A top-level statement that calls ``exercises.check_*`` (or wraps one in
+    ``try``) is dropped: the grader calls the checks itself.
+    """
+    for cell in reversed(cells):
+        tree = _parse(_source(cell)) if cell.get("cell_type") == "code" else None
+        if tree is not None and _defines(tree, name):
+            kept = [n for n in tree.body if "exercises.check_" not in ast.unparse(n)]
+            return ast.unparse(ast.Module(body=kept, type_ignores=[]))
+    return None
+
+
+class _Timeout(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Raise :class:`_Timeout` after ``seconds`` (main thread, POSIX; else no limit)."""
+    def stop(signum, frame):
+        raise _Timeout(f"took more than {seconds:g} s")
+
+    try:
+        old = signal.signal(signal.SIGALRM, stop)
+    except (ValueError, AttributeError):  # not the main thread, or no SIGALRM
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _quiet(fn: Callable, *args):
+    """``fn(*args)`` with its printed output swallowed."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return fn(*args)
+
+
+def run_cell(code: str, context: dict, timeout: float = TIMEOUT) -> dict:
+    """Run ``code`` in a copy of ``context``; return the namespace."""
+    ns = dict(context)
+    with _time_limit(timeout):
+        _quiet(exec, compile(code, "<answer>", "exec"), ns)  # noqa: S102 - graded code
+    return ns
+
+
+# --- the context an answer runs in ------------------------------------------------------
+_DATA: dict[str, Callable[[], pd.DataFrame]] = {
+    "ratings": lambda: __import__("llmrec_utils.data").data.load_ml100k_ratings(),
+    "items": lambda: __import__("llmrec_utils.data").data.load_ml100k_items(),
+}
+
+
+class Context:
+    """The chapters' imports and data, each loaded once and shared by all submissions."""
+
+    def __init__(self):
+        self._imports: dict[str, dict] = {}
+        self._data: dict[str, pd.DataFrame] = {}
+        self._references: dict[str, Callable] = {}
+
+    def namespace(self, ex: Exercise, data: dict | None = None) -> dict:
+        if ex.chapter not in self._imports:
+            ns = {"np": np, "pd": pd, "math": math, "exercises": exercises,
+                  "USER": USER, "ITEM": ITEM, "RATING": RATING, "TIMESTAMP": TIMESTAMP}
+            for line in chapter_imports(ex.chapter).splitlines():
+                with contextlib.suppress(Exception):  # e.g. pyspark not installed
+                    _quiet(exec, line, ns)  # noqa: S102 - the chapter's own imports
+            self._imports[ex.chapter] = ns
+        ns = dict(self._imports[ex.chapter])
+        for name in ex.data:
+            ns[name] = (data or {}).get(name, self.data(name))
+        return ns
+
+    def data(self, name: str) -> pd.DataFrame:
+        if name not in self._data:
+            self._data[name] = _DATA[name]()
+        return self._data[name]
+
+    def reference(self, ex: Exercise):
+        """The chapter's own answer (a function), for the hidden variants."""
+        if ex.label not in self._references:
+            self._references[ex.label] = run_cell(ex.solution, self.namespace(ex))[ex.answer]
+        return self._references[ex.label]
+
+
+_CONTEXT: Context | None = None
+
+
+def context() -> Context:
+    global _CONTEXT
+    if _CONTEXT is None:
+        _CONTEXT = Context()
+    return _CONTEXT
+
+
+# --- hidden variants: new inputs, compared with the chapter's reference --------------------
+def _tags(rng, n: int) -> list[str]:
+    return [str(t) for t in rng.choice(["O", "O", "B-FIT", "I-FIT", "B-SIZE", "I-SIZE"], n)]
+
+
+def _log(rng) -> tuple:
+    n = int(rng.integers(12, 30))
+    log = pd.DataFrame({USER: rng.integers(1, 7, n), ITEM: rng.permutation(100)[:n],
+                        RATING: rng.integers(1, 6, n), TIMESTAMP: rng.permutation(1000)[:n]},
+                       index=rng.permutation(500)[:n])  # fmt: skip
+    return (log,)
+
+
+def _pairs(frame) -> list:
+    return sorted(map(tuple, frame[[USER, ITEM]].astype(int).to_numpy().tolist()))
+
+
+def _mean_pool_args(rng):
+    import torch
+
+    b, t, d = (int(x) for x in rng.integers(2, 7, 3))
+    lengths = rng.integers(1, t + 1, b)
+    mask = torch.tensor((np.arange(t) < lengths[:, None]).astype(int))
+    return torch.tensor(rng.normal(size=(b, t, d)), dtype=torch.float32), mask
+
+
+def _align_args(rng):
+    n = int(rng.integers(2, 8))
+    ids = [None] + [w for w in range(n) for _ in range(int(rng.integers(1, 4)))] + [None]
+    return ids, [int(x) for x in rng.integers(0, 5, n)]
+
+
+def _als_args(rng):
+    n_items, d = 10, int(rng.integers(2, 5))
+    items = rng.choice(n_items, int(rng.integers(2, 7)), replace=False)
+    return (rng.normal(size=(n_items, d)), rng.normal(size=n_items), items,
+            rng.integers(1, 6, len(items)).astype(float), 3.5, 0.1, 0.5)  # fmt: skip
+
+
+def _zscore_args(rng):
+    S = rng.normal(2.0, 3.0, (int(rng.integers(3, 7)), int(rng.integers(3, 9))))
+    S[0] = 1.5  # a constant row
+    return (S,)
+
+
+def _ndcg_args(rng):
+    n = int(rng.integers(2, 12))
+    hits = rng.integers(0, 2, n)
+    return hits, int(hits.sum() + rng.integers(1, 5)), int(rng.integers(1, n + 3))
+
+
+def _novelty_args(rng):
+    train = pd.DataFrame({USER: rng.integers(0, 15, 80), ITEM: rng.integers(0, 12, 80)})
+    recs = pd.DataFrame({USER: np.repeat(np.arange(4), 3),
+                         ITEM: rng.choice(train[ITEM].unique(), 12)})  # fmt: skip
+    return recs, train
+
+
+def _pick_lift_args(rng):
+    users = np.arange(1, 5)
+    candidates = pd.DataFrame({USER: np.repeat(users, 5), ITEM: rng.integers(1, 30, 20)})
+    held = {tuple(map(int, p)) for p in candidates.sample(8, random_state=int(rng.integers(99)))
+            [[USER, ITEM]].to_numpy()}  # fmt: skip
+    triples = pd.DataFrame({USER: users, "positive": [candidates[ITEM].iloc[5 * i + 1]
+                            for i in range(4)], "negative": rng.integers(1, 30, 4)})  # fmt: skip
+    return triples, candidates, held
+
+
+def _crossover_args(rng):
+    a1, a2 = rng.uniform(0, 20, 2)
+    b1, b2 = rng.uniform(1e-5, 1e-3, 2)
+    return float(a1), float(b1), float(a2), float(b2), int(rng.integers(1, 16))
+
+
+def _vector(out) -> np.ndarray:
+    """A tuple of arrays and numbers as one flat float array."""
+    return np.concatenate([np.ravel(np.asarray(x, float)) for x in out])
+
+
+# check -> (arguments from a random generator, what to compare of the output)
+VARIANTS: dict[str, tuple[Callable, Callable]] = {
+    "check_leave_last_out": (_log, lambda out: (_pairs(out[1]), _pairs(out[0]))),
+    "check_mean_pool": (_mean_pool_args, lambda out: np.asarray(out, float)),
+    "check_macro_f1": (lambda rng: tuple(rng.integers(0, 4, (2, 25))), float),
+    "check_align_labels": (_align_args, list),
+    "check_entity_f1": (lambda rng: ([_tags(rng, 8) for _ in range(4)],
+                                     [_tags(rng, 8) for _ in range(4)]), float),
+    "check_spans": (lambda rng: (_tags(rng, 12),), lambda out: sorted(map(tuple, out))),
+    "check_sgd_step": (lambda rng: (*rng.normal(size=(2, 3)), *rng.normal(size=3), 4.0, 0.02,
+                                    0.05, 0.1), _vector),
+    "check_als_user": (_als_args, _vector),
+    "check_ease": (lambda rng: ((rng.random((15, 6)) < 0.4).astype(float), 2.0),
+                   lambda out: np.asarray(out, float)),
+    "check_zscore_rows": (_zscore_args, lambda out: np.asarray(out, float)),
+    "check_content_scores": (lambda rng: (rng.normal(size=(9, 4)), [1, 4, 6]),
+                             lambda out: np.ravel(np.asarray(out, float))),
+    "check_ndcg": (_ndcg_args, float),
+    "check_novelty": (_novelty_args, float),
+    "check_loops": (lambda rng: ([int(x) for x in rng.integers(1, 3, rng.integers(0, 10))],
+                                 int(rng.integers(1, 4))), bool),
+    "check_pick_lift": (_pick_lift_args, float),
+    "check_crossover": (_crossover_args, float),
+}
+N_VARIANTS = 5
+
+
+def _agree(got, want) -> bool:
+    if isinstance(want, (np.ndarray, float)):
+        return exercises._same(got, want)  # inf equals inf
+    return got == want
+
+
+def _function_variants(ex: Exercise, fn: Callable) -> None:
+    reference = context().reference(ex)
+    make, key = VARIANTS[ex.check]
+    for i in range(N_VARIANTS):
+        args = make(np.random.default_rng(1000 + i))
+        want = key(reference(*args))
+        try:
+            got = key(exercises._call(fn, *args))
+        except exercises.ExerciseError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a wrong type of output
+            raise exercises.ExerciseError(f"variant {i + 1}: the output has the wrong form "
+                                          f"({type(exc).__name__}).") from None
+        if not _agree(got, want):
+            raise exercises.ExerciseError(f"variant {i + 1} of {N_VARIANTS}: the answer "
+                                          "differs from the reference.")
+
+
+def _sign_flip_variants(ex: Exercise, fn: Callable) -> None:
+    reference = context().reference(ex)
+    for i, shift in enumerate((0.35, -0.1, 0.0)):
+        diffs = np.random.default_rng(2000 + i).normal(shift, 1.0, 70)
+        p = exercises._number(exercises._call(fn, diffs.copy(), 2999, 3), "p")
+        want = reference(diffs, 40_000, 1)
+        if abs(p - want) > 0.02 + 0.1 * want:
+            raise exercises.ExerciseError(f"variant {i + 1}: the p-value is off.")
+
+
+def _value_variants(ex: Exercise, env: dict) -> None:
+    code = answer_code(ex, env)
+    if code is None:
+        raise exercises.ExerciseError("the answer cell was not found.")
+    for i in range(2):
+        half = {name: context().data(name).sample(frac=0.5, random_state=3000 + i)
+                for name in ex.data}  # fmt: skip
+        try:
+            ns = run_cell(code, context().namespace(ex, half))
+        except Exception as exc:  # noqa: BLE001
+            raise exercises.ExerciseError(f"variant {i + 1}: the cell raised "
+                                          f"{type(exc).__name__} on other data.") from None
+        if ex.answer not in ns:
+            raise exercises.ExerciseError(f"variant {i + 1}: {ex.answer} is not defined.")
+        try:
+            _quiet(getattr(exercises, ex.check), ns[ex.answer], *(half[n] for n in ex.data))
+        except exercises.ExerciseError:
+            raise exercises.ExerciseError(f"variant {i + 1}: on half of the data the answer "
+                                          "is wrong (is a number typed in?).") from None
+
+
+# --- the tests, called from otter's test files ------------------------------------------
+def find(chapter: str, label: str) -> Exercise:
+    for ex in exercises_of(chapter):
+        if ex.label == label:
+            return ex
+    raise LookupError(f"no exercise {label} in {chapter}")
+
+
+def answer_code(ex: Exercise, env: dict) -> str | None:
+    """The answer cell: recorded by the grader, or from IPython's history ``In``."""
+    recorded = env.get("__answer_cells__", {})
+    if ex.label in recorded:
+        return recorded[ex.label]
+    history = [{"cell_type": "code", "source": s} for s in env.get("In", [])]
+    return answer_cell(history, ex.answer)
+
+
+def _verdict(run: Callable) -> bool | str:
+    """True if ``run()`` passes, else the hint (otter shows it in the failure)."""
+    try:
+        with _time_limit(TIMEOUT):
+            run()
+        return True
+    except exercises.ExerciseError as exc:
+        return str(exc)
+    except _Timeout as exc:
+        return f"The answer {exc}."
+    except Exception as exc:  # noqa: BLE001
+        return f"{type(exc).__name__}: {exc}"
+
+
+def public(chapter: str, label: str, env: dict) -> bool | str:
+    """The chapter's own check on the answer in ``env``."""
+    ex = find(chapter, label)
+    if ex.answer not in env:
+        return f"{ex.answer} is not defined: the answer is missing or its cell fails."
+    data = [env[n] if n in env else context().data(n) for n in ex.data]
+
+    def run():
+        if ex.check == "check_spark_top_k":  # the check uses the active session
+            from .spark import session
+
+            _quiet(session, "llmrec-grading")
+        _quiet(getattr(exercises, ex.check), env[ex.answer], *data)
+
+    return _verdict(run)
+
+
+def hidden(chapter: str, label: str, env: dict) -> bool | str:
+    """Variants the student has not seen (see the module docstring)."""
+    ex = find(chapter, label)
+    if ex.answer not in env:
+        return f"{ex.answer} is not defined: the answer is missing or its cell fails."
+    if ex.data:
+        return _verdict(lambda: _value_variants(ex, env))
+    if ex.check == "check_sign_flip":
+        return _verdict(lambda: _sign_flip_variants(ex, env[ex.answer]))
+    return _verdict(lambda: _function_variants(ex, env[ex.answer]))
+
+
+def test_spec(ex: Exercise) -> dict:
+    """The otter-grader test file (OK format) of a coding exercise."""
+    call = f"({ex.chapter!r}, {ex.label!r}, globals())"
+    cases = [{"code": f">>> from llmrec_utils import grading\n>>> grading.public{call}\nTrue",
+              "hidden": False, "points": 1}]  # fmt: skip
+    if ex.data or ex.check in VARIANTS or ex.check == "check_sign_flip":
+        cases.append({"code": f">>> from llmrec_utils import grading\n"
+                              f">>> grading.hidden{call}\nTrue",
+                      "hidden": True, "points": POINTS - 1})  # fmt: skip
+    else:
+        cases[0]["points"] = POINTS
+    return {"name": ex.label, "points": POINTS,
+            "suites": [{"type": "doctest", "scored": True, "setup": "", "teardown": "",
+                        "cases": cases}]}  # fmt: skip
+
+
+def write_tests(folder: str | Path, chapters: list[str] | None = None) -> list[Path]:
+    """Write every coding exercise's otter test file to ``folder/<label>.py``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for chapter in chapters or CHAPTERS:
+        for ex in exercises_of(chapter):
+            if not ex.manual:
+                path = folder / f"{ex.label}.py"
+                path.write_text(f"test = {test_spec(ex)!r}\n")
+                written.append(path)
+    return written
+
+
+# --- grading a submission and a folder ----------------------------------------------------
+CHAPTERS = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+@dataclass
+class Result:
+    label: str
+    score: float | None  # None for a discussion question
+    possible: int | str
+    message: str = ""
+
+
+def grade_notebook(path: str | Path, chapter: str) -> list[Result]:
+    """Grade one submitted notebook of ``chapter``, exercise by exercise."""
+    from otter.test_files import OKTestFile
+
+    cells = json.loads(Path(path).read_text())["cells"]
+    results = []
+    for ex in exercises_of(chapter):
+        if ex.manual:
+            results.append(Result(ex.label, None, MANUAL))
+            continue
+        code = answer_cell(cells, ex.answer)
+        env = context().namespace(ex)
+        note = ""
+        if code is None:
+            note = f"no cell defines {ex.answer}"
+        else:
+            try:
+                env = run_cell(code, env)
+            except BaseException as exc:  # noqa: BLE001 - the answer's cell failed
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                note = f"the answer cell raised {type(exc).__name__}: {exc}"
+                env.pop(ex.answer, None)
+        env["__answer_cells__"] = {ex.label: code}
+        test = OKTestFile.from_spec(test_spec(ex), path=f"{ex.label}.py")
+        test.run(env)
+        failed = [_hint(r.message) for r in test.test_case_results if not r.passed]
+        results.append(Result(ex.label, float(test.score), test.possible,
+                              "; ".join([note] * bool(note) + failed)))  # fmt: skip
+    return results
+
+
+def _hint(message: str) -> str:
+    """The hint in otter's failure message (the doctest's last output line)."""
+    last = message.strip().splitlines()[-1].strip()
+    with contextlib.suppress(ValueError, SyntaxError):
+        last = str(ast.literal_eval(last))
+    return last
+
+
+def _tidy(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else round(x, 3)
+
+
+def chapter_of(path: Path) -> str | None:
+    """The chapter a submission belongs to, from its file name (``01_data``, ``01-...``)."""
+    m = re.search(r"(?<!\d)(\d\d)[_-]", path.name)
+    return next((c for c in CHAPTERS if m and c.startswith(m[1] + "_")), None)
+
+
+def grade_folder(folder: str | Path, out: str | Path, chapter: str | None = None,
+                 feedback: str | Path | None = None) -> pd.DataFrame:
+    """Grade every ``.ipynb`` under ``folder`` into ``out`` (CSV); return the table.
+
+    The student is the notebook's first folder under ``folder`` if it has one,
+    else the file name without the chapter. The first row, ``(points)``, holds
+    each column's points (``manual`` for a discussion question). ``feedback``,
+    if given, gets one row per student and exercise with the hints.
+    """
+    folder = Path(folder)
+    rows, notes, columns = [], [], ["student", "chapter"]
+    points: dict[str, object] = {"student": "(points)", "chapter": ""}
+    for path in sorted(folder.rglob("*.ipynb")):
+        if ".ipynb_checkpoints" in path.parts:
+            continue
+        ch = chapter or chapter_of(path)
+        if ch is None:
+            raise ValueError(f"{path}: cannot tell the chapter from the name; use --chapter")
+        parts = path.relative_to(folder).parts
+        student = parts[0] if len(parts) > 1 else \
+            path.stem.replace(ch, "").strip("-_ ") or path.stem
+        row = {"student": student, "chapter": ch}
+        for r in grade_notebook(path, ch):
+            if r.label not in columns:
+                columns.append(r.label)
+            points[r.label] = r.possible
+            row[r.label] = "" if r.score is None else _tidy(r.score)
+            notes.append({"student": student, "chapter": ch, "exercise": r.label,
+                          "score": row[r.label], "possible": r.possible,
+                          "message": r.message})  # fmt: skip
+        scored = [v for k, v in row.items() if k not in ("student", "chapter") and v != ""]
+        row["total"] = _tidy(sum(scored))
+        rows.append(row)
+    points["total"] = sum(v for v in points.values() if isinstance(v, (int, float)))
+    table = pd.DataFrame([points, *rows], columns=[*columns, "total"]).fillna("")
+    table.to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL)
+    if feedback:
+        pd.DataFrame(notes).to_csv(feedback, index=False)
+    return table
