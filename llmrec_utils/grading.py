@@ -53,10 +53,10 @@ TIMEOUT = 60  # seconds per answer cell and per test case
 MANUAL = "manual"
 
 _EXERCISE_RE = re.compile(r"^[`:]{3,}\{exercise\}\s*(?P<title>.*?)\s*\n:label:\s*(?P<label>\S+)",
-                          re.M)  # fmt: skip
-_SOLUTION_RE = re.compile(r"^[`:]{3,}\{solution\}\s*(?P<label>\S+)", re.M)
-_START_RE = re.compile(r"^[`:]{3,}\{solution-start\}\s*(?P<label>\S+)", re.M)
-_END_RE = re.compile(r"^[`:]{3,}\{solution-end\}", re.M)
+                          re.MULTILINE)  # fmt: skip
+_SOLUTION_RE = re.compile(r"^[`:]{3,}\{solution\}\s*(?P<label>\S+)", re.MULTILINE)
+_START_RE = re.compile(r"^[`:]{3,}\{solution-start\}\s*(?P<label>\S+)", re.MULTILINE)
+_END_RE = re.compile(r"^[`:]{3,}\{solution-end\}", re.MULTILINE)
 
 
 @dataclass
@@ -201,11 +201,10 @@ def _quiet(fn: Callable, *args):
         return fn(*args)
 
 
-def run_cell(code: str, context: dict, timeout: float = TIMEOUT) -> dict:
-    """Run ``code`` in a copy of ``context``; return the namespace."""
-    ns = dict(context)
+def run_cell(code: str, ns: dict, timeout: float = TIMEOUT) -> dict:
+    """Run ``code`` in the namespace ``ns`` (changed in place); return it."""
     with _time_limit(timeout):
-        _quiet(exec, compile(code, "<answer>", "exec"), ns)  # noqa: S102 - graded code
+        _quiet(exec, compile(code, "<answer>", "exec"), ns)
     return ns
 
 
@@ -230,7 +229,7 @@ class Context:
                   "USER": USER, "ITEM": ITEM, "RATING": RATING, "TIMESTAMP": TIMESTAMP}
             for line in chapter_imports(ex.chapter).splitlines():
                 with contextlib.suppress(Exception):  # e.g. pyspark not installed
-                    _quiet(exec, line, ns)  # noqa: S102 - the chapter's own imports
+                    _quiet(exec, line, ns)
             self._imports[ex.chapter] = ns
         ns = dict(self._imports[ex.chapter])
         for name in ex.data:
@@ -538,19 +537,16 @@ def grade_notebook(path: str | Path, chapter: str) -> list[Result]:
         if code is None:
             note = f"no cell defines {ex.answer}"
         else:
-            try:
-                env = run_cell(code, env)
-            except BaseException as exc:  # noqa: BLE001 - the answer's cell failed
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
+            try:  # what the cell defined before it failed stays, as in Jupyter
+                run_cell(code, env)
+            except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure is a note
                 note = f"the answer cell raised {type(exc).__name__}: {exc}"
-                env.pop(ex.answer, None)
         env["__answer_cells__"] = {ex.label: code}
         test = OKTestFile.from_spec(test_spec(ex), path=f"{ex.label}.py")
         test.run(env)
         failed = [_hint(r.message) for r in test.test_case_results if not r.passed]
         results.append(Result(ex.label, float(test.score), test.possible,
-                              "; ".join([note] * bool(note) + failed)))  # fmt: skip
+                              "; ".join(dict.fromkeys([note] * bool(note) + failed))))  # fmt: skip
     return results
 
 
@@ -606,7 +602,7 @@ def grade_folder(folder: str | Path, out: str | Path, chapter: str | None = None
         row["total"] = _tidy(sum(scored))
         rows.append(row)
     points["total"] = sum(v for v in points.values() if isinstance(v, (int, float)))
-    table = pd.DataFrame([points, *rows], columns=[*columns, "total"]).fillna("")
+    table = pd.DataFrame([points, *rows], columns=[*columns, "total"], dtype=object).fillna("")
     table.to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL)
     if feedback:
         pd.DataFrame(notes).to_csv(feedback, index=False)

@@ -1,0 +1,169 @@
+"""Grading: four made-up submissions of chapters 1 and 7 get the expected scores.
+
+The submissions are built from the chapters themselves: ``correct`` keeps the
+reference solutions (and has an extra cell the grader must not run), ``wrong``
+makes a typical mistake in each exercise, ``missing`` leaves the stubs of the
+student copy, and ``silenced`` makes the same mistakes but wraps every check in
+``try/except`` and types in the number printed for the density (which the
+chapter's check accepts, and the hidden variant, run on other data, does not).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from llmrec_utils import cli, exercises, grading
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = ("01_data", "07_evaluation")
+
+WRONG = {
+    # chapter 1: the sparsity, the head rounded down, the last row instead of the latest
+    "density_answer": "n_cells = ratings[USER].nunique() * ratings[ITEM].nunique()\n"
+    "density_answer = 1 - len(ratings) / n_cells",
+    "head_share_answer": "counts = ratings.groupby(ITEM).size().sort_values()\n"
+    "head_share_answer = counts.iloc[:int(0.2 * len(counts))].sum() / counts.sum()",
+    "leave_last_out": "def leave_last_out(df):\n"
+    "    last = df.groupby(USER).tail(1)\n"
+    "    return df.drop(last.index), last",
+    # chapter 7: no truncation at k, rows instead of users, a one-sided test
+    "ndcg": "def ndcg(hits, n_relevant, k):\n"
+    "    hits = np.asarray(hits, float)\n"
+    "    dcg = np.sum(hits / np.log2(np.arange(2, len(hits) + 2)))\n"
+    "    ideal = np.sum(1 / np.log2(np.arange(2, min(k, n_relevant) + 2)))\n"
+    "    return dcg / ideal",
+    "novelty": "def novelty(recs, train):\n"
+    "    share = train.groupby(ITEM).size() / train[USER].nunique()\n"
+    "    return float(np.mean(-np.log2(recs[ITEM].map(share))))",
+    "sign_flip_p": "def sign_flip_p(diffs, n=5000, seed=0):\n"
+    "    diffs = np.asarray(diffs, float)\n"
+    "    signs = np.random.default_rng(seed).choice([-1.0, 1.0], (n, len(diffs)))\n"
+    "    null = (signs * diffs).mean(axis=1)\n"
+    "    return (1 + np.sum(null >= diffs.mean())) / (n + 1)",
+}
+
+EXPECTED = {  # student -> exercise -> score ("" for a discussion question)
+    "correct": {"ex-data-density": 2, "ex-data-head-share": 2, "ex-data-leave-last-out": 2,
+                "ex-data-global-time": "", "ex-eval-ndcg": 2, "ex-eval-novelty": 2,
+                "ex-eval-sign-flip": 2, "ex-eval-relevance": ""},
+    "wrong": {"ex-data-density": 0, "ex-data-head-share": 0, "ex-data-leave-last-out": 0,
+              "ex-data-global-time": "", "ex-eval-ndcg": 0, "ex-eval-novelty": 0,
+              "ex-eval-sign-flip": 0, "ex-eval-relevance": ""},
+}  # fmt: skip
+EXPECTED["missing"] = EXPECTED["wrong"]
+EXPECTED["silenced"] = {**EXPECTED["wrong"], "ex-data-density": 1}
+
+
+def _defines(source: str, name: str) -> bool:
+    return re.search(rf"^(def {name}\(|{name} =)", source, re.M) is not None
+
+
+def _stub(source: str) -> str:
+    """The student copy's answer cell: the marked solution replaced by a stub."""
+    return re.sub(r"^([ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION[ \t]*$",
+                  r"\1raise NotImplementedError()", source, flags=re.M | re.S)  # fmt: skip
+
+
+def _silence(source: str) -> str:
+    return "try:\n" + "".join(f"    {line}\n" for line in source.splitlines()) + \
+        "except Exception:\n    pass"
+
+
+def make_submission(chapter: str, kind: str, folder: Path) -> Path:
+    nb = json.loads((ROOT / "notebooks" / f"{chapter}.ipynb").read_text())
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        if cell["cell_type"] != "code":
+            continue
+        if "### BEGIN SOLUTION" in src:
+            name = next((n for n in WRONG if _defines(src, n)), None)
+            if kind == "missing":
+                src = _stub(src)
+            elif kind in ("wrong", "silenced") and name:
+                src = WRONG[name]
+            if kind == "silenced" and name == "density_answer":
+                src = "density_answer = 100000 / (943 * 1682)  # the printed numbers"
+        if kind == "silenced" and "exercises.check_" in src:
+            src = _silence(src)
+        cell["source"] = src
+    if kind == "correct":  # an edited cell that the grader must not run
+        marker = folder / "ran-a-cell.txt"
+        nb["cells"].insert(3, {"cell_type": "code", "metadata": {}, "outputs": [],
+                               "execution_count": None,
+                               "source": f"open({str(marker)!r}, 'w').write('oops')"})
+    path = folder / kind / f"{chapter}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(nb))
+    return path
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("submissions")
+    for chapter in CHAPTERS:
+        for kind in EXPECTED:
+            make_submission(chapter, kind, folder)
+    out, feedback = folder / "grades.csv", folder / "feedback.csv"
+    assert cli.main(["grade", str(folder), "--out", str(out), "--feedback", str(feedback)]) == 0
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    return folder, table, pd.read_csv(feedback, keep_default_na=False)
+
+
+@pytest.mark.parametrize("student", list(EXPECTED))
+def test_scores_per_student_and_exercise(graded, student):
+    _, table, _ = graded
+    rows = table[table["student"] == student]
+    assert sorted(rows["chapter"]) == list(CHAPTERS)
+    for label, want in EXPECTED[student].items():
+        got = [v for v in rows[label] if v != ""]
+        assert (got[0] if got else "") == str(want), (student, label)
+    total = sum(v for v in EXPECTED[student].values() if v != "")
+    assert sum(float(t) for t in rows["total"]) == total
+
+
+def test_points_row_and_manual_columns(graded):
+    _, table, _ = graded
+    points = table.iloc[0]
+    assert points["student"] == "(points)"
+    assert points["ex-data-global-time"] == points["ex-eval-relevance"] == grading.MANUAL
+    assert points["ex-eval-ndcg"] == str(grading.POINTS)
+    assert float(points["total"]) == 6 * grading.POINTS
+
+
+def test_only_answer_cells_run_and_hints_are_kept(graded):
+    folder, _, feedback = graded
+    assert not (folder / "ran-a-cell.txt").exists()
+    hint = feedback[(feedback["student"] == "wrong") & (feedback["exercise"] == "ex-data-density")]
+    assert "sparsity" in hint["message"].item()
+    stub = feedback[(feedback["student"] == "missing") & (feedback["exercise"] == "ex-eval-ndcg")]
+    assert "NotImplementedError" in stub["message"].item()
+    typed = feedback[(feedback["student"] == "silenced")
+                     & (feedback["exercise"] == "ex-data-density")]  # fmt: skip
+    assert "typed in" in typed["message"].item()
+
+
+def test_every_check_has_an_exercise_and_an_otter_test_file(tmp_path):
+    from otter.test_files import OKTestFile
+
+    written = grading.write_tests(tmp_path)
+    checks = {ex.check for ch in grading.CHAPTERS for ex in grading.exercises_of(ch)}
+    assert {n for n in dir(exercises) if n.startswith("check_")} <= checks
+    assert len(written) == len(checks - {None})
+    for path in written:
+        test = OKTestFile.from_file(str(path))
+        assert test.possible == grading.POINTS
+        assert any(case.hidden for case in test.test_cases) or "spark" in path.name
+
+
+@pytest.mark.parametrize("chapter", ["04_matrix_factorization", "05_hybrid",
+                                     "06_llm_augmentation"])  # the other light chapters
+def test_reference_solutions_get_full_marks(chapter):
+    path = ROOT / "notebooks" / f"{chapter}.ipynb"
+    results = grading.grade_notebook(path, chapter)
+    assert [r.score for r in results if r.score is not None] == \
+        [grading.POINTS] * sum(r.score is not None for r in results), results
