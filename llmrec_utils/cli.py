@@ -3,6 +3,7 @@
 ``llmrec fetch``            fetch and verify every pinned asset into the cache
 ``llmrec student OUTDIR``   write student copies of the notebooks
 ``llmrec augment NAME``     generate (or resume) chapter 6's LLM augmentations
+``llmrec assign OUTDIR``    otter-grader assignment notebooks of the chapters
 ``llmrec grade FOLDER``     grade submitted notebooks into a CSV (otter-grader's tests)
 """
 
@@ -64,6 +65,14 @@ def _augment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assign(args: argparse.Namespace) -> int:
+    from . import grading
+
+    for path in grading.write_assignments(args.outdir, args.chapter or None):
+        print(f"wrote {path}")
+    return 0
+
+
 def _grade(args: argparse.Namespace) -> int:
     import time
 
@@ -117,6 +126,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--retries", type=int, default=1, help="resampled retries of rejected answers")
     p.add_argument("--out", default=None, help="cache file (default: data/generations/MODEL/...)")
     p.set_defaults(run=_augment)
+    p = sub.add_parser(
+        "assign", help="otter-grader assignment notebooks of the chapters",
+        description="Write each chapter as an otter-grader master notebook (OUTDIR/master/) "
+        "and run `otter assign` on it: OUTDIR/CHAPTER/student/ holds the notebook to hand out "
+        "(public tests), OUTDIR/CHAPTER/autograder/ the solutions and the hidden tests. Each "
+        "coding exercise is worth 2 points, each discussion question is graded by hand.",
+    )
+    p.add_argument("outdir", help="directory to write into")
+    p.add_argument("--chapter", action="append", help="only this chapter (repeatable), e.g. 01_data")
+    p.set_defaults(run=_assign)
     p = sub.add_parser(
         "grade", help="grade a folder of submitted notebooks into a CSV",
         description="Grade every notebook under SUBMISSIONS (SUBMISSIONS/STUDENT/01_data.ipynb "

@@ -60,13 +60,13 @@ EXPECTED["silenced"] = {**EXPECTED["wrong"], "ex-data-density": 1}
 
 
 def _defines(source: str, name: str) -> bool:
-    return re.search(rf"^(def {name}\(|{name} =)", source, re.M) is not None
+    return re.search(rf"^(def {name}\(|{name} =)", source, re.MULTILINE) is not None
 
 
 def _stub(source: str) -> str:
     """The student copy's answer cell: the marked solution replaced by a stub."""
     return re.sub(r"^([ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION[ \t]*$",
-                  r"\1raise NotImplementedError()", source, flags=re.M | re.S)  # fmt: skip
+                  r"\1raise NotImplementedError()", source, flags=re.MULTILINE | re.DOTALL)  # fmt: skip
 
 
 def _silence(source: str) -> str:
@@ -167,3 +167,26 @@ def test_reference_solutions_get_full_marks(chapter):
     results = grading.grade_notebook(path, chapter)
     assert [r.score for r in results if r.score is not None] == \
         [grading.POINTS] * sum(r.score is not None for r in results), results
+
+
+def test_otter_assign_writes_public_and_hidden_tests(tmp_path):
+    assert cli.main(["assign", str(tmp_path), "--chapter", "01_data"]) == 0
+    versions = {}
+    for version in ("student", "autograder"):
+        nb = json.loads((tmp_path / "01_data" / version / "01_data.ipynb").read_text())
+        versions[version] = nb
+        tests = nb["metadata"]["otter"]["tests"]
+        assert set(tests) == {"ex-data-density", "ex-data-head-share", "ex-data-leave-last-out"}
+        hidden = [c["hidden"] for t in tests.values() for c in t["suites"][0]["cases"]]
+        assert any(hidden) == (version == "autograder")
+    student = "\n".join("".join(c["source"]) for c in versions["student"]["cells"])
+    assert "ordered.duplicated" not in student and "_Type your answer here" in student
+    # otter's student copy, answered with the solutions, gets full marks; unanswered, none
+    (tmp_path / "subs" / "ref").mkdir(parents=True)
+    (tmp_path / "subs" / "ref" / "01_data.ipynb").write_text(
+        (tmp_path / "01_data" / "autograder" / "01_data.ipynb").read_text())
+    (tmp_path / "subs" / "blank").mkdir()
+    (tmp_path / "subs" / "blank" / "01_data.ipynb").write_text(json.dumps(versions["student"]))
+    table = grading.grade_folder(tmp_path / "subs", tmp_path / "grades.csv").set_index("student")
+    assert table.loc["ref", "total"] == 3 * grading.POINTS
+    assert table.loc["blank", "total"] == 0
