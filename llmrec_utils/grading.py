@@ -30,6 +30,7 @@ Taught in no chapter: see ``book/instructors.md``.
 from __future__ import annotations
 
 import ast
+import builtins
 import contextlib
 import csv
 import io
@@ -148,6 +149,9 @@ def chapter_imports(chapter: str) -> str:
 # --- the answers of a submission --------------------------------------------------------
 def _defines(tree: ast.Module, name: str) -> bool:
     for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and name in \
+                {(a.asname or a.name).split(".")[0] for a in node.names}:  # fmt: skip
+            return True
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
             return True
         targets = node.targets if isinstance(node, ast.Assign) else \
@@ -158,18 +162,61 @@ def _defines(tree: ast.Module, name: str) -> bool:
     return False
 
 
-def answer_cell(cells: list, name: str) -> str | None:
+def _free_names(tree: ast.AST) -> set[str]:
+    """Names a piece of code reads but neither defines nor imports (roughly)."""
+    used, bound = set(), set(dir(builtins))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (used if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return used - bound
+
+
+def _statements(cells: list) -> list[ast.stmt]:
+    """The top-level statements of the code cells that parse, without calls to the checks."""
+    out = []
+    for cell in cells:
+        tree = _parse(_source(cell)) if cell.get("cell_type") == "code" else None
+        out += [n for n in (tree.body if tree else []) if "exercises.check_" not in ast.unparse(n)]
+    return out
+
+
+def answer_cell(cells: list, name: str, known: set | None = None) -> str | None:
     """The code of the last code cell defining ``name``, without calls to the checks.
 
     A top-level statement that calls ``exercises.check_*`` (or wraps one in
-    ``try``) is dropped: the grader calls the checks itself.
+    ``try``) is dropped: the grader calls the checks itself. A name the cell
+    uses that is neither in ``known`` (the grading context) nor defined in the
+    cell is taken from the last top-level statement of another cell that
+    defines it (e.g. ``n_users = ratings[USER].nunique()`` or a helper
+    function), so an answer may build on the student's own earlier cells.
     """
     for cell in reversed(cells):
         tree = _parse(_source(cell)) if cell.get("cell_type") == "code" else None
         if tree is not None and _defines(tree, name):
-            kept = [n for n in tree.body if "exercises.check_" not in ast.unparse(n)]
-            return ast.unparse(ast.Module(body=kept, type_ignores=[]))
-    return None
+            break
+    else:
+        return None
+    body = [n for n in tree.body if "exercises.check_" not in ast.unparse(n)]
+    others = [n for n in _statements(cells) if n not in tree.body]
+    needed, missing = [], _free_names(ast.Module(body=body, type_ignores=[])) - set(known or ())
+    for _ in range(5):  # a few levels of helpers of helpers
+        found = []
+        for want in sorted(missing):
+            node = next((n for n in reversed(others) if _defines(ast.Module(body=[n], type_ignores=[]),
+                                                                   want)), None)  # fmt: skip
+            if node is not None and node not in needed and node not in found:
+                found.append(node)
+        if not found:
+            break
+        needed = found + needed
+        missing = _free_names(ast.Module(body=found, type_ignores=[])) - set(known or ())
+    return ast.unparse(ast.Module(body=needed + body, type_ignores=[]))
 
 
 class _Timeout(Exception):
@@ -201,9 +248,10 @@ def _quiet(fn: Callable, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def run_cell(code: str, ns: dict, timeout: float = TIMEOUT) -> dict:
-    """Run ``code`` in the namespace ``ns`` (changed in place); return it."""
-    with _time_limit(timeout):
+def run_cell(code: str, ns: dict, timeout: float | None = None) -> dict:
+    """Run ``code`` in the namespace ``ns`` (changed in place) within ``timeout``
+    seconds (default :data:`TIMEOUT`); return it."""
+    with _time_limit(timeout or TIMEOUT):
         _quiet(exec, compile(code, "<answer>", "exec"), ns)
     return ns
 
@@ -531,8 +579,8 @@ def grade_notebook(path: str | Path, chapter: str) -> list[Result]:
         if ex.manual:
             results.append(Result(ex.label, None, MANUAL))
             continue
-        code = answer_cell(cells, ex.answer)
         env = context().namespace(ex)
+        code = answer_cell(cells, ex.answer, known=set(env))
         note = ""
         if code is None:
             note = f"no cell defines {ex.answer}"

@@ -190,3 +190,23 @@ def test_otter_assign_writes_public_and_hidden_tests(tmp_path):
     table = grading.grade_folder(tmp_path / "subs", tmp_path / "grades.csv").set_index("student")
     assert table.loc["ref", "total"] == 3 * grading.POINTS
     assert table.loc["blank", "total"] == 0
+
+
+def test_answers_may_use_other_cells_and_loops_time_out(tmp_path, monkeypatch):
+    monkeypatch.setattr(grading, "TIMEOUT", 2)
+    cells = [
+        "n_users = ratings[USER].nunique()\nprint(n_users)",
+        "n_items = ratings[ITEM].nunique()",
+        "density_answer = len(ratings) / (n_users * n_items)",
+        "def is_last(df):\n    return ~df.duplicated(USER, keep='last')",
+        ("def leave_last_out(df):\n    ordered = df.sort_values([USER, TIMESTAMP])\n"
+         "    return ordered[~is_last(ordered)], ordered[is_last(ordered)]"),
+        "while True:\n    pass\nhead_share_answer = 0.5",
+    ]
+    nb = {"cells": [{"cell_type": "code", "source": c} for c in cells]}
+    (tmp_path / "01_data.ipynb").write_text(json.dumps(nb))
+    results = {r.label: r for r in grading.grade_notebook(tmp_path / "01_data.ipynb", "01_data")}
+    assert results["ex-data-density"].score == grading.POINTS
+    assert results["ex-data-leave-last-out"].score == grading.POINTS
+    assert results["ex-data-head-share"].score == 0
+    assert "more than 2 s" in results["ex-data-head-share"].message
