@@ -38,6 +38,7 @@ import json
 import math
 import re
 import signal
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,9 +251,21 @@ def _quiet(fn: Callable, *args, **kwargs):
 
 def run_cell(code: str, ns: dict, timeout: float | None = None) -> dict:
     """Run ``code`` in the namespace ``ns`` (changed in place) within ``timeout``
-    seconds (default :data:`TIMEOUT`); return it."""
-    with _time_limit(timeout or TIMEOUT):
-        _quiet(exec, compile(code, "<answer>", "exec"), ns)
+    seconds (default :data:`TIMEOUT`); return it.
+
+    The checks and this module are restored afterwards, so an answer that
+    replaces a check (``setattr(exercises, "check_x", ...)``) changes nothing.
+    """
+    saved = {m: dict(vars(m)) for m in (exercises, sys.modules[__name__])}
+    try:
+        with _time_limit(timeout or TIMEOUT):
+            _quiet(exec, compile(code, "<answer>", "exec"), ns)
+    finally:
+        for module, attributes in saved.items():
+            current = vars(module)
+            for added in set(current) - set(attributes):
+                del current[added]
+            current.update(attributes)
     return ns
 
 
@@ -463,8 +476,8 @@ def _value_variants(ex: Exercise, env: dict) -> None:
         try:
             _quiet(getattr(exercises, ex.check), ns[ex.answer], *(half[n] for n in ex.data))
         except exercises.ExerciseError:
-            raise exercises.ExerciseError(f"variant {i + 1}: on half of the data the answer "
-                                          "is wrong (is a number typed in?).") from None
+            raise exercises.ExerciseError(f"variant {i + 1}: on a random half of the data "
+                                          "the answer is wrong (a number typed in?).") from None
 
 
 # --- the tests, called from otter's test files ------------------------------------------

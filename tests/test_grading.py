@@ -4,8 +4,9 @@ The submissions are built from the chapters themselves: ``correct`` keeps the
 reference solutions (and has an extra cell the grader must not run), ``wrong``
 makes a typical mistake in each exercise, ``missing`` leaves the stubs of the
 student copy, and ``silenced`` makes the same mistakes but wraps every check in
-``try/except`` and types in the number printed for the density (which the
-chapter's check accepts, and the hidden variant, run on other data, does not).
+``try/except``, replaces one check by a function that accepts anything, and types
+in the number printed for the density (which the chapter's check accepts, and the
+hidden variant, run on other data, does not).
 """
 
 from __future__ import annotations
@@ -91,6 +92,11 @@ def make_submission(chapter: str, kind: str, folder: Path) -> Path:
         if kind == "silenced" and "exercises.check_" in src:
             src = _silence(src)
         cell["source"] = src
+    if kind == "silenced":  # and the check replaced, in a way no text search finds
+        nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
+                            "execution_count": None, "source": (
+            "setattr(exercises, 'check_' + 'ndcg', lambda *args: None)\n"
+            "ndcg = lambda hits, n_relevant, k: 1.0")})  # fmt: skip
     if kind == "correct":  # an edited cell that the grader must not run
         marker = folder / "ran-a-cell.txt"
         nb["cells"].insert(3, {"cell_type": "code", "metadata": {}, "outputs": [],
