@@ -1,30 +1,35 @@
-"""Grading submissions with otter-grader's tests, without re-running the chapters.
+"""Grading with otter-grader's tests, without re-running the chapters.
+
+``llmrec assign OUTDIR`` writes each chapter as an otter master notebook and runs
+``otter assign`` on it (:func:`write_assignments`): a student version with the
+public tests, an autograder version with the solutions and the hidden tests.
 
 ``llmrec grade SUBMISSIONS --out grades.csv`` writes one row per student and
-chapter and one column per exercise. How a submission is graded:
+chapter and one column per exercise (:func:`grade_folder`):
 
 1. The exercises are read from the chapters (:func:`exercises_of`): an
    ``{exercise}`` block whose solution is followed by a call
    ``exercises.check_*(answer, ...)`` is a coding exercise worth
-   :data:`POINTS`; one with a ``{solution}`` block only is a discussion question,
-   graded by hand (its column says ``manual`` in the points row, empty below).
+   :data:`POINTS`; one without is a discussion question, graded by hand (its
+   column says ``manual`` in the points row and is empty below).
 2. From a submission only the answer cells are taken (:func:`answer_cell`): the
    last code cell that defines the exercise's name (``def my_f(`` or
-   ``x_answer =``). Other cells, edited or not, are never run, so neither the
-   chapter's heavy cells nor a ``try/except`` around a check matter.
+   ``x_answer =``), without calls to the checks, plus the statements of other
+   cells that define names it uses. Other cells never run, so neither the
+   chapters' heavy cells nor a ``try/except`` around a check matter.
 3. Each answer runs in a fresh namespace holding the chapter's imports and the
-   small data its check takes (``ratings``, ``items``, from the cache), with a
-   time limit (:data:`TIMEOUT`).
-4. Each exercise has an otter-grader test file (OK format, :func:`test_spec`):
-   a public case that calls the chapter's check, and a hidden case that runs
-   variants the student has not seen: the function on new random inputs,
-   compared with the chapter's reference solution, or, for an answer that is a
-   value, the answer cell run again on a random half of the data. otter's test
-   runner scores the cases; each is worth half the exercise's points.
+   small data its check takes (``ratings``, ``items``, from the cache), within
+   :data:`TIMEOUT` seconds; the checks are restored afterwards, so an answer
+   that replaces one changes nothing.
+4. Each coding exercise has an otter-grader test (OK format, :func:`test_spec`),
+   run by otter's test runner: a public case that calls the chapter's check
+   (:func:`public`) and a hidden case with variants the student has not seen
+   (:func:`hidden`): the function on new random inputs, compared with the
+   chapter's solution, or, for an answer that is a value, the answer cell run
+   again on a random half of the data. Each case is worth one point.
 
-:func:`write_tests` writes the test files (``llmrec grade --tests DIR``) for
-instructors who run otter themselves; :func:`grade_folder` is the command.
-Taught in no chapter: see ``book/instructors.md``.
+:func:`write_tests` writes the test files (``llmrec grade --tests DIR``).
+Taught in no chapter: see "Grading" in ``book/instructors.md``.
 """
 
 from __future__ import annotations
@@ -463,6 +468,9 @@ def _value_variants(ex: Exercise, env: dict) -> None:
     code = answer_code(ex, env)
     if code is None:
         raise exercises.ExerciseError("the answer cell was not found.")
+    tree = _parse(code)  # a cell that loads `ratings` itself gets the half instead
+    code = ast.unparse(ast.Module(body=[n for n in tree.body if not any(
+        _defines(ast.Module(body=[n], type_ignores=[]), d) for d in ex.data)], type_ignores=[]))
     for i in range(2):
         half = {name: context().data(name).sample(frac=0.5, random_state=3000 + i)
                 for name in ex.data}  # fmt: skip

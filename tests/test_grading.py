@@ -203,7 +203,7 @@ def test_answers_may_use_other_cells_and_loops_time_out(tmp_path, monkeypatch):
     cells = [
         "n_users = ratings[USER].nunique()\nprint(n_users)",
         "n_items = ratings[ITEM].nunique()",
-        "density_answer = len(ratings) / (n_users * n_items)",
+        "ratings = data.load_ml100k_ratings()\ndensity_answer = len(ratings) / (n_users * n_items)",
         "def is_last(df):\n    return ~df.duplicated(USER, keep='last')",
         ("def leave_last_out(df):\n    ordered = df.sort_values([USER, TIMESTAMP])\n"
          "    return ordered[~is_last(ordered)], ordered[is_last(ordered)]"),
