@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         "coding exercise is worth 2 points, each discussion question is graded by hand.",
     )
     p.add_argument("outdir", help="directory to write into")
-    p.add_argument("--chapter", action="append", help="only this chapter (repeatable), e.g. 01_data")
+    p.add_argument("--chapter", action="append",
+                   help="only this chapter (repeatable), e.g. 01_data")
     p.set_defaults(run=_assign)
     p = sub.add_parser(
         "grade", help="grade a folder of submitted notebooks into a CSV",

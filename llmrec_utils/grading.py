@@ -168,6 +168,10 @@ def _defines(tree: ast.Module, name: str) -> bool:
     return False
 
 
+def _defines_one(statement: ast.stmt, name: str) -> bool:
+    return _defines(ast.Module(body=[statement], type_ignores=[]), name)
+
+
 def _free_names(tree: ast.AST) -> set[str]:
     """Names a piece of code reads but neither defines nor imports (roughly)."""
     used, bound = set(), set(dir(builtins))
@@ -214,8 +218,7 @@ def answer_cell(cells: list, name: str, known: set | None = None) -> str | None:
     for _ in range(5):  # a few levels of helpers of helpers
         found = []
         for want in sorted(missing):
-            node = next((n for n in reversed(others) if _defines(ast.Module(body=[n], type_ignores=[]),
-                                                                   want)), None)  # fmt: skip
+            node = next((n for n in reversed(others) if _defines_one(n, want)), None)
             if node is not None and node not in needed and node not in found:
                 found.append(node)
         if not found:
@@ -469,8 +472,8 @@ def _value_variants(ex: Exercise, env: dict) -> None:
     if code is None:
         raise exercises.ExerciseError("the answer cell was not found.")
     tree = _parse(code)  # a cell that loads `ratings` itself gets the half instead
-    code = ast.unparse(ast.Module(body=[n for n in tree.body if not any(
-        _defines(ast.Module(body=[n], type_ignores=[]), d) for d in ex.data)], type_ignores=[]))
+    kept = [n for n in tree.body if not any(_defines_one(n, d) for d in ex.data)]
+    code = ast.unparse(ast.Module(body=kept, type_ignores=[]))
     for i in range(2):
         half = {name: context().data(name).sample(frac=0.5, random_state=3000 + i)
                 for name in ex.data}  # fmt: skip
@@ -679,8 +682,9 @@ def grade_folder(folder: str | Path, out: str | Path, chapter: str | None = None
 
 
 # --- otter assignment notebooks -------------------------------------------------------------
-_FENCE_RE = re.compile(r"^(?P<fence>[`:]{3,})\{(?P<kind>exercise|solution)\}[^\n]*\n.*?^(?P=fence)[ \t]*$\n?",
-                       re.MULTILINE | re.DOTALL)  # fmt: skip
+_FENCE_RE = re.compile(  # a whole {exercise} or {solution} block
+    r"^(?P<fence>[`:]{3,})\{(?P<kind>exercise|solution)\}[^\n]*\n.*?^(?P=fence)[ \t]*$\n?",
+    re.MULTILINE | re.DOTALL)  # fmt: skip
 
 
 def _raw(text: str) -> dict:
@@ -711,7 +715,8 @@ def _solution_text(block: str) -> str:
 
 
 def _test_cell(ex: Exercise, which: str, hidden: bool, points: int) -> dict:
-    config = f'""" # BEGIN TEST CONFIG\nhidden: {str(hidden).lower()}\npoints: {points}\n""" # END TEST CONFIG\n'
+    config = (f'""" # BEGIN TEST CONFIG\nhidden: {str(hidden).lower()}\npoints: {points}\n'
+              '""" # END TEST CONFIG\n')
     return _code(f"{config}from llmrec_utils import grading\n"
                  f"result = grading.{which}({ex.chapter!r}, {ex.label!r}, globals())\n"
                  "assert result is True, result")  # fmt: skip

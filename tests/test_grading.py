@@ -12,9 +12,11 @@ hidden variant, run on other data, does not).
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -67,7 +69,8 @@ def _defines(source: str, name: str) -> bool:
 def _stub(source: str) -> str:
     """The student copy's answer cell: the marked solution replaced by a stub."""
     return re.sub(r"^([ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION[ \t]*$",
-                  r"\1raise NotImplementedError()", source, flags=re.MULTILINE | re.DOTALL)  # fmt: skip
+                  r"\1raise NotImplementedError()", source,
+                  flags=re.MULTILINE | re.DOTALL)  # fmt: skip
 
 
 def _silence(source: str) -> str:
@@ -216,3 +219,28 @@ def test_answers_may_use_other_cells_and_loops_time_out(tmp_path, monkeypatch):
     assert results["ex-data-leave-last-out"].score == grading.POINTS
     assert results["ex-data-head-share"].score == 0
     assert "more than 2 s" in results["ex-data-head-share"].message
+
+
+HIDDEN_MISTAKES = [  # (chapter, label, name, a typical mistake)
+    ("04_matrix_factorization", "ex-mf-ease", "ease_weights",
+     lambda X, lam: -np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1]))),  # diagonal kept
+    ("05_hybrid", "ex-hybrid-zscore", "zscore",  # the sample standard deviation
+     lambda S: (S - S.mean(1, keepdims=True)) / np.maximum(S.std(1, ddof=1, keepdims=True), 1e-12)),
+    ("06_llm_augmentation", "ex-aug-loop", "loops",  # two repeats
+     lambda ids, max_period=12: any(len(ids) >= 2 * p and ids[-p:] == ids[-2 * p:-p]
+                                    for p in range(1, max_period + 1))),
+    ("07_evaluation", "ex-eval-ndcg", "ndcg",  # the ideal list not capped at k
+     lambda hits, n, k: np.sum(np.asarray(hits, float)[:k]
+                               / np.log2(np.arange(2, min(k, len(hits)) + 2)))
+     / np.sum(1 / np.log2(np.arange(2, n + 2)))),
+    ("08_scaling_with_spark", "ex-spark-crossover", "crossover",  # workers ignored
+     lambda a1, b1, a2, b2, w: (a2 - a1) / (b1 - b2) if b1 > b2 else math.inf),
+]
+
+
+@pytest.mark.parametrize("chapter, label, name, mistake", HIDDEN_MISTAKES)
+def test_hidden_variants_reject_typical_mistakes(chapter, label, name, mistake):
+    reference = grading.context().reference(grading.find(chapter, label))
+    assert grading.hidden(chapter, label, {name: reference}) is True
+    verdict = grading.hidden(chapter, label, {name: mistake})
+    assert verdict is not True and "variant" in verdict
