@@ -23,7 +23,7 @@ chapter and one column per exercise (:func:`grade_folder`):
    that replaces one changes nothing.
 4. Each coding exercise has an otter-grader test (OK format, :func:`test_spec`),
    run by otter's test runner: a public case that calls the chapter's check
-   (:func:`public`) and a hidden case with variants the student has not seen
+   (:func:`public`, which needs only the package) and a hidden case with variants the student has not seen
    (:func:`hidden`): the function on new random inputs, compared with the
    chapter's solution, or, for an answer that is a value, the answer cell run
    again on a random half of the data. Each case is worth one point.
@@ -522,19 +522,22 @@ def _verdict(run: Callable) -> bool | str:
         return f"{type(exc).__name__}: {exc}"
 
 
-def public(chapter: str, label: str, env: dict) -> bool | str:
-    """The chapter's own check on the answer in ``env``."""
-    ex = find(chapter, label)
-    if ex.answer not in env:
-        return f"{ex.answer} is not defined: the answer is missing or its cell fails."
-    data = [env[n] if n in env else context().data(n) for n in ex.data]
+def public(check: str, answer: str, data: list[str], env: dict) -> bool | str:
+    """``exercises.<check>(env[answer], *data)``, as the chapter calls it.
+
+    Needs only the package (not the chapters), so it also runs in a student's
+    notebook: ``grader.check`` in otter's student copy calls it.
+    """
+    if answer not in env:
+        return f"{answer} is not defined: the answer is missing or its cell fails."
+    args = [env[n] if n in env else context().data(n) for n in data]
 
     def run():
-        if ex.check == "check_spark_top_k":  # the check uses the active session
+        if check == "check_spark_top_k":  # the check uses the active session
             from .spark import session
 
             _quiet(session, "llmrec-grading")
-        _quiet(getattr(exercises, ex.check), env[ex.answer], *data)
+        _quiet(getattr(exercises, check), env[answer], *args)
 
     return _verdict(run)
 
@@ -553,12 +556,12 @@ def hidden(chapter: str, label: str, env: dict) -> bool | str:
 
 def test_spec(ex: Exercise) -> dict:
     """The otter-grader test file (OK format) of a coding exercise."""
-    call = f"({ex.chapter!r}, {ex.label!r}, globals())"
-    cases = [{"code": f">>> from llmrec_utils import grading\n>>> grading.public{call}\nTrue",
+    public_call = f"public({ex.check!r}, {ex.answer!r}, {ex.data!r}, globals())"
+    cases = [{"code": f">>> from llmrec_utils import grading\n>>> grading.{public_call}\nTrue",
               "hidden": False, "points": 1}]  # fmt: skip
     if ex.data or ex.check in VARIANTS or ex.check == "check_sign_flip":
-        cases.append({"code": f">>> from llmrec_utils import grading\n"
-                              f">>> grading.hidden{call}\nTrue",
+        cases.append({"code": f">>> from llmrec_utils import grading\n>>> grading.hidden("
+                              f"{ex.chapter!r}, {ex.label!r}, globals())\nTrue",
                       "hidden": True, "points": POINTS - 1})  # fmt: skip
     else:
         cases[0]["points"] = POINTS
@@ -714,12 +717,13 @@ def _solution_text(block: str) -> str:
     return "\n".join(ln for ln in lines if not re.match(r"^:\w+:", ln)).strip()
 
 
-def _test_cell(ex: Exercise, which: str, hidden: bool, points: int) -> dict:
+def _test_cell(code: str, hidden: bool, points: int) -> dict:
+    """An otter test cell: the doctest's call, as an assertion that shows the hint."""
+    call = code.splitlines()[1].removeprefix(">>> ")
     config = (f'""" # BEGIN TEST CONFIG\nhidden: {str(hidden).lower()}\npoints: {points}\n'
               '""" # END TEST CONFIG\n')
     return _code(f"{config}from llmrec_utils import grading\n"
-                 f"result = grading.{which}({ex.chapter!r}, {ex.label!r}, globals())\n"
-                 "assert result is True, result")  # fmt: skip
+                 f"result = {call}\nassert result is True, result")
 
 
 def assignment_notebook(chapter: str) -> dict:
@@ -757,10 +761,8 @@ def assignment_notebook(chapter: str) -> dict:
             continue
         if _END_RE.search(src):
             cells += [_raw("# END SOLUTION"), _raw("# BEGIN TESTS")]
-            spec = test_spec(open_ex)["suites"][0]["cases"]
-            cells.append(_test_cell(open_ex, "public", False, spec[0]["points"]))
-            if len(spec) > 1:
-                cells.append(_test_cell(open_ex, "hidden", True, spec[1]["points"]))
+            for case in test_spec(open_ex)["suites"][0]["cases"]:
+                cells.append(_test_cell(case["code"], case["hidden"], case["points"]))
             cells += [_raw("# END TESTS"), _raw("# END QUESTION")]
             open_ex = None
             continue
