@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (first and last state). Interactive runs (Jupyter, Colab) keep live bars.
 export TQDM_MININTERVAL := 300
 
-.PHONY: book test unit assets browser student compat clean
+.PHONY: book book-student test unit assets browser student compat clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ needed, found " + sys.version'
@@ -27,6 +27,14 @@ assets: $(STAMP)
 book: assets
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
 	@echo "Open _build/html/index.html"
+
+# The site without solutions: hints kept, an answer box under each discussion
+# question, the solution code run (so the checks pass) but not shown. Sources in
+# _build/student (`llmrec student --site`), executed like `make book`.
+book-student: assets
+	$(BIN)/llmrec student --site _build/student
+	$(BIN)/jupyter-book build _build/student --all -W -n --keep-going
+	@echo "Open _build/student/_build/html/index.html"
 
 # Debian's chromium for the rendered-page test; installed when we may (root + apt).
 browser:

@@ -1,7 +1,7 @@
 """The ``llmrec`` command.
 
 ``llmrec fetch``            fetch and verify every pinned asset into the cache
-``llmrec student OUTDIR``   write student copies of the notebooks
+``llmrec student OUTDIR``   write student copies of the notebooks (plain Markdown, no solutions)
 ``llmrec augment NAME``     generate (or resume) chapter 6's LLM augmentations
 ``llmrec assign OUTDIR``    otter-grader assignment notebooks of the chapters
 ``llmrec grade FOLDER``     grade submitted notebooks into a CSV (otter-grader's tests)
@@ -31,12 +31,16 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _student(args: argparse.Namespace) -> int:
-    notebooks = sorted(Path(args.notebooks).glob("*.ipynb"))
+    source = Path(args.notebooks) if args.notebooks else student.notebooks_dir()
+    notebooks = sorted(source.glob("*.ipynb"))
     if not notebooks:
-        print(f"error: no notebooks found in {args.notebooks}", file=sys.stderr)
+        print(f"error: no notebooks found in {source}", file=sys.stderr)
         return 1
     try:
-        written = student.write_student_copies(notebooks, Path(args.outdir))
+        if args.site:
+            written = student.write_student_site(Path(args.outdir), source.parent)
+        else:
+            written = student.write_student_copies(notebooks, Path(args.outdir))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -108,7 +112,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(run=_fetch)
     p = sub.add_parser("student", help="write student copies of the notebooks")
     p.add_argument("outdir", help="directory to write the student notebooks into")
-    p.add_argument("--notebooks", default="notebooks", help="source directory (default: notebooks)")
+    p.add_argument("--notebooks", default=None,
+                   help="source directory (default: the checkout's notebooks/, or the copy "
+                   "installed with the package)")
+    p.add_argument("--site", action="store_true",
+                   help="write the sources `make book-student` builds the student site from (in a "
+                   "checkout: the book's pages, and chapters with MyST kept, hints as admonitions, "
+                   "solution code run but hidden) instead of the Jupyter/Colab copies")
     p.set_defaults(run=_student)
     p = sub.add_parser(
         "augment", help="generate (or resume) chapter 6's LLM augmentations into their caches",

@@ -143,48 +143,138 @@ def _ratio(a, b):
 
 
 # --- chapter 1 -----------------------------------------------------------------
-def check_density(answer: float, ratings: pd.DataFrame) -> None:
-    """Exercise 1.1: density of the user-item rating matrix, as a fraction."""
-    value = _number(answer, "density")
-    n, n_users, n_items = len(ratings), ratings[USER].nunique(), ratings[ITEM].nunique()
-    density = n / (n_users * n_items)
-    outside = "" if 0 <= value <= 1 else f"A density is a fraction in [0, 1]; you gave {value:g}. "
-    _judge(value, density, [
-        ("That is the sparsity (the share of empty cells), not the density.", 1 - density),
-        ("That looks like a percentage; give the density as a fraction in [0, 1].", 100 * density),
-        (("You divided by the number of users only: the matrix has a cell for every "
-          "(user, item) pair."), n / n_users),
-        (("You divided by the number of items only: the matrix has a cell for every "
-          "(user, item) pair."), n / n_items),
-        ("You added users and items; the number of cells is not their sum.",
-         n / (n_users + n_items)),
-    ], outside + "Not quite. Count the distinct users and items in `ratings` (not the numbers "
-       "printed above) and compare the number of ratings with the number of cells.")  # fmt: skip
-    _ok(f"density = {density:.4f} ({density:.2%} of the cells are observed).")
+_STUB = "Your function still raises NotImplementedError: replace that line with your code."
 
 
-def check_head_share(answer: float, ratings: pd.DataFrame, head_frac: float = 0.2) -> None:
-    """Exercise 1.2: share of all ratings that go to the most-rated 20% of items."""
-    value = _number(answer, "head share")
-    counts = ratings.groupby(ITEM).size().sort_values(ascending=False)
-    n_head = math.ceil(head_frac * len(counts))
-    n_floor = math.floor(head_frac * len(counts))
-    share = counts.iloc[:n_head].sum() / counts.sum()
-    by_mean = ratings.groupby(ITEM)[RATING].mean().sort_values(ascending=False)
-    _judge(value, share, [
-        ("That looks like a percentage; give a fraction in [0, 1].", 100 * share),
-        (("That is the share of *items* in the head; the exercise asks for the share of "
-          "*ratings* they receive."), n_head / len(counts)),
-        ("You ranked items by mean rating; most-rated means the largest number of ratings.",
-         counts.loc[by_mean.index[:n_head]].sum() / counts.sum()),
-        ("You took the least-rated items; sort the counts in descending order.",
-         counts.iloc[-n_head:].sum() / counts.sum()),
-        ("You rounded the number of head items down; the exercise says round up (ceil).",
-         counts.iloc[:n_floor].sum() / counts.sum() if n_floor != n_head else None),
-        ("That is the share of the *other* items (the tail), not of the head.", 1 - share),
-    ], "Not quite. Count ratings per item, keep the most-rated fifth of the items, and "
-       "compare their ratings with all ratings.")  # fmt: skip
-    _ok(f"the top {head_frac:.0%} of items ({n_head}) receive {share:.1%} of ratings.")
+def _contract_frame(**changes) -> pd.DataFrame:
+    """A small ratings frame that holds the contract; ``changes`` overwrite columns."""
+    df = pd.DataFrame({
+        USER: [3, 1, 3, 2, 1],
+        ITEM: [10, 10, 11, 12, 13],
+        RATING: [5.0, 1.0, 4.0, 3.0, 2.0],
+        TIMESTAMP: [50, 10, 40, 30, 20],
+        "title": ["a", None, "c", "d", "e"],
+    }, index=[7, 3, 9, 1, 4])  # fmt: skip
+    return df.assign(**changes)
+
+
+def _rejects(fn: Callable, df: pd.DataFrame, what: str, accepted: str) -> None:
+    """``fn(df)`` must raise ValueError; ``accepted`` is the hint if it does not."""
+    try:
+        fn(df)
+    except ValueError:
+        return
+    except NotImplementedError:
+        raise ExerciseError(_STUB) from None
+    except Exception as exc:  # noqa: BLE001 - any other crash becomes a hint
+        raise ExerciseError(
+            f"On {what}, your function raised {type(exc).__name__} ({exc}). Raise a "
+            "ValueError that says what is wrong, so a caller gets one kind of error; "
+            "check that a column exists before you use it.") from None  # fmt: skip
+    raise ExerciseError(f"Your function accepted {what}. {accepted}")
+
+
+def check_validate(fn: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
+    """Exercise 1.1: ``fn(df)`` returns ``df`` if it holds the column contract,
+    else raises ``ValueError``."""
+    if not callable(fn):
+        _call(fn)
+    clean = [
+        (_contract_frame(), {ValueError: (
+            "That frame holds the contract: ratings of exactly 1 and 5 are on the "
+            "scale, a user may rate several items and an item may be rated by several "
+            "users, and a missing value outside user, item and rating does not matter.")}),
+        (_contract_frame()[[RATING, ITEM, USER]].astype({RATING: int}).reset_index(drop=True),
+         {ValueError: ("That frame holds the contract (integer ratings, the columns in "
+                       "another order, no timestamp): only user, item and rating are "
+                       "required.")}),
+    ]  # fmt: skip
+    for df, errors in clean:
+        out = _call(fn, df.copy(), errors=errors)
+        if not isinstance(out, pd.DataFrame) or len(out) != len(df):
+            raise ExerciseError("When the frame holds the contract, return it unchanged "
+                                "(the same rows), so calls can be chained.")  # fmt: skip
+    bad = _contract_frame()
+    _rejects(fn, bad.drop(columns=[RATING]), "a frame without a `rating` column",
+             "Check that user, item and rating are all present.")
+    _rejects(fn, bad.assign(**{ITEM: [10, np.nan, 11, 12, 13]}), "a missing item id",
+             "Look for missing values in the contract's columns.")
+    _rejects(fn, bad.assign(**{RATING: [5.0, 0.0, 4.0, 3.0, 2.0]}), "a rating of 0",
+             "Ratings are stars from 1 to 5.")
+    _rejects(fn, bad.assign(**{RATING: [6.0, 1.0, 4.0, 3.0, 2.0]}), "a rating of 6",
+             "Ratings are stars from 1 to 5.")
+    _rejects(fn, bad.assign(**{ITEM: [10, 10, 10, 12, 13]}),
+             "a (user, item) pair that appears twice",
+             "Each user rates an item at most once: look for repeated (user, item) pairs.")
+    _ok("the contract is checked, and a frame that holds it passes unchanged.")
+
+
+def _ranked_lists() -> list[tuple[pd.DataFrame, pd.DataFrame, int]]:
+    """``(recs, truth, k)`` cases whose rows are not in rank order.
+
+    Lists are longer than ``k``; one truth user has no list, one listed user no
+    truth, one truth user more relevant items than ``k``, one hit sits at rank k.
+    """
+    first = pd.DataFrame([
+        (1, 14, 4), (1, 11, 1), (1, 12, 2), (1, 13, 3), (1, 15, 5),
+        (2, 23, 3), (2, 21, 1), (2, 22, 2), (2, 24, 4),
+        (4, 41, 1), (4, 42, 2), (4, 43, 3), (6, 61, 1), (6, 62, 2),
+        (5, 51, 2), (5, 50, 1), (5, 52, 3), (5, 53, 4),
+    ], columns=[USER, ITEM, "rank"])  # fmt: skip
+    truth1 = pd.DataFrame([(1, 11), (1, 14), (2, 23), (3, 31), (5, 50), (5, 51),
+                           (5, 53), (5, 59)], columns=[USER, ITEM])  # fmt: skip
+    second = pd.DataFrame([
+        (7, 72, 2), (7, 71, 1), (7, 73, 3), (8, 82, 2), (8, 81, 1), (8, 83, 3),
+    ], columns=[USER, ITEM, "rank"])  # fmt: skip
+    truth2 = pd.DataFrame([(7, 72), (7, 73), (8, 83), (9, 91)], columns=[USER, ITEM])
+    return [(first, truth1, 3), (second, truth2, 2)]
+
+
+def _recall(recs, truth, k, *, cut=True, strict=False, by_row=False, denom="relevant",
+            users="truth", any_hit=False) -> float:  # fmt: skip
+    """Recall@k and its usual mistakes (the keyword arguments)."""
+    rel = truth.groupby(USER)[ITEM].apply(set)
+    ordered = recs if by_row else recs.sort_values([USER, "rank"])
+    values = {}
+    for user, group in ordered.groupby(USER, sort=False):
+        top = list(group[ITEM])
+        if cut:
+            top = top[: k - 1] if strict else top[:k]
+        found = rel.get(user, set())
+        hits = sum(i in found for i in top)
+        size = {"relevant": len(found), "k": k, "min": min(k, len(found))}[denom]
+        values[user] = float(hits > 0) if any_hit else (hits / size if size else 0.0)
+    listed = set(recs[USER])
+    pool = {"truth": rel.index, "both": [u for u in rel.index if u in listed],
+            "listed": sorted(listed)}[users]  # fmt: skip
+    return float(np.mean([values.get(u, 0.0) for u in pool]))
+
+
+def check_recall(fn: Callable) -> None:
+    """Exercise 1.2: ``fn(recs, truth, k) -> float``, mean Recall@k over truth users."""
+    for recs, truth, k in _ranked_lists():
+        got = _number(_call(fn, recs.copy(), truth.copy(), k), "recall")
+        _judge(got, _recall(recs, truth, k), [
+            ("You did not cut the lists at k: only the first k items count.",
+             _recall(recs, truth, k, cut=False)),
+            ("You kept the first k-1 items: ranks start at 1, so rank k is in the top k.",
+             _recall(recs, truth, k, strict=True)),
+            (("You took each user's first rows, not the best ranks: the rows are not in "
+              "rank order, so sort by rank first."), _recall(recs, truth, k, by_row=True)),
+            (("You divided by k: that is precision; recall divides by the user's relevant "
+             "items."), _recall(recs, truth, k, denom="k")),
+            (("You capped the denominator at k; recall divides by all of the user's "
+              "relevant items."), _recall(recs, truth, k, denom="min")),
+            ("You counted a user as 1 if any item is found: that is the hit rate.",
+             _recall(recs, truth, k, any_hit=True)),
+            (("You averaged only over users who have a list: a user with relevant items "
+              "but no list scores 0 and still counts."), _recall(recs, truth, k, users="both")),
+            (("You averaged over the users who have a list; average over the users in "
+              "truth (a user with no relevant items has no recall)."),
+             _recall(recs, truth, k, users="listed")),
+        ], "Not quite: for each user in truth, count their relevant items among their k "
+           "best-ranked, divide by their number of relevant items, then average.")  # fmt: skip
+    _ok("Recall@k: top k by rank, over each user's relevant items, averaged over users.")
 
 
 def _tiny_logs() -> list[pd.DataFrame]:
@@ -866,49 +956,136 @@ def check_loops(fn: Callable) -> None:
     _ok("loops are detected at the end of the answer, and only there.")
 
 
-def _pick_lift_cases():
-    """Two small examples; in the first, users have different numbers of candidates,
-    a user has two triples, and one held-out pair is not among the candidates."""
-    first = (
-        pd.DataFrame({USER: [1, 1, 2], "positive": [10, 12, 20], "negative": [11, 13, 21]}),
-        pd.DataFrame({USER: [1] * 6 + [2] * 3, ITEM: [10, 11, 12, 13, 14, 15, 20, 21, 22]}),
-        {(1, 10), (2, 20), (2, 21), (3, 99)},
-    )
-    second = (
-        pd.DataFrame({USER: [4, 5], "positive": [1, 2], "negative": [3, 1]}),
-        pd.DataFrame({USER: [4, 4, 4, 4, 5, 5, 5, 5], ITEM: [1, 2, 3, 4, 1, 2, 3, 4]}),
-        {(4, 1), (5, 2), (5, 3)},
-    )
-    return [first, second]
+def _review_cases() -> list[tuple[pd.DataFrame, dict, set]]:
+    """``(labelled, paraphrases, copies)``: review ids that are not row positions,
+    both labels, a review without a paraphrase and one whose paraphrase is a copy."""
+    first = pd.DataFrame({
+        "review": [42, 7, 19, 3],
+        "text": ["runs small", "lovely soft fabric", "pilled after a wash", "fits well"],
+        "recommended": [0, 1, 0, 1],
+    }, index=[5, 2, 8, 0])  # fmt: skip
+    para1 = {42: "it is a small fit", 7: "the fabric is soft and lovely",
+             3: "the fit is good", 0: "not in the labelled set"}  # fmt: skip
+    second = pd.DataFrame({
+        "review": [11, 12, 13],
+        "text": ["great colour", "too long", "cheap zip"],
+        "recommended": [1, 0, 0],
+    })  # fmt: skip
+    para2 = {11: "lovely colour", 12: "far too long", 13: "the zip feels cheap", 1: "x"}
+    return [(first, para1, {7}), (second, para2, {12})]
 
 
-def _share(users, films, held_out) -> float:
-    return float(np.mean([(u, i) in held_out for u, i in zip(users, films)]))
+def _augmented(labelled, paraphrases, copies, *, keep=True, label=None, skip=True,
+               only=False, by_position=False) -> list[tuple[str, int]]:
+    """The (text, label) pairs of the augmented set, and its usual mistakes."""
+    rows = list(zip(labelled["text"], labelled["recommended"])) if keep else []
+    for n, (review, y) in enumerate(zip(labelled["review"], labelled["recommended"])):
+        key = n if by_position else review
+        if key not in paraphrases or (skip and review in copies):
+            continue
+        if only and review not in copies:
+            continue
+        rows.append((paraphrases[key], y if label is None else label))
+    return rows
 
 
-def check_pick_lift(fn: Callable) -> None:
-    """``fn(triples, candidates, held_out) -> float``: hit share of picks / of candidates."""
-    for triples, candidates, held_out in _pick_lift_cases():
-        got = _number(_call(fn, triples.copy(), candidates.copy(), set(held_out)), "the lift")
-        picks = _share(triples[USER], triples["positive"], held_out)
-        negatives = _share(triples[USER], triples["negative"], held_out)
-        base = _share(candidates[USER], candidates[ITEM], held_out)
-        per_user = np.mean([_share(g[USER], g[ITEM], held_out)
-                            for _, g in candidates.groupby(USER)])  # fmt: skip
-        _judge(got, picks / base, [
-            (("That is the picks' hit share alone; divide it by the hit share of all "
-              "candidates."), picks),
-            ("The ratio is upside down: the picks' share goes on top.", _ratio(base, picks)),
-            ("You used the negatives; the lift is about the picked positives.", negatives / base),
-            ("You averaged the candidates' share per user; take it over all candidate pairs.",
-             picks / per_user),
-            (("You counted every held-out pair, also those not among the candidates; the base "
-              "rate is the share of *candidates* that are held out."),
-             picks / (len(held_out) / len(candidates))),
-            ("That is a difference of shares; the lift is their ratio.", picks - base),
-        ], "Not quite: both shares are means of a (user, item) membership test in "
-           "held_out.")  # fmt: skip
-    _ok("lift = hit share of the picked positives / hit share of all candidates.")
+def _pairs(answer) -> list[tuple[str, int]]:
+    if not (isinstance(answer, (tuple, list)) and len(answer) == 2):
+        raise ExerciseError("Return a tuple (texts, labels): a list of texts and their labels.")
+    texts, labels = answer
+    texts, labels = list(texts), list(np.asarray(labels).ravel())
+    if len(texts) != len(labels):
+        raise ExerciseError(f"texts has {len(texts)} entries and labels {len(labels)}: give "
+                            "each text, original or copy, its label.")  # fmt: skip
+    if not all(isinstance(t, str) for t in texts):
+        raise ExerciseError("texts should be strings (the reviews and their paraphrases).")
+    return sorted((t, int(y)) for t, y in zip(texts, labels))
+
+
+def check_augmented_set(fn: Callable) -> None:
+    """Exercise 6.2: ``fn(labelled, paraphrases, copies) -> (texts, labels)``."""
+    for labelled, paraphrases, copies in _review_cases():
+        got = _pairs(_call(fn, labelled.copy(), dict(paraphrases), set(copies), errors={
+            KeyError: ("A review whose paraphrase was rejected has no entry in "
+                       "paraphrases: it adds no copy.")}))  # fmt: skip
+        args = (labelled, paraphrases, copies)
+        _judge(got, sorted(_augmented(*args)), [
+            (("You dropped the labelled reviews: the copies are added to them, not used "
+             "instead of them."), sorted(_augmented(*args, keep=False))),
+            ("You kept the paraphrases in `copies`; the filter leaves them out.",
+             sorted(_augmented(*args, skip=False))),
+            ("You kept only the paraphrases in `copies`; the filter leaves *those* out.",
+             sorted(_augmented(*args, skip=False, only=True))),
+            (("Every copy got the label 1; a copy inherits the label of the review it "
+             "rewrites."), sorted(_augmented(*args, label=1))),
+            (("Every copy got the label 0; a copy inherits the label of the review it "
+             "rewrites."), sorted(_augmented(*args, label=0))),
+            (("You looked paraphrases up by row position; they are keyed by the review id "
+              "(the `review` column)."), sorted(_augmented(*args, by_position=True))),
+        ], "Not quite: keep every labelled review, then add each paraphrase that exists and "
+           "is not in `copies`, with its review's label.", same=lambda a, b: a == b)  # fmt: skip
+    _ok("the labelled reviews plus their kept paraphrases, each with its review's label.")
+
+
+def _effect_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
+    """``(y, without, with_, seed)``: the augmentation fixes some reviews and breaks
+    others, and changes predictions where the label does not move; the last case is
+    large enough for the seed to move the interval."""
+    y = np.array([1, 1, 0, 0, 1, 0, 1, 1, 0, 1, 0, 1])
+    without = np.array([1, 0, 0, 1, 0, 0, 1, 0, 1, 1, 0, 1])
+    with_ = np.array([1, 1, 1, 0, 1, 0, 0, 1, 1, 1, 1, 1])
+    y2 = np.array([0, 1, 1, 0, 1, 0, 0, 1])
+    without2 = np.array([1, 1, 0, 0, 0, 0, 1, 1])
+    with2 = np.array([0, 1, 1, 1, 1, 0, 1, 0])
+    rng = np.random.default_rng(0)  # a larger case, where the seed moves the interval
+    y3 = rng.integers(0, 2, 300)
+    without3 = np.where(rng.random(300) < 0.7, y3, 1 - y3)
+    with3 = np.where(rng.random(300) < 0.75, y3, 1 - y3)
+    return [(y, without, with_, 11), (y2, without2, with2, 5), (y3, without3, with3, 3)]
+
+
+def _bounds(answer) -> tuple[float, float, float]:
+    """(estimate, low, high) of a Comparison or an Interval."""
+    est = getattr(answer, "diff", getattr(answer, "estimate", None))
+    if est is None or not hasattr(answer, "low") or not hasattr(answer, "high"):
+        raise ExerciseError("Return what evaluation.compare gives (a Comparison): the "
+                            "difference comes with its interval.")  # fmt: skip
+    return (_number(est, "the difference"), _number(answer.low, "low"),
+            _number(answer.high, "high"))  # fmt: skip
+
+
+def check_augmentation_effect(fn: Callable) -> None:
+    """Exercise 6.3: ``fn(y, pred_without, pred_with, seed)``: the paired comparison of
+    per-review correctness, with minus without."""
+    from .evaluation import compare, paired_bootstrap_diff
+    from .metrics import macro_f1
+
+    for y, without, with_, seed in _effect_cases():
+        answer = _call(fn, y.copy(), without.copy(), with_.copy(), seed)
+        if isinstance(answer, (int, float, np.number)):
+            raise ExerciseError("You returned one number; return the Comparison from "
+                                "evaluation.compare, so the difference has an interval.")
+        got = _bounds(answer)
+        ok0, ok1 = (without == y).astype(float), (with_ == y).astype(float)
+
+        def triple(c):
+            return (c.diff, c.low, c.high)
+
+        f1 = paired_bootstrap_diff(macro_f1, y, without, with_, n_boot=2000, seed=seed)
+        _judge(got, triple(compare(ok0, ok1, seed=seed)), [
+            (("The sign is reversed (or you compared errors, not correctness): the effect is "
+              "with the augmentation minus without it."),
+             triple(compare(ok1, ok0, seed=seed))),
+            (("You compared the predictions themselves; compare whether each prediction is "
+              "right (per-review correctness)."), triple(compare(without, with_, seed=seed))),
+            ("The difference is right but the interval is not: pass `seed` to compare.",
+             triple(compare(ok0, ok1))),
+            (("That is the macro-F1 difference; the exercise compares per-review "
+             "correctness with evaluation.compare."), (f1.estimate, f1.low, f1.high)),
+        ], "Not quite: score each review 1 if its prediction is right, else 0, for both "
+           "models, and give the two aligned score arrays to evaluation.compare "
+           "(without first).")  # fmt: skip
+    _ok("a paired comparison over reviews: with minus without, with its interval.")
 
 
 # --- chapter 8 -------------------------------------------------------------------------

@@ -23,10 +23,11 @@ chapter and one column per exercise (:func:`grade_folder`):
    that replaces one changes nothing.
 4. Each coding exercise has an otter-grader test (OK format, :func:`test_spec`),
    run by otter's test runner: a public case that calls the chapter's check
-   (:func:`public`, which needs only the package) and a hidden case with variants the student has not seen
-   (:func:`hidden`): the function on new random inputs, compared with the
-   chapter's solution, or, for an answer that is a value, the answer cell run
-   again on a random half of the data. Each case is worth one point.
+   (:func:`public`, which needs only the package) and a hidden case with
+   variants the student has not seen (:func:`hidden`): the function on new
+   random inputs, compared with the chapter's solution, or, for an answer that
+   is a value, the answer cell run again on a random half of the data. Each
+   case is worth one point.
 
 :func:`write_tests` writes the test files (``llmrec grade --tests DIR``).
 Taught in no chapter: see "Grading" in ``book/instructors.md``.
@@ -401,6 +402,56 @@ def _crossover_args(rng):
     return float(a1), float(b1), float(a2), float(b2), int(rng.integers(1, 16))
 
 
+_BREAKS = [  # ways to break the column contract (the first two keep it)
+    lambda d, row: d, lambda d, row: d[[RATING, ITEM, USER]].astype({RATING: int}),
+    lambda d, row: d.drop(columns=[USER]),
+    lambda d, row: d.assign(**{ITEM: d[ITEM].where(d.index != row, np.nan)}),
+    lambda d, row: d.assign(**{RATING: d[RATING].where(d.index != row, 0.0)}),
+    lambda d, row: d.assign(**{RATING: d[RATING].where(d.index != row, 7.0)}),
+    lambda d, row: pd.concat([d, d.loc[[row]].assign(**{RATING: 3.0})]),  # a pair twice
+]
+
+
+def _frame(rng, which: int):
+    """A ratings frame that holds the column contract, or breaks it in one way."""
+    n = int(rng.integers(5, 15))
+    pairs = rng.permutation(60)[:n]
+    df = pd.DataFrame({USER: pairs // 10, ITEM: pairs % 10 + 100,
+                       RATING: rng.integers(1, 6, n).astype(float),
+                       TIMESTAMP: rng.integers(0, 999, n)},
+                      index=rng.permutation(99)[:n])  # fmt: skip
+    return (_BREAKS[which](df, df.index[int(rng.integers(n))]),)
+
+
+def _recall_args(rng):
+    k, rows = int(rng.integers(1, 5)), []
+    for user in range(1, 6):
+        items = rng.permutation(20)[:int(rng.integers(2, 8))] + 100 * user
+        rows += [(user, int(i), r + 1) for r, i in enumerate(items)]
+    recs = pd.DataFrame(rows, columns=[USER, ITEM, "rank"]).sample(frac=1, random_state=1)
+    truth = recs.sample(frac=0.4, random_state=int(rng.integers(99)))[[USER, ITEM]]
+    extra = pd.DataFrame({USER: [1, 9], ITEM: [199, 901]})  # unlisted item, unlisted user
+    return recs, pd.concat([truth, extra]), k
+
+
+def _reviews_args(rng):
+    n = int(rng.integers(3, 8))
+    ids = [int(i) for i in rng.permutation(50)[:n]]
+    labelled = pd.DataFrame({"review": ids, "text": [f"review {i}" for i in ids],
+                             "recommended": rng.integers(0, 2, n)},
+                            index=rng.permutation(99)[:n])  # fmt: skip
+    paraphrases = {i: f"paraphrase of {i}" for i in ids if rng.random() < 0.7}
+    copies = {i for i in paraphrases if rng.random() < 0.3}
+    return labelled, paraphrases, copies
+
+
+def _effect_args(rng):
+    n = int(rng.integers(20, 60))
+    y = rng.integers(0, 2, n)
+    return (y, np.where(rng.random(n) < 0.3, 1 - y, y), np.where(rng.random(n) < 0.2, 1 - y, y),
+            int(rng.integers(0, 99)))  # fmt: skip
+
+
 def _vector(out) -> np.ndarray:
     """A tuple of arrays and numbers as one flat float array."""
     return np.concatenate([np.ravel(np.asarray(x, float)) for x in out])
@@ -408,6 +459,10 @@ def _vector(out) -> np.ndarray:
 
 # check -> (arguments from a random generator, what to compare of the output)
 VARIANTS: dict[str, tuple[Callable, Callable]] = {
+    "check_validate": (_frame, len),  # one variant per way of breaking the contract
+    "check_recall": (_recall_args, float),
+    "check_augmented_set": (_reviews_args, lambda out: exercises._pairs(out)),
+    "check_augmentation_effect": (_effect_args, lambda out: np.array(exercises._bounds(out))),
     "check_leave_last_out": (_log, lambda out: (_pairs(out[1]), _pairs(out[0]))),
     "check_mean_pool": (_mean_pool_args, lambda out: np.asarray(out, float)),
     "check_macro_f1": (lambda rng: tuple(rng.integers(0, 4, (2, 25))), float),
@@ -439,21 +494,33 @@ def _agree(got, want) -> bool:
     return got == want
 
 
+def _outcome(fn: Callable, args: tuple, key: Callable):
+    """What to compare of ``fn(*args)``: ``key`` of the output, or that it raised ValueError."""
+    try:
+        out = fn(*args)
+    except ValueError:
+        return "ValueError"
+    return key(out)
+
+
 def _function_variants(ex: Exercise, fn: Callable) -> None:
     reference = context().reference(ex)
     make, key = VARIANTS[ex.check]
-    for i in range(N_VARIANTS):
-        args = make(np.random.default_rng(1000 + i))
-        want = key(reference(*args))
+    n = len(_BREAKS) if ex.check == "check_validate" else N_VARIANTS
+    for i in range(n):
+        rng = np.random.default_rng(1000 + i)
+        args = make(rng, i) if ex.check == "check_validate" else make(rng)
+        want = _outcome(reference, args, key)
         try:
-            got = key(exercises._call(fn, *args))
-        except exercises.ExerciseError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a wrong type of output
-            raise exercises.ExerciseError(f"variant {i + 1}: the output has the wrong form "
-                                          f"({type(exc).__name__}).") from None
-        if not _agree(got, want):
-            raise exercises.ExerciseError(f"variant {i + 1} of {N_VARIANTS}: the answer "
+            got = _outcome(fn, args, key)
+        except NotImplementedError:
+            raise exercises.ExerciseError("Your function still raises NotImplementedError.") \
+                from None
+        except Exception as exc:  # noqa: BLE001 - a crash or a wrong type of output
+            raise exercises.ExerciseError(f"variant {i + 1}: {type(exc).__name__} (a crash, or "
+                                          "an output of the wrong form).") from None
+        if isinstance(want, str) != isinstance(got, str) or not _agree(got, want):
+            raise exercises.ExerciseError(f"variant {i + 1} of {n}: the answer "
                                           "differs from the reference.")
 
 

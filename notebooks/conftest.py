@@ -10,13 +10,16 @@ Two things happen here while nbval executes the notebooks:
   (:func:`llmrec_utils.config.pinned_cache`), so the package must rebuild what
   they read. The book build runs the same chapters again with the shared cache,
   so both paths are tested.
-* **One execution per chapter.** Every other chapter that nbval executes
-  without a failure is stored, with its outputs, in a jupyter-cache folder made
-  for this session (:func:`executed_cache`). ``tests/test_book.py`` builds the
+* **One execution per chapter.** When the session also builds the book, every
+  other chapter that nbval executes without a failure is stored, with its
+  outputs, in a jupyter-cache folder made for this session
+  (:func:`executed_cache`). ``tests/test_book.py`` builds the
   book from that folder (``execute_notebooks: cache``), so the build renders
   the outputs nbval produced instead of executing the chapter a second time.
   The folder is new in every session, so the book never shows outputs from
-  older code; ``make book`` itself still executes everything.
+  older code; ``make book`` itself still executes everything. To keep the
+  executions of a session that does not build the book, set
+  ``LLMREC_EXECUTED_CACHE`` to a folder.
 """
 
 from __future__ import annotations
@@ -40,6 +43,14 @@ def _stem(item) -> str | None:
 
 def _first(item) -> bool:
     return getattr(item, "cell_num", None) == 0 or item.name.endswith("::Cell 0")
+
+
+def _book_in_session(session) -> bool:
+    """Whether this session also builds the book (tests/test_book.py)."""
+    if not hasattr(session, "_llmrec_book"):
+        session._llmrec_book = any(
+            Path(str(i.fspath)).name == "test_book.py" for i in session.items)
+    return session._llmrec_book
 
 
 def executed_cache(config) -> Path:
@@ -113,6 +124,8 @@ def pytest_runtest_teardown(item, nextitem):
     n_code = sum(c.cell_type == "code" for c in item.parent.nb.cells)
     if stem in ALONE or not run["ok"] or run.get("count") != n_code:
         return
+    if not (_book_in_session(item.session) or os.environ.get("LLMREC_EXECUTED_CACHE")):
+        return  # nothing will render it
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 

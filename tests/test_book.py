@@ -226,3 +226,45 @@ def test_the_build_renders_what_nbval_executed(tmp_path):
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     assert "Executing notebook" in proc.stdout + proc.stderr
     assert (book / "runs.txt").read_text() == "xx"
+
+
+def test_the_student_site_builds_without_solutions(tmp_path):
+    """`make book-student` on a one-chapter book: hints and checks shown, the
+    solution code run but absent from the page, no written answers."""
+    import nbformat
+
+    from llmrec_utils import student
+
+    root = tmp_path / "checkout"
+    (root / "book").mkdir(parents=True)
+    (root / "notebooks").mkdir()
+    shutil.copy2(ROOT / "_config.yml", root / "_config.yml")
+    shutil.copy2(ROOT / "book" / "references.bib", root / "book" / "references.bib")
+    (root / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/index\nchapters:\n  - file: notebooks/01_tiny\n"
+    )
+    (root / "book" / "index.md").write_text("# Tiny\n")
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    nb.cells = [
+        md("# Tiny chapter\n\n## Exercises"),
+        md("```{exercise} Add one\n:label: ex-tiny-add\n\nWrite `add_one(x)`.\n```"),
+        md("```{solution-start} ex-tiny-add\n:class: dropdown\n```\nUse the plus sign."),
+        code("def add_one(x):\n    ### BEGIN SOLUTION\n    return x + 17 - 16\n    ### END SOLUTION"),
+        md("```{solution-end}\n```"),
+        code("assert add_one(1) == 2\nprint('Correct: checked')"),
+        md("```{exercise} Why? (discussion)\n:label: ex-tiny-why\n\nExplain.\n```\n\n"
+           "```{solution} ex-tiny-why\n:class: dropdown\n\nA secret model answer.\n```"),
+    ]
+    nbformat.write(nb, root / "notebooks" / "01_tiny.ipynb")
+    site = tmp_path / "site"
+    student.write_student_site(site, root)
+    proc = build(site, timeout=600)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"student site build failed:\n{log[-6000:]}"
+    page = (site / "_build" / "html" / "notebooks" / "01_tiny.html").read_text()
+    assert "Use the plus sign." in page and "Correct: checked" in page
+    assert "Your answer:" in page and "Add one" in page
+    assert "x + 17 - 16" not in page and "A secret model answer" not in page
+    assert "student edition" in (site / "_build" / "html" / "index.html").read_text() + page

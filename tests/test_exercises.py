@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmrec_utils import data, exercises, ner
-from llmrec_utils.data import ITEM, RATING, TIMESTAMP, USER
+from llmrec_utils import data, evaluation, exercises, metrics, ner
+from llmrec_utils.data import ITEM, RATING, TEXT, TIMESTAMP, USER
 from llmrec_utils.exercises import ExerciseError
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -78,6 +78,8 @@ def items():
 
 # --- every check that takes a function: stubs and crashes become hints ---------------
 FUNCTION_CHECKS = [
+    "check_validate",
+    "check_recall",
     "check_leave_last_out",
     "check_mean_pool",
     "check_macro_f1",
@@ -93,7 +95,8 @@ FUNCTION_CHECKS = [
     "check_novelty",
     "check_sign_flip",
     "check_loops",
-    "check_pick_lift",
+    "check_augmented_set",
+    "check_augmentation_effect",
     "check_crossover",
 ]
 
@@ -136,47 +139,69 @@ def test_number_accepts_harmless_variants():
 
 
 # --- chapter 1 ---------------------------------------------------------------------
-def test_density(ratings, capsys):
-    density = solution("01_data", "density_answer", ratings=ratings)
-    exercises.check_density(density, ratings)
-    exercises.check_density(np.array([density]), ratings)  # a one-element array is fine
-    assert "Correct" in capsys.readouterr().out
-    n = len(ratings)
+def test_validate():
+    right = solution("01_data", "validate")
+    exercises.check_validate(right)
+    contract = [USER, ITEM, RATING]
+
+    def validate(df, cols=True, nan_all=False, low=1, high=5, strict=False, dup=(USER, ITEM),
+                 ret=True):  # fmt: skip
+        if cols and set(contract) - set(df.columns):
+            raise ValueError("missing column")
+        if (df if nan_all else df[contract]).isna().any().any():
+            raise ValueError("missing value")
+        r = df[RATING]
+        if low is not None and ((r <= low) | (r >= high) if strict else (r < low) | (r > high)).any():
+            raise ValueError("rating out of range")
+        if dup and df.duplicated(list(dup)).any():
+            raise ValueError("duplicate")
+        return df if ret else len(df)
+
     for wrong, hint in [
-        (1 - density, "sparsity"),
-        (100 * density, "percentage"),
-        (n / 943, "users only"),
-        (n / 1682, "items only"),
-        (n / (943 + 1682), "not their sum"),
-        (5.0, "fraction in \\[0, 1\\]"),
-        (0.5, "Not quite"),
-        (..., "not computed yet"),
-        ("abc", "should be a number"),
-        ([density, density], "single number"),
+        (lambda df: validate(df, dup=None), "appears twice"),
+        (lambda df: validate(df, dup=(USER,)), "a user may rate several items"),
+        (lambda df: validate(df, strict=True), "exactly 1 and 5"),
+        (lambda df: validate(df, low=None), "a rating of 0"),
+        (lambda df: validate(df, low=0), "a rating of 0"),
+        (lambda df: validate(df, high=6), "a rating of 6"),
+        (lambda df: validate(df, cols=False), "raised KeyError"),
+        (lambda df: validate(df, nan_all=True), "outside user, item and rating"),
+        (lambda df: validate(df, ret=False), "return it unchanged"),
     ]:
-        with pytest.raises(ExerciseError, match=hint) as err:
-            exercises.check_density(wrong, ratings)
-        assert f"{density:.4f}" not in str(err.value) and f"{density:.3f}" not in str(err.value)
+        rejects(exercises.check_validate, wrong, hint)
 
 
-def test_head_share(ratings):
-    share = solution("01_data", "head_share_answer", ratings=ratings)
-    exercises.check_head_share(share, ratings)
-    counts = ratings.groupby(ITEM).size().sort_values(ascending=False)
-    n = int(np.ceil(0.2 * len(counts)))
-    by_mean = ratings.groupby(ITEM)[RATING].mean().sort_values(ascending=False).index
+def test_recall():
+    right = solution("01_data", "recall_at_k")
+    exercises.check_recall(right)
+    recs, truth, k = exercises._ranked_lists()[0]
+    assert right(recs, truth, k) == pytest.approx(metrics.recall_at_k(recs, truth, k=k))
+
+    def recall(recs, truth, k, cut=True, strict=False, rows=False, denom="relevant",
+               listed=False, any_hit=False):  # fmt: skip
+        ordered = recs if rows else recs.sort_values([USER, "rank"])
+        rel = truth.groupby(USER)[ITEM].apply(set)
+        users = ordered[USER].unique() if listed else rel.index
+        out = []
+        for u in users:
+            top = list(ordered.loc[ordered[USER] == u, ITEM])
+            top = top[: k - 1 if strict else k] if cut else top
+            found = rel.get(u, set())
+            hits = len(found & set(top))
+            size = {"relevant": len(found), "k": k}[denom]
+            out.append(float(hits > 0) if any_hit else hits / size if size else 0.0)
+        return float(np.mean(out))
+
     for wrong, hint in [
-        (counts.iloc[-n:].sum() / len(ratings), "least-rated"),
-        (100 * share, "percentage"),
-        (counts.iloc[: n - 1].sum() / len(ratings), "round up"),
-        (counts.loc[by_mean[:n]].sum() / len(ratings), "mean rating"),
-        (n / len(counts), "share of \\*items\\*"),
-        (1 - share, "tail"),
-        (0.3, "Not quite"),
+        (lambda r, t, k: recall(r, t, k, cut=False), "did not cut"),
+        (lambda r, t, k: recall(r, t, k, strict=True), "k-1"),
+        (lambda r, t, k: recall(r, t, k, rows=True), "sort by rank"),
+        (lambda r, t, k: recall(r, t, k, denom="k"), "precision"),
+        (lambda r, t, k: recall(r, t, k, any_hit=True), "hit rate"),
+        (lambda r, t, k: recall(r, t, k, listed=True), "average over the users in"),
+        (lambda r, t, k: 0.5, "Not quite"),
     ]:
-        with pytest.raises(ExerciseError, match=hint) as err:
-            exercises.check_head_share(wrong, ratings)
-        assert f"{share:.3f}" not in str(err.value) and f"{share:.1%}" not in str(err.value)
+        rejects(exercises.check_recall, wrong, hint)
 
 
 def test_leave_last_out():
@@ -625,34 +650,57 @@ def test_loops():
         rejects(exercises.check_loops, wrong, hint)
 
 
-def test_pick_lift():
-    right = solution("06_llm_augmentation", "pick_lift")
-    exercises.check_pick_lift(right)
+def test_augmented_set():
+    right = solution("06_llm_augmentation", "augment_reviews", TEXT=TEXT)
+    exercises.check_augmented_set(right)
 
-    def share(users, films, held):
-        return float(np.mean([(u, i) in held for u, i in zip(users, films)]))
-
-    def lift(t, c, h, top="positive", per_user=False, base_all=False, diff=False):
-        picks = share(t[USER], t[top], h)
-        base = (
-            np.mean([share(g[USER], g[ITEM], h) for _, g in c.groupby(USER)])
-            if per_user
-            else len(h) / len(c)
-            if base_all
-            else share(c[USER], c[ITEM], h)
-        )
-        return picks - base if diff else picks / base
+    def build(lab, para, copies, keep=True, label=None, skip=True, position=False,
+              lengths=False):  # fmt: skip
+        texts = list(lab[TEXT]) if keep else []
+        labels = list(lab["recommended"]) if keep else []
+        for n, (review, y) in enumerate(zip(lab["review"], lab["recommended"])):
+            key = n if position else review
+            if key in para and not (skip and review in copies):
+                texts.append(para[key])
+                labels.append(y if label is None else label)
+        return texts, labels[:-1] if lengths else labels
 
     for wrong, hint in [
-        (lambda t, c, h: share(t[USER], t["positive"], h), "divide it"),
-        (lambda t, c, h: 1 / lift(t, c, h), "upside down"),
-        (lambda t, c, h: lift(t, c, h, top="negative"), "negatives"),
-        (lambda t, c, h: lift(t, c, h, per_user=True), "per user"),
-        (lambda t, c, h: lift(t, c, h, base_all=True), "not among the candidates"),
-        (lambda t, c, h: lift(t, c, h, diff=True), "difference"),
-        (lambda t, c, h: 2.0, "Not quite"),
+        (lambda lab, p, c: build(lab, p, c, keep=False), "dropped the labelled reviews"),
+        (lambda lab, p, c: build(lab, p, c, skip=False), "kept the paraphrases in `copies`"),
+        (lambda lab, p, c: build(lab, p, c, label=1), "inherits the label"),
+        (lambda lab, p, c: build(lab, p, c, position=True), "row position"),
+        (lambda lab, p, c: build(lab, p, c, lengths=True), "give each text"),
+        (lambda lab, p, c: build(lab, {**p, **{r: p[r] for r in lab["review"]}}, c),
+         "no entry in paraphrases"),
+        (lambda lab, p, c: list(lab[TEXT]), "Return a tuple"),
     ]:
-        rejects(exercises.check_pick_lift, wrong, hint)
+        rejects(exercises.check_augmented_set, wrong, hint)
+    # any order of the rows passes
+    exercises.check_augmented_set(lambda lab, p, c: tuple(
+        reversed(list(zip(*sorted(zip(*right(lab, p, c)), reverse=True))))
+    )[::-1])
+
+
+def test_augmentation_effect():
+    right = solution("06_llm_augmentation", "augmentation_effect", evaluation=evaluation)
+    exercises.check_augmentation_effect(right)
+
+    def ok(y, p):
+        return (np.asarray(p) == y).astype(float)
+
+    for wrong, hint in [
+        (lambda y, a, b, s: evaluation.compare(ok(y, b), ok(y, a), seed=s), "reversed"),
+        (lambda y, a, b, s: evaluation.compare(a, b, seed=s), "predictions themselves"),
+        (lambda y, a, b, s: evaluation.compare(1 - ok(y, a), 1 - ok(y, b), seed=s),
+         "compared errors"),
+        (lambda y, a, b, s: evaluation.compare(ok(y, a), ok(y, b)), "pass `seed`"),
+        (lambda y, a, b, s: evaluation.paired_bootstrap_diff(
+            metrics.macro_f1, y, a, b, n_boot=2000, seed=s), "macro-F1"),
+        (lambda y, a, b, s: float(np.mean(ok(y, b) - ok(y, a))), "one number"),
+        (lambda y, a, b, s: evaluation.compare(ok(y, a), ok(y, a), seed=s), "Not quite"),
+    ]:
+        rejects(exercises.check_augmentation_effect, wrong, hint)
 
 
 # --- chapter 7 ---------------------------------------------------------------------

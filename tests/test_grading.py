@@ -4,9 +4,7 @@ The submissions are built from the chapters themselves: ``correct`` keeps the
 reference solutions (and has an extra cell the grader must not run), ``wrong``
 makes a typical mistake in each exercise, ``missing`` leaves the stubs of the
 student copy, and ``silenced`` makes the same mistakes but wraps every check in
-``try/except``, replaces one check by a function that accepts anything, and types
-in the number printed for the density (which the chapter's check accepts, and the
-hidden variant, run on other data, does not).
+``try/except`` and replaces one check by a function that accepts anything.
 """
 
 from __future__ import annotations
@@ -20,17 +18,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmrec_utils import cli, exercises, grading
+from llmrec_utils import cli, evaluation, exercises, grading
+from llmrec_utils.data import ITEM, RATING, USER
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ("01_data", "07_evaluation")
 
 WRONG = {
-    # chapter 1: the sparsity, the head rounded down, the last row instead of the latest
-    "density_answer": "n_cells = ratings[USER].nunique() * ratings[ITEM].nunique()\n"
-    "density_answer = 1 - len(ratings) / n_cells",
-    "head_share_answer": "counts = ratings.groupby(ITEM).size().sort_values()\n"
-    "head_share_answer = counts.iloc[:int(0.2 * len(counts))].sum() / counts.sum()",
+    # chapter 1: duplicates let through, precision instead of recall, the last row
+    "validate": "def validate(df):\n"
+    "    if {USER, ITEM, RATING} - set(df.columns):\n"
+    "        raise ValueError('missing columns')\n"
+    "    if df[[USER, ITEM, RATING]].isna().any().any():\n"
+    "        raise ValueError('missing values')\n"
+    "    if not df[RATING].between(1, 5).all():\n"
+    "        raise ValueError('ratings out of range')\n"
+    "    return df",
+    "recall_at_k": "def recall_at_k(recs, truth, k):\n"
+    "    top = recs[recs['rank'] <= k]\n"
+    "    hits = top.merge(truth, on=[USER, ITEM]).groupby(USER).size() / k\n"
+    "    return float(hits.reindex(truth[USER].unique(), fill_value=0).mean())",
     "leave_last_out": "def leave_last_out(df):\n"
     "    last = df.groupby(USER).tail(1)\n"
     "    return df.drop(last.index), last",
@@ -50,16 +57,15 @@ WRONG = {
     "    return (1 + np.sum(null >= diffs.mean())) / (n + 1)",
 }
 
+CODING = ["ex-data-contract", "ex-data-recall", "ex-data-leave-last-out",
+          "ex-eval-ndcg", "ex-eval-novelty", "ex-eval-sign-flip"]
+MANUAL = ["ex-data-global-time", "ex-eval-relevance"]
 EXPECTED = {  # student -> exercise -> score ("" for a discussion question)
-    "correct": {"ex-data-density": 2, "ex-data-head-share": 2, "ex-data-leave-last-out": 2,
-                "ex-data-global-time": "", "ex-eval-ndcg": 2, "ex-eval-novelty": 2,
-                "ex-eval-sign-flip": 2, "ex-eval-relevance": ""},
-    "wrong": {"ex-data-density": 0, "ex-data-head-share": 0, "ex-data-leave-last-out": 0,
-              "ex-data-global-time": "", "ex-eval-ndcg": 0, "ex-eval-novelty": 0,
-              "ex-eval-sign-flip": 0, "ex-eval-relevance": ""},
-}  # fmt: skip
+    "correct": {**dict.fromkeys(CODING, 2), **dict.fromkeys(MANUAL, "")},
+    "wrong": {**dict.fromkeys(CODING, 0), **dict.fromkeys(MANUAL, "")},
+}
 EXPECTED["missing"] = EXPECTED["wrong"]
-EXPECTED["silenced"] = {**EXPECTED["wrong"], "ex-data-density": 1}
+EXPECTED["silenced"] = EXPECTED["wrong"]
 
 
 def _defines(source: str, name: str) -> bool:
@@ -90,8 +96,6 @@ def make_submission(chapter: str, kind: str, folder: Path) -> Path:
                 src = _stub(src)
             elif kind in ("wrong", "silenced") and name:
                 src = WRONG[name]
-            if kind == "silenced" and name == "density_answer":
-                src = "density_answer = 100000 / (943 * 1682)  # the printed numbers"
         if kind == "silenced" and "exercises.check_" in src:
             src = _silence(src)
         cell["source"] = src
@@ -147,13 +151,10 @@ def test_points_row_and_manual_columns(graded):
 def test_only_answer_cells_run_and_hints_are_kept(graded):
     folder, _, feedback = graded
     assert not (folder / "ran-a-cell.txt").exists()
-    hint = feedback[(feedback["student"] == "wrong") & (feedback["exercise"] == "ex-data-density")]
-    assert "sparsity" in hint["message"].item()
+    hint = feedback[(feedback["student"] == "wrong") & (feedback["exercise"] == "ex-data-recall")]
+    assert "precision" in hint["message"].item()
     stub = feedback[(feedback["student"] == "missing") & (feedback["exercise"] == "ex-eval-ndcg")]
     assert "NotImplementedError" in stub["message"].item()
-    typed = feedback[(feedback["student"] == "silenced")
-                     & (feedback["exercise"] == "ex-data-density")]  # fmt: skip
-    assert "typed in" in typed["message"].item()
 
 
 def test_every_check_has_an_exercise_and_an_otter_test_file(tmp_path):
@@ -185,7 +186,7 @@ def test_otter_assign_writes_public_and_hidden_tests(tmp_path):
         nb = json.loads((tmp_path / "01_data" / version / "01_data.ipynb").read_text())
         versions[version] = nb
         tests = nb["metadata"]["otter"]["tests"]
-        assert set(tests) == {"ex-data-density", "ex-data-head-share", "ex-data-leave-last-out"}
+        assert set(tests) == {"ex-data-contract", "ex-data-recall", "ex-data-leave-last-out"}
         hidden = [c["hidden"] for t in tests.values() for c in t["suites"][0]["cases"]]
         assert any(hidden) == (version == "autograder")
     student = "\n".join("".join(c["source"]) for c in versions["student"]["cells"])
@@ -204,24 +205,52 @@ def test_otter_assign_writes_public_and_hidden_tests(tmp_path):
 def test_answers_may_use_other_cells_and_loops_time_out(tmp_path, monkeypatch):
     monkeypatch.setattr(grading, "TIMEOUT", 2)
     cells = [
-        "n_users = ratings[USER].nunique()\nprint(n_users)",
-        "n_items = ratings[ITEM].nunique()",
-        "ratings = data.load_ml100k_ratings()\ndensity_answer = len(ratings) / (n_users * n_items)",
+        "K_MAX = 1000\nprint(K_MAX)",
+        "def top(recs, k):\n    return recs[recs['rank'] <= min(k, K_MAX)]",
+        ("def recall_at_k(recs, truth, k):\n"
+         "    found = top(recs, k).merge(truth, on=[USER, ITEM]).groupby(USER).size()\n"
+         "    n = truth.groupby(USER).size()\n"
+         "    return float((found.reindex(n.index, fill_value=0) / n).mean())"),
         "def is_last(df):\n    return ~df.duplicated(USER, keep='last')",
         ("def leave_last_out(df):\n    ordered = df.sort_values([USER, TIMESTAMP])\n"
          "    return ordered[~is_last(ordered)], ordered[is_last(ordered)]"),
-        "while True:\n    pass\nhead_share_answer = 0.5",
+        "while True:\n    pass\ndef validate(df):\n    return df",
     ]
     nb = {"cells": [{"cell_type": "code", "source": c} for c in cells]}
     (tmp_path / "01_data.ipynb").write_text(json.dumps(nb))
     results = {r.label: r for r in grading.grade_notebook(tmp_path / "01_data.ipynb", "01_data")}
-    assert results["ex-data-density"].score == grading.POINTS
+    assert results["ex-data-recall"].score == grading.POINTS
     assert results["ex-data-leave-last-out"].score == grading.POINTS
-    assert results["ex-data-head-share"].score == 0
-    assert "more than 2 s" in results["ex-data-head-share"].message
+    assert results["ex-data-contract"].score == 0
+    assert "more than 2 s" in results["ex-data-contract"].message
+
+
+def test_a_value_typed_in_passes_the_check_but_not_the_hidden_variant(tmp_path):
+    ex = grading.find("02_text_embeddings", "ex-emb-no-year")
+    cards = grading.run_cell(ex.solution, grading.context().namespace(ex))["cards_no_year"]
+    answers = {"typed": f"cards_no_year = {cards!r}",
+               "loads": "items = data.load_ml100k_items()\n" + ex.solution}  # its own data
+    for name, source in answers.items():
+        nb = {"cells": [{"cell_type": "code", "source": source}]}
+        (tmp_path / name / "02_text_embeddings.ipynb").parent.mkdir()
+        (tmp_path / name / "02_text_embeddings.ipynb").write_text(json.dumps(nb))
+    table = grading.grade_folder(tmp_path, tmp_path / "grades.csv").set_index("student")
+    assert table.loc["typed", "ex-emb-no-year"] == 1
+    assert table.loc["loads", "ex-emb-no-year"] == grading.POINTS
 
 
 HIDDEN_MISTAKES = [  # (chapter, label, name, a typical mistake)
+    ("01_data", "ex-data-contract", "validate",  # pairs that appear twice let through
+     lambda df: df if {USER, ITEM, RATING} <= set(df.columns) and df[RATING].between(1, 5).all()
+     and not df[[USER, ITEM, RATING]].isna().any().any() else (_ for _ in ()).throw(ValueError)),
+    ("06_llm_augmentation", "ex-aug-build", "augment_reviews",  # the originals dropped
+     lambda labelled, paraphrases, copies: (
+         [paraphrases[r] for r in labelled["review"] if r in paraphrases and r not in copies],
+         [y for r, y in zip(labelled["review"], labelled["recommended"])
+          if r in paraphrases and r not in copies])),
+    ("06_llm_augmentation", "ex-aug-measure", "augmentation_effect",  # the sign reversed
+     lambda y, without, with_, seed: evaluation.compare(
+         (with_ == y).astype(float), (without == y).astype(float), seed=seed)),
     ("04_matrix_factorization", "ex-mf-ease", "ease_weights",
      lambda X, lam: -np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1]))),  # diagonal kept
     ("05_hybrid", "ex-hybrid-zscore", "zscore",  # the sample standard deviation
