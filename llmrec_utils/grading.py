@@ -54,8 +54,9 @@ import pandas as pd
 
 from . import exercises
 from .data import ITEM, RATING, TIMESTAMP, USER
+from .student import notebooks_dir
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = notebooks_dir()  # the chapters: in a checkout, or shipped with the package
 POINTS = 2  # per coding exercise: 1 for the public check, 1 for the hidden variants
 TIMEOUT = 60  # seconds per answer cell and per test case
 MANUAL = "manual"
