@@ -198,9 +198,13 @@ def _statements(cells: list) -> list[ast.stmt]:
     return out
 
 
-def answer_cell(cells: list, name: str, known: set | None = None) -> str | None:
+def answer_cell(cells: list, name: str, known: set | None = None,
+                check: str | None = None) -> str | None:
     """The code of the last code cell defining ``name``, without calls to the checks.
 
+    With ``check`` (e.g. ``"exercises.check_ndcg("``), the last such cell before
+    the first cell that holds ``check``, if there is one, as when the notebook
+    runs from the top (a later cell that reuses the name does not count).
     A top-level statement that calls ``exercises.check_*`` (or wraps one in
     ``try``) is dropped: the grader calls the checks itself. A name the cell
     uses that is neither in ``known`` (the grading context) nor defined in the
@@ -208,8 +212,10 @@ def answer_cell(cells: list, name: str, known: set | None = None) -> str | None:
     defines it (e.g. ``n_users = ratings[USER].nunique()`` or a helper
     function), so an answer may build on the student's own earlier cells.
     """
-    for cell in reversed(cells):
-        tree = _parse(_source(cell)) if cell.get("cell_type") == "code" else None
+    code = [c for c in cells if c.get("cell_type") == "code"]
+    at = next((i for i, c in enumerate(code) if check and check in _source(c)), len(code))
+    for cell in [*reversed(code[:at]), *reversed(code[at:])]:
+        tree = _parse(_source(cell))
         if tree is not None and _defines(tree, name):
             break
     else:
@@ -675,7 +681,7 @@ def grade_notebook(path: str | Path, chapter: str) -> list[Result]:
             results.append(Result(ex.label, None, MANUAL))
             continue
         env = context().namespace(ex)
-        code = answer_cell(cells, ex.answer, known=set(env))
+        code = answer_cell(cells, ex.answer, known=set(env), check=f"exercises.{ex.check}(")
         note = ""
         if code is None:
             note = f"no cell defines {ex.answer}"

@@ -215,6 +215,8 @@ def test_answers_may_use_other_cells_and_loops_time_out(tmp_path, monkeypatch):
         ("def leave_last_out(df):\n    ordered = df.sort_values([USER, TIMESTAMP])\n"
          "    return ordered[~is_last(ordered)], ordered[is_last(ordered)]"),
         "while True:\n    pass\ndef validate(df):\n    return df",
+        "exercises.check_recall(recall_at_k)",
+        "recall_at_k = recall_at_k(pd.DataFrame(), pd.DataFrame(), 3)  # the name reused",
     ]
     nb = {"cells": [{"cell_type": "code", "source": c} for c in cells]}
     (tmp_path / "01_data.ipynb").write_text(json.dumps(nb))
