@@ -39,6 +39,7 @@ import ast
 import builtins
 import contextlib
 import csv
+import functools
 import io
 import json
 import math
@@ -521,8 +522,8 @@ def _function_variants(ex: Exercise, fn: Callable) -> None:
         try:
             got = _outcome(fn, args, key)
         except NotImplementedError:
-            raise exercises.ExerciseError("Your function still raises NotImplementedError.") \
-                from None
+            raise exercises.ExerciseError("Your function still raises NotImplementedError: "
+                                          "replace that line with your code.") from None
         except Exception as exc:  # noqa: BLE001 - a crash or a wrong type of output
             raise exercises.ExerciseError(f"variant {i + 1}: {type(exc).__name__} (a crash, or "
                                           "an output of the wrong form).") from None
@@ -566,8 +567,13 @@ def _value_variants(ex: Exercise, env: dict) -> None:
 
 
 # --- the tests, called from otter's test files ------------------------------------------
+@functools.lru_cache(maxsize=None)
+def _exercises(chapter: str) -> tuple[Exercise, ...]:
+    return tuple(exercises_of(chapter))
+
+
 def find(chapter: str, label: str) -> Exercise:
-    for ex in exercises_of(chapter):
+    for ex in _exercises(chapter):
         if ex.label == label:
             return ex
     raise LookupError(f"no exercise {label} in {chapter}")
@@ -676,7 +682,7 @@ def grade_notebook(path: str | Path, chapter: str) -> list[Result]:
 
     cells = json.loads(Path(path).read_text())["cells"]
     results = []
-    for ex in exercises_of(chapter):
+    for ex in _exercises(chapter):
         if ex.manual:
             results.append(Result(ex.label, None, MANUAL))
             continue
