@@ -567,7 +567,7 @@ def _value_variants(ex: Exercise, env: dict) -> None:
 
 
 # --- the tests, called from otter's test files ------------------------------------------
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _exercises(chapter: str) -> tuple[Exercise, ...]:
     return tuple(exercises_of(chapter))
 
