@@ -54,7 +54,7 @@ import numpy as np
 import pandas as pd
 
 from . import exercises
-from .data import ITEM, RATING, TIMESTAMP, USER
+from .data import ITEM, RATING, TIMESTAMP, USER, load_ml100k_items, load_ml100k_ratings
 from .student import notebooks_dir
 
 NOTEBOOKS = notebooks_dir()  # the chapters: in a checkout, or shipped with the package
@@ -266,30 +266,34 @@ def _quiet(fn: Callable, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-def run_cell(code: str, ns: dict, timeout: float | None = None) -> dict:
-    """Run ``code`` in the namespace ``ns`` (changed in place) within ``timeout``
-    seconds (default :data:`TIMEOUT`); return it.
-
-    The checks and this module are restored afterwards, so an answer that
-    replaces a check (``setattr(exercises, "check_x", ...)``) changes nothing.
-    """
-    saved = {m: dict(vars(m)) for m in (exercises, sys.modules[__name__])}
+@contextlib.contextmanager
+def _restored():
+    """Restore the checks, this module, NumPy's and pandas' namespaces on exit, so
+    an answer that replaces a check (``setattr(exercises, "check_x", ...)``) or
+    ``np.allclose`` changes nothing for the tests or the next submission."""
+    saved = {m: dict(vars(m)) for m in (exercises, sys.modules[__name__], np, pd, math)}
     try:
-        with _time_limit(timeout or TIMEOUT):
-            _quiet(exec, compile(code, "<answer>", "exec"), ns)
+        yield
     finally:
         for module, attributes in saved.items():
             current = vars(module)
             for added in set(current) - set(attributes):
                 del current[added]
             current.update(attributes)
+
+
+def run_cell(code: str, ns: dict, timeout: float | None = None) -> dict:
+    """Run ``code`` in the namespace ``ns`` (changed in place) within ``timeout``
+    seconds (default :data:`TIMEOUT`), then restore the checks; return ``ns``."""
+    with _restored(), _time_limit(timeout or TIMEOUT):
+        _quiet(exec, compile(code, "<answer>", "exec"), ns)
     return ns
 
 
 # --- the context an answer runs in ------------------------------------------------------
 _DATA: dict[str, Callable[[], pd.DataFrame]] = {
-    "ratings": lambda: __import__("llmrec_utils.data").data.load_ml100k_ratings(),
-    "items": lambda: __import__("llmrec_utils.data").data.load_ml100k_items(),
+    "ratings": load_ml100k_ratings,
+    "items": load_ml100k_items,
 }
 
 
@@ -310,8 +314,8 @@ class Context:
                     _quiet(exec, line, ns)
             self._imports[ex.chapter] = ns
         ns = dict(self._imports[ex.chapter])
-        for name in ex.data:
-            ns[name] = (data or {}).get(name, self.data(name))
+        for name in ex.data:  # a copy: an answer may change its frame in place
+            ns[name] = (data[name] if data and name in data else self.data(name)).copy()
         return ns
 
     def data(self, name: str) -> pd.DataFrame:
@@ -698,7 +702,8 @@ def grade_notebook(path: str | Path, chapter: str) -> list[Result]:
                 note = f"the answer cell raised {type(exc).__name__}: {exc}"
         env["__answer_cells__"] = {ex.label: code}
         test = OKTestFile.from_spec(test_spec(ex), path=f"{ex.label}.py")
-        test.run(env)
+        with _restored():  # the answer runs again inside the tests
+            test.run(env)
         failed = [_hint(r.message) for r in test.test_case_results if not r.passed]
         results.append(Result(ex.label, float(test.score), test.possible,
                               "; ".join(dict.fromkeys([note] * bool(note) + failed))))  # fmt: skip
