@@ -2,9 +2,10 @@
 
 The submissions are built from the chapters themselves: ``correct`` keeps the
 reference solutions (and has an extra cell the grader must not run), ``wrong``
-makes a typical mistake in each exercise, ``missing`` leaves the stubs of the
-student copy, and ``silenced`` makes the same mistakes but wraps every check in
-``try/except`` and replaces one check by a function that accepts anything.
+makes a typical mistake in each exercise, ``missing`` is the student edition
+(``llmrec student``) handed in untouched, and ``silenced`` makes the same mistakes
+but wraps every check in ``try/except`` and replaces one check by a function that
+accepts anything.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import math
 import re
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
 
-from llmrec_utils import cli, evaluation, exercises, grading
+from llmrec_utils import cli, evaluation, exercises, grading, student
 from llmrec_utils.data import ITEM, RATING, USER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,13 +74,6 @@ def _defines(source: str, name: str) -> bool:
     return re.search(rf"^(def {name}\(|{name} =)", source, re.MULTILINE) is not None
 
 
-def _stub(source: str) -> str:
-    """The student copy's answer cell: the marked solution replaced by a stub."""
-    return re.sub(r"^([ \t]*)### BEGIN SOLUTION\n.*?### END SOLUTION[ \t]*$",
-                  r"\1raise NotImplementedError()", source,
-                  flags=re.MULTILINE | re.DOTALL)  # fmt: skip
-
-
 def _silence(source: str) -> str:
     return "try:\n" + "".join(f"    {line}\n" for line in source.splitlines()) + \
         "except Exception:\n    pass"
@@ -92,9 +87,7 @@ def make_submission(chapter: str, kind: str, folder: Path) -> Path:
             continue
         if "### BEGIN SOLUTION" in src:
             name = next((n for n in WRONG if _defines(src, n)), None)
-            if kind == "missing":
-                src = _stub(src)
-            elif kind in ("wrong", "silenced") and name:
+            if kind in ("wrong", "silenced") and name:
                 src = WRONG[name]
         if kind == "silenced" and "exercises.check_" in src:
             src = _silence(src)
@@ -109,6 +102,9 @@ def make_submission(chapter: str, kind: str, folder: Path) -> Path:
         nb["cells"].insert(3, {"cell_type": "code", "metadata": {}, "outputs": [],
                                "execution_count": None,
                                "source": f"open({str(marker)!r}, 'w').write('oops')"})
+    if kind == "missing":  # the student edition, handed in as it was handed out
+        nb = student.make_student_copy(nbformat.reads(json.dumps(nb), as_version=4),
+                                       f"{chapter}.ipynb")
     path = folder / kind / f"{chapter}.ipynb"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(nb))
