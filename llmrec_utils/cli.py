@@ -3,6 +3,8 @@
 ``llmrec fetch``            fetch and verify every pinned asset into the cache
 ``llmrec student OUTDIR``   write student copies of the notebooks (plain Markdown, no solutions)
 ``llmrec augment NAME``     generate (or resume) chapter 6's LLM augmentations
+``llmrec assign OUTDIR``    otter-grader assignment notebooks of the chapters
+``llmrec grade FOLDER``     grade submitted notebooks into a CSV (otter-grader's tests)
 """
 
 from __future__ import annotations
@@ -67,6 +69,34 @@ def _augment(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assign(args: argparse.Namespace) -> int:
+    from . import grading
+
+    for path in grading.write_assignments(args.outdir, args.chapter or None):
+        print(f"wrote {path}")
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    import time
+
+    from . import grading
+
+    if args.tests:
+        written = grading.write_tests(args.tests, [args.chapter] if args.chapter else None)
+        print(f"wrote {len(written)} otter test files to {args.tests}")
+    start = time.perf_counter()
+    try:
+        table = grading.grade_folder(args.submissions, args.out, chapter=args.chapter,
+                                     feedback=args.feedback)  # fmt: skip
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"graded {len(table) - 1} notebooks in {time.perf_counter() - start:.1f} s: {args.out}"
+          + (f" (hints: {args.feedback})" if args.feedback else ""))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="llmrec", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -106,6 +136,33 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--retries", type=int, default=1, help="resampled retries of rejected answers")
     p.add_argument("--out", default=None, help="cache file (default: data/generations/MODEL/...)")
     p.set_defaults(run=_augment)
+    p = sub.add_parser(
+        "assign", help="otter-grader assignment notebooks of the chapters",
+        description="Write each chapter as an otter-grader master notebook (OUTDIR/master/) "
+        "and run `otter assign` on it: OUTDIR/CHAPTER/student/ holds the notebook to hand out "
+        "(public tests), OUTDIR/CHAPTER/autograder/ the solutions and the hidden tests. Each "
+        "coding exercise is worth 2 points, each discussion question is graded by hand.",
+    )
+    p.add_argument("outdir", help="directory to write into")
+    p.add_argument("--chapter", action="append",
+                   help="only this chapter (repeatable), e.g. 01_data")
+    p.set_defaults(run=_assign)
+    p = sub.add_parser(
+        "grade", help="grade a folder of submitted notebooks into a CSV",
+        description="Grade every notebook under SUBMISSIONS (SUBMISSIONS/STUDENT/01_data.ipynb "
+        "or SUBMISSIONS/01_data-STUDENT.ipynb) without running the chapters: only each "
+        "exercise's answer cell runs, then otter-grader's tests for it (the chapter's check "
+        "and hidden variants). One row per student and chapter, one column per exercise; "
+        "discussion questions are left empty for grading by hand.",
+    )
+    p.add_argument("submissions", help="folder of submitted notebooks")
+    p.add_argument("--out", default="grades.csv", help="the table (default: grades.csv)")
+    p.add_argument("--feedback", default=None,
+                   help="also write one row per student and exercise with the hints")
+    p.add_argument("--chapter", default=None,
+                   help="the chapter (e.g. 01_data) when file names do not say it")
+    p.add_argument("--tests", default=None, help="also write the otter test files to this folder")
+    p.set_defaults(run=_grade)
     args = parser.parse_args(argv)
     return args.run(args)
 
