@@ -398,16 +398,6 @@ def _novelty_args(rng):
     return recs, train
 
 
-def _pick_lift_args(rng):
-    users = np.arange(1, 5)
-    candidates = pd.DataFrame({USER: np.repeat(users, 5), ITEM: rng.integers(1, 30, 20)})
-    held = {tuple(map(int, p)) for p in candidates.sample(8, random_state=int(rng.integers(99)))
-            [[USER, ITEM]].to_numpy()}  # fmt: skip
-    triples = pd.DataFrame({USER: users, "positive": [candidates[ITEM].iloc[5 * i + 1]
-                            for i in range(4)], "negative": rng.integers(1, 30, 4)})  # fmt: skip
-    return triples, candidates, held
-
-
 def _crossover_args(rng):
     a1, a2 = rng.uniform(0, 20, 2)
     b1, b2 = rng.uniform(1e-5, 1e-3, 2)
@@ -464,6 +454,21 @@ def _effect_args(rng):
             int(rng.integers(0, 99)))  # fmt: skip
 
 
+def _gated_args(rng):
+    n_users, n_items = int(rng.integers(2, 6)), int(rng.integers(4, 9))
+    cf, content = rng.normal(size=(2, n_users, n_items))
+    cf[0] = 1.0  # a constant row
+    n_ratings = rng.integers(0, 30, n_items)
+    n_ratings[0] = 0  # a cold item
+    return cf, content, n_ratings, float(rng.uniform(0.0, 0.5)), float(rng.uniform(1, 20))
+
+
+def _seen_args(rng):
+    n = int(rng.integers(5, 30))
+    seen = pd.DataFrame({USER: rng.integers(0, 6, n), ITEM: rng.integers(0, 12, n)})
+    return seen, int(rng.integers(1, 12))
+
+
 def _vector(out) -> np.ndarray:
     """A tuple of arrays and numbers as one flat float array."""
     return np.concatenate([np.ravel(np.asarray(x, float)) for x in out])
@@ -494,8 +499,9 @@ VARIANTS: dict[str, tuple[Callable, Callable]] = {
     "check_novelty": (_novelty_args, float),
     "check_loops": (lambda rng: ([int(x) for x in rng.integers(1, 3, rng.integers(0, 10))],
                                  int(rng.integers(1, 4))), bool),
-    "check_pick_lift": (_pick_lift_args, float),
     "check_crossover": (_crossover_args, float),
+    "check_gated_blend": (_gated_args, lambda out: np.asarray(out, float)),
+    "check_fetch_depth": (_seen_args, int),
 }
 N_VARIANTS = 5
 
