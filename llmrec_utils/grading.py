@@ -686,9 +686,22 @@ class Result:
     message: str = ""
 
 
+def _otter(module: str):
+    """``otter.<module>``, or an error that says how to install otter-grader."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"otter.{module}")
+    except ModuleNotFoundError as error:
+        raise ModuleNotFoundError(
+            "Grading needs otter-grader: pip install 'llmrec-utils[grading]' "
+            "(or pip install otter-grader); `make` installs it in .venv."
+        ) from error
+
+
 def grade_notebook(path: str | Path, chapter: str) -> list[Result]:
     """Grade one submitted notebook of ``chapter``, exercise by exercise."""
-    from otter.test_files import OKTestFile
+    OKTestFile = _otter("test_files").OKTestFile
 
     cells = json.loads(Path(path).read_text())["cells"]
     results = []
@@ -889,7 +902,7 @@ def write_assignments(folder: str | Path, chapters: list[str] | None = None) -> 
     ``folder/<chapter>/student/`` (public tests) and
     ``folder/<chapter>/autograder/`` (with the hidden tests and solutions).
     """
-    from otter.assign import main as otter_assign
+    otter_assign = _otter("assign").main
 
     folder = Path(folder).resolve()
     (folder / "master").mkdir(parents=True, exist_ok=True)

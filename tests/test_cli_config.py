@@ -73,3 +73,20 @@ def test_committed_data_ships_with_the_package():
         if path.is_file():
             rel = path.relative_to(root).as_posix()
             assert any(fnmatch.fnmatch(rel, p) for p in shipped), f"{rel} is not shipped"
+
+
+def test_grading_without_otter_says_how_to_install(monkeypatch):
+    import importlib
+
+    from llmrec_utils import grading
+
+    real = importlib.import_module
+
+    def no_otter(name, *args):
+        if name.startswith("otter"):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", no_otter)
+    with pytest.raises(ModuleNotFoundError, match=r"llmrec-utils\[grading\]"):
+        grading._otter("assign")
