@@ -652,16 +652,16 @@ def check_sgd_step(fn: Callable) -> None:
 def _ridge_user(Q, b_items, items, ratings, mu, reg, breg, *, n_weight=True, centre_items=True,
                 centre_mu=True, joint=True):  # fmt: skip
     """The user's (p_u, b_u), with one of the usual mistakes switched on."""
-    k = Q.shape[1]
+    d = Q.shape[1]
     target = ratings - (mu if centre_mu else 0.0) - (b_items[items] if centre_items else 0.0)
     lam = reg * (len(items) if n_weight else 1)
     if not joint:  # the bias first, as a regularised mean, then the factors
         b = target.sum() / (len(items) + breg)
         Qu = Q[items]
-        return np.linalg.solve(Qu.T @ Qu + lam * np.eye(k), Qu.T @ (target - b)), b
+        return np.linalg.solve(Qu.T @ Qu + lam * np.eye(d), Qu.T @ (target - b)), b
     X = np.hstack([Q[items], np.ones((len(items), 1))])
-    sol = np.linalg.solve(X.T @ X + np.diag([lam] * k + [breg]), X.T @ target)
-    return sol[:k], sol[k]
+    sol = np.linalg.solve(X.T @ X + np.diag([lam] * d + [breg]), X.T @ target)
+    return sol[:d], sol[d]
 
 
 def check_als_user(fn: Callable) -> None:

@@ -112,22 +112,22 @@ def als_half_step(R: sp.csr_matrix, F: np.ndarray, b_other: np.ndarray,
     All rows are independent given ``F``: this is why ALS parallelises.
     Returns ``(factors, biases)``.
     """
-    k = F.shape[1]
+    d = F.shape[1]
     X = np.hstack([F, np.ones((len(F), 1))])
     X32 = X.astype(np.float32)
     outer = np.einsum("ik,il->ikl", X32, X32).reshape(len(X), -1)
     ind = sp.csr_matrix((np.ones(R.nnz, np.float32), R.indices, R.indptr), shape=R.shape)
     # sum of x_i x_i^T per row, accumulated in float32 (memory-bound), solved in float64
-    A = (ind @ outer).reshape(-1, k + 1, k + 1).astype(np.float64)
+    A = (ind @ outer).reshape(-1, d + 1, d + 1).astype(np.float64)
     target = R.copy()
     target.data = target.data - b_other[target.indices]
     rhs = target @ X
     n = np.diff(R.indptr).astype(float)
-    ridge = np.concatenate([np.full(k, reg), [0.0]]) * n[:, None]
-    ridge[:, k] += bias_reg
-    A[:, np.arange(k + 1), np.arange(k + 1)] += ridge
+    ridge = np.concatenate([np.full(d, reg), [0.0]]) * n[:, None]
+    ridge[:, d] += bias_reg
+    A[:, np.arange(d + 1), np.arange(d + 1)] += ridge
     sol = np.linalg.solve(A, rhs[..., None])[..., 0]
-    return sol[:, :k], sol[:, k]
+    return sol[:, :d], sol[:, d]
 
 
 class BiasedMF(Base):
