@@ -1,0 +1,171 @@
+"""Every result number in the prose is computed, not typed.
+
+The preface promises that every number in the book comes from the code on its
+page. This test reads every markdown cell of every chapter and every page of the
+book (the files `_toc.yml` lists) and fails, naming the page and the cell, on a
+*result-looking* number that is typed by hand: a decimal (``0.325``), a
+percentage (``12%``), a multiple (``3x``, ``3×``, ``3-fold``), a ratio
+(``3:1``), or a multiple in words ("doubles", "about half", "four times more").
+
+A number is allowed when it is
+
+* glued from a variable (``{glue:text}`key:.3f```, ``{glue}`key```),
+* in maths (``$...$``, ``$$...$$``, ``{math}```), in code (inline code spans,
+  fenced blocks, ``{code-cell}`` blocks), or in a citation, link target or
+  directive option, or
+* a setting or a dataset fact named in ``ALLOWED`` below, each with its reason.
+
+Integers are not flagged: they are counts and settings (100,000 ratings, k = 10,
+five folds); a result is a rate, a score, a share or a multiple.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# A result-looking number: a decimal, a percentage, a multiple or a ratio.
+NUMBER = re.compile(
+    r"(?<![\w.])(?:"
+    r"\d*\.\d+(?:\s?(?:%|x\b|×|-fold))?"    # 0.325, .5, 1.2x
+    r"|\d+(?:,\d{3})*\s?(?:%|x\b|×|-fold)"  # 12%, 3x, 3×, 10-fold
+    r"|\d+:\d+"                             # 3:1
+    r")"
+)
+
+# A multiple or share in words, which a result changes just as it changes a number.
+WORDS = re.compile(
+    r"\b(?:twice (?:as|the)|doubles|doubled|halves (?:the|its)|halved|about half|severalfold|"
+    r"an order of magnitude|(?:two|three|four|five|six|seven|eight|nine|ten|several|many) times "
+    r"(?:more|less|fewer|as|the|faster|slower|higher|lower|larger|smaller|better|worse))\b",
+    re.IGNORECASE)
+
+# Settings and dataset facts a page may type, as (regular expression that must
+# match the number with its context, reason). Kept short on purpose: a result
+# never belongs here.
+ALLOWED = [
+    (r"(?:[Ee]xercise|[Ss]ection|[Cc]hapter|§|[Gg]uideline|[Tt]able|[Ff]igure|[Ee]quation|[Ss]tep)s?\s+\d+\.\d+",
+     "a numbered part of the book, the seed article or the guideline"),
+    (r"(?:[Vv]ersion|v|Python|Java|Spark|PySpark|pandas|numpy|NumPy|torch|PyTorch|transformers|"
+     r"scikit-learn|sklearn|Jupyter Book|jupyter-book|otter-grader|nbval|Surprise|implicit|"
+     r"lightfm-next|lightfm|deepctr-torch|peft|datasets|sentence-transformers|Colab|CUDA|"
+     r"template|MovieLens|ML|Llama|Qwen|Qwen2|SmolLM2|Mistral|GPT|gpt|Phi)[- ]?\d+(?:\.\d+)+(?:\.x)?",
+     "a software, model or dataset version"),
+    (r"\b\d+\.\d+(?:\.\d+)*\.x\b|\b\d+\.x\b", "a version range such as 1.x"),
+    (r"\d+(?:\.\d+)?\s*(?:M|B|GB|GiB|MB|MiB|KB|kB)\b", "a model or file size"),
+    (r"\d+\.\d+\s*(?:M|B)(?:-parameter)?", "a model size"),
+    (r"(?:rating|ratings|star|stars|score of|scores of|threshold|rating of)\s*(?:>=|≥|>|of)?\s*\d+\.\d+",
+     "a rating threshold on MovieLens' 1-5 scale (a setting)"),
+    (r"(?:lr|learning rate|λ|lambda|alpha|α|dropout|weight decay|temperature|top-p|"
+     r"top_p|margin|momentum|regularisation|regularization)\s*(?:=|of)?\s*\d*\.\d+(?:e-?\d+)?",
+     "a hyper-parameter setting"),
+    (r"\d+:\d{2}\b(?!\d)", "a time of day or duration (h:mm)"),
+    (r"\d+-fold (?:cross-validation|protocol)", "the number of folds (a setting)"),
+    (r"(?:random|held-out|held out|holdout)\s+\d+\s?%|\d+\s?%\s+(?:of (?:the )?(?:films|items|users|ratings|it\b)|"
+     r"holdout|held|of each user)", "the size of a split (a setting)"),
+    (r"\d+%(?:,\s*\d+%)*,?\s*and\s+\d+%\s+of\s+MovieLens", "the data fractions of a scaling run (a setting)"),
+    (r"prun[\w\s-]*?\d+\s?%", "the share a denoising step prunes (a setting)"),
+    (r"\b\d+\.\d+\+", "a minimum version such as Python 3.10+"),
+    (r"Apache-2\.0|CC[- ]BY(?:-\w+)*[- ]\d\.\d", "a licence"),
+    (r"twice as many partitions", "Spark's default (a setting)"),
+    (r"cosine at least \d*\.\d+", "the GPU check's tolerance (a setting)"),
+    (r"(?:80|90|70|60)\s*%\s*(?:/|of the|train|for training)", "a split proportion (a setting)"),
+    (r"(?:80|90|95|99)\s*%\s*(?:confidence|interval|bootstrap|CI)", "a confidence level (a setting)"),
+]
+
+_SKIP_BLOCKS = [
+    re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1[ \t]*$", re.S | re.M),  # fenced code / directives with code
+    re.compile(r"\$\$.*?\$\$", re.S),                                  # display maths
+    re.compile(r"(?<!\\)\$[^$\n]+?(?<!\\)\$"),                         # inline maths
+    re.compile(r"\{(?:glue|glue:\w+|math|cite|cite:\w+|eq|ref|numref|doc|download)\}`[^`]*`"),
+    re.compile(r"(`+)[^`]*?\1"),                                       # inline code
+    re.compile(r"\]\([^)]*\)"),                                        # link targets
+    re.compile(r"<[^>\n]+>"),                                          # html tags, autolinks
+    re.compile(r"^:[\w-]+:.*$", re.M),                                 # directive options
+    re.compile(r"https?://\S+"),
+    re.compile(r"^\s*[-*]?\s*\[?@?\w+\]?:\s*https?://.*$", re.M),
+]
+
+
+def _pages() -> list[Path]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                files.append(node["file"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(toc.get("parts", []))
+    out = []
+    for f in files:
+        for ext in (".ipynb", ".md"):
+            if (ROOT / (f + ext)).exists():
+                out.append(ROOT / (f + ext))
+                break
+    return out
+
+
+def _markdown_blocks(path: Path) -> list[tuple[str, str]]:
+    """``(where, text)`` for each markdown cell of a notebook, or the page's prose."""
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text())["cells"]
+        return [(f"cell {i}", "".join(c["source"])) for i, c in enumerate(cells) if c["cell_type"] == "markdown"]
+    text = path.read_text()
+    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)  # front matter (jupytext)
+    return [("page", text)]
+
+
+def _strip(text: str) -> str:
+    text = re.sub(r"\{term\}`([^`<]*?)\s*(?:<[^>`]*>)?`", r"\1", text)  # a glossary link: its text
+    for pattern in _SKIP_BLOCKS:
+        text = pattern.sub(" ", text)
+    return text
+
+
+def typed_numbers(text: str) -> list[str]:
+    """The result-looking numbers of a markdown text that nothing allows, with context."""
+    text = _strip(text)
+    allowed_spans = []
+    for pattern, _ in ALLOWED:
+        allowed_spans += [m.span() for m in re.finditer(pattern, text)]
+    found = []
+    for m in [*NUMBER.finditer(text), *WORDS.finditer(text)]:
+        if any(a <= m.start() and m.end() <= b for a, b in allowed_spans):
+            continue
+        start, end = max(0, m.start() - 40), min(len(text), m.end() + 40)
+        found.append(" ".join(text[start:end].split()))
+    return found
+
+
+def test_detector_finds_results_and_allows_settings():
+    flagged = typed_numbers("NDCG@10 is 0.325, 12% better, 3x faster, 3-fold, a 3:1 split, "
+                            "four times the chance level, it doubles")
+    assert len(flagged) == 7
+    fine = (
+        "Glued {glue:text}`ndcg:.3f`, maths $0.5 x$, code `lr=0.001`, Exercise 4.2, "
+        "transformers 4.57, jupyter-book 1.x, a 135M model of 0.27 GB, ratings >= 4.0, "
+        "learning rate 0.001, a 95% interval, 100,000 ratings and k = 10 {cite}`hu2008`."
+    )
+    assert typed_numbers(fine) == []
+
+
+@pytest.mark.parametrize("path", _pages(), ids=lambda p: p.name)
+def test_no_typed_result_numbers(path):
+    problems = [f"{path.name} {where}: ...{hit}..."
+                for where, text in _markdown_blocks(path) for hit in typed_numbers(text)]
+    assert not problems, (
+        "result numbers typed by hand (glue them from the cell that computes them, "
+        "reword, or add a setting to ALLOWED in tests/test_prose.py with its reason):\n"
+        + "\n".join(problems))
