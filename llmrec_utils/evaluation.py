@@ -127,6 +127,35 @@ def evaluate(model: Recommender, split: Split, metrics: Sequence[str] = ("NDCG@1
     return ranking_metrics(recs, split.test, metrics)
 
 
+def chance_level(split: Split, metrics: Sequence[str] = ("NDCG@10", "Recall@20"),
+                 items: ArrayLike | None = None) -> pd.DataFrame:  # fmt: skip
+    """The exact expected score of a uniformly random ranking, per test user.
+
+    The protocol of :func:`evaluate`: each test user ranks the candidates
+    (``items``, default every item in the training part) minus the items they
+    rated in training. Same per-user shape as :func:`evaluate`, so it takes
+    intervals and paired comparisons like a model's scores. The formulas are
+    in :func:`metrics.chance_metrics`.
+    """
+    if len(split.test) == 0:
+        raise ValueError("the test split is empty: there is nothing to evaluate.")
+    cands = pd.Index(pd.unique(split.train[ITEM] if items is None else np.asarray(items)))
+    seen = split.train[split.train[ITEM].isin(cands)].groupby(USER)[ITEM].nunique()
+    truth = split.test[[USER, ITEM]].drop_duplicates()
+    users = pd.Index(np.sort(truth[USER].unique()), name=USER)
+    n_truth = truth.groupby(USER).size().reindex(users)
+    seen_pairs = pd.MultiIndex.from_frame(split.train[[USER, ITEM]])
+    in_cands = truth[truth[ITEM].isin(cands)]
+    in_cands = in_cands[~pd.MultiIndex.from_frame(in_cands).isin(seen_pairs)]
+    n_rel = in_cands.groupby(USER).size().reindex(users, fill_value=0)
+    n_cand = len(cands) - seen.reindex(users, fill_value=0)
+    from .metrics import chance_metrics  # the argument `metrics` hides the module
+
+    out = chance_metrics(n_rel.to_numpy(), n_cand.to_numpy(), n_truth.to_numpy(), metrics)
+    out.index = users
+    return out
+
+
 def intervals(per_user: pd.DataFrame, n_boot: int = 1000, alpha: float = 0.05,
               seed: int = SEED) -> dict[str, Interval]:  # fmt: skip
     """Mean of each per-user metric with a bootstrap :class:`Interval` over users."""

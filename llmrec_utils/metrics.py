@@ -41,6 +41,7 @@ __all__ = [
     "rmse", "mae", "precision_at_k", "recall_at_k", "ndcg_at_k", "map_at_k",
     "hit_rate_at_k", "catalog_coverage", "top_k", "ranking_metrics", "novelty",
     "intra_list_diversity", "sampled_metrics", "macro_f1", "neighbour_overlap",
+    "chance_metrics",
 ]  # fmt: skip
 
 
@@ -299,6 +300,67 @@ def ranking_metrics(recs: pd.DataFrame, truth: pd.DataFrame,
         func, k = _parse_metric(name)
         cols[name] = func(recs, truth, k=k, per_user=True)
     return pd.DataFrame(cols)
+
+
+def chance_metrics(n_relevant: ArrayLike, n_candidates: ArrayLike, n_truth: ArrayLike,
+                   metrics: Sequence[str] = ("NDCG@10", "Recall@20")) -> pd.DataFrame:  # fmt: skip
+    r"""The exact expected value of each metric under a uniformly random ranking.
+
+    Per user: ``n_candidates`` items are ranked at random, ``n_relevant`` of
+    them are relevant, and the user has ``n_truth`` relevant items in all
+    (``n_relevant <= n_truth``; relevant items outside the candidates can never
+    be found). This is the *chance level*: the expectation over every possible
+    order, not one random order. Each position $i$ holds a relevant item with
+    probability $p = R/N$, and two positions both do with
+    $q = R(R-1)/(N(N-1))$, so with $m = \min(k, N)$:
+
+    .. math::
+        E[DCG@k] = p \sum_{i=1}^{m} \frac{1}{\log_2(i+1)}, \quad
+        E[R@k] = \frac{m p}{|T_u|}, \quad E[P@k] = \frac{m p}{k}, \quad
+        E[HR@k] = 1 - \binom{N-R}{m} \Big/ \binom{N}{m},
+
+        E[AP@k] = \frac{1}{\min(k, |T_u|)} \sum_{i=1}^{m} \frac{p + (i-1)\,q}{i}.
+
+    NDCG divides the expected DCG by the same ideal DCG as :func:`ndcg_at_k`.
+    Returns one row per user (the arrays' order), one column per metric.
+    """
+    R = np.asarray(n_relevant, dtype=float)
+    N = np.asarray(n_candidates, dtype=float)
+    T = np.asarray(n_truth, dtype=float)
+    if not (R.shape == N.shape == T.shape):
+        raise ValueError("n_relevant, n_candidates and n_truth must have one value per user.")
+    if (R < 0).any() or (R > N).any() or (R > T).any() or (T < 1).any():
+        raise ValueError("need 0 <= n_relevant <= min(n_candidates, n_truth) and n_truth >= 1 "
+                         "for every user.")
+    p = np.divide(R, N, out=np.zeros_like(R), where=N > 0)
+    q = np.divide(R * (R - 1), N * (N - 1), out=np.zeros_like(R), where=N > 1)
+    out = {}
+    for name in metrics:
+        func, k = _parse_metric(name)
+        m = np.minimum(k, N)
+        i = np.arange(1, k + 1)
+        inside = i[None, :] <= m[:, None]  # positions that hold a candidate
+        if func is ndcg_at_k:
+            disc = 1.0 / np.log2(i + 1.0)
+            idcg = np.cumsum(disc)[np.minimum(T, k).astype(int) - 1]
+            out[name] = p * (inside * disc).sum(axis=1) / idcg
+        elif func is recall_at_k:
+            out[name] = m * p / T
+        elif func is precision_at_k:
+            out[name] = m * p / k
+        elif func is hit_rate_at_k:
+            from scipy.special import gammaln
+
+            def log_binom(a, b):
+                return gammaln(a + 1) - gammaln(b + 1) - gammaln(a - b + 1)
+
+            miss = np.where(N - R >= m, np.exp(log_binom(N - R, np.minimum(m, N - R))
+                                               - log_binom(N, m)), 0.0)  # fmt: skip
+            out[name] = 1.0 - miss
+        else:  # MAP
+            terms = (p[:, None] + (i[None, :] - 1) * q[:, None]) / i[None, :]
+            out[name] = (inside * terms).sum(axis=1) / np.minimum(T, k)
+    return pd.DataFrame(out)
 
 
 def novelty(recs: pd.DataFrame, train: pd.DataFrame) -> float:

@@ -228,3 +228,53 @@ def test_ranking_metrics_by_name():
     assert table["HR@1"].tolist() == [0.0, 0.0] and table["Recall@3"].tolist() == [1.0, 0.0]
     with pytest.raises(ValueError, match="unknown metric"):
         m.ranking_metrics(pd.DataFrame(), pd.DataFrame(), ("nDCG10",))
+
+
+def test_chance_metrics_equal_the_mean_over_every_order():
+    """Exact: average the metrics over all 5! orders of 5 candidates."""
+    import itertools
+
+    from llmrec_utils.metrics import chance_metrics, ranking_metrics
+
+    cands = ["a", "b", "c", "d", "e"]
+    truth = pd.DataFrame({"user": [1, 1, 2, 3, 3, 3], "item": ["a", "c", "e", "b", "x", "y"]})
+    names = ("NDCG@3", "Recall@2", "Precision@3", "HR@2", "MAP@3", "NDCG@10")
+    total = 0
+    for order in itertools.permutations(cands):
+        recs = pd.DataFrame([(u, it, r + 1) for u in (1, 2, 3) for r, it in enumerate(order)],
+                            columns=["user", "item", "rank"])
+        total = total + ranking_metrics(recs, truth, names)
+    mean = total / 120
+    # user 3 has 3 relevant items, one of them a candidate
+    exact = chance_metrics([2, 1, 1], [5, 5, 5], [2, 1, 3], names)
+    np.testing.assert_allclose(exact.to_numpy(), mean.to_numpy(), atol=1e-12)
+
+
+def test_chance_level_matches_a_model_without_information(tmp_cache):
+    """A model that cannot tell candidates apart averages to the exact chance level."""
+    from llmrec_utils import evaluation
+    from llmrec_utils.data import Split
+    from llmrec_utils.models import Popularity
+
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"user": np.repeat(np.arange(30), 5),
+                          "item": rng.integers(0, 40, 150), "rating": 4.0}).drop_duplicates(["user", "item"])
+    test = pd.DataFrame({"user": np.repeat(np.arange(30), 3),
+                         "item": rng.integers(40, 60, 90), "rating": 4.0}).drop_duplicates(["user", "item"])
+    split = Split(train, test)
+    cold = np.arange(40, 60)
+    exact = evaluation.chance_level(split, ("NDCG@5", "Recall@5"), items=cold)
+    runs = [evaluation.evaluate(Popularity(seed=s).fit(train), split, ("NDCG@5", "Recall@5"), items=cold)
+            for s in range(100)]
+    mc = sum(runs) / len(runs)
+    assert exact.index.equals(mc.index)
+    np.testing.assert_allclose(exact.mean(), mc.mean(), atol=0.02)
+    with pytest.raises(ValueError, match="empty"):
+        evaluation.chance_level(Split(train, test.iloc[:0]))
+
+
+def test_chance_metrics_rejects_impossible_counts():
+    from llmrec_utils.metrics import chance_metrics
+
+    with pytest.raises(ValueError, match="n_relevant"):
+        chance_metrics([3], [2], [3])
