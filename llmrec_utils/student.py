@@ -33,6 +33,8 @@ Markdown cells are then turned into Markdown that Jupyter and Colab render
   chapter in order of appearance; ``{eq}`label``` -> "equation (n)" ("(n)"
   right after the word "equation");
 * ``{math}`x``` -> ``$x$``;
+* ``{glue:text}`name:.3f``` (a result glued from a cell) -> ``name`` in code
+  font; a Colab page cannot render glue, and the cell that glues it prints it;
 * ``{term}`text <Entry>``` -> "text" (plain text);
 * ``{cite}`a,b``` -> "(Author et al., 2019; Author and Other, 2020)" from
   ``book/references.bib``; ``{cite:t}`` -> "Author et al. (2019)";
@@ -227,6 +229,8 @@ def _role(m: re.Match, chapter: Chapter) -> str:
     shown, target = shown.strip(), target.strip()
     if name == "math":
         return f"${text}$"
+    if name.startswith("glue"):  # a result computed by a cell above: its name
+        return f"`{text.partition(':')[0]}`"
     if name.startswith("cite"):
         return cite(text, chapter.bib, textual=name == "cite:t")
     if name == "eq":

@@ -77,6 +77,56 @@ def test_book_builds_without_warnings(built_book):
     assert "01_data" in status  # the execution-time table lists the chapter
 
 
+# What the rendered page must not show: the build machine's paths, and warnings
+# nobody chose to show (a cell tagged `show-warning` may show one on purpose).
+MACHINE_PATH = re.compile(
+    r"(?:site-packages|dist-packages|/(?:tmp|root|home|work|opt|private|Users|var/folders)/[\w.+-]"
+    r"|\.venv\b|[A-Z]:\\\\)")
+WARNING = re.compile(r"\b\w*Warning\b|\bwarn(?:ing|ed)?:", re.IGNORECASE)
+
+
+def rendered_problems(page: str) -> list[str]:
+    """Machine paths in any cell output, and warnings in stderr blocks, of one HTML page."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page, "html.parser")
+    problems = []
+    for out in soup.select("div.cell_output"):
+        problems += [f"a path of the build machine: {line.strip()[:200]!r}"
+                     for line in out.get_text().splitlines() if MACHINE_PATH.search(line)]
+        cell = out.find_parent("div", class_="cell")
+        chosen = cell is not None and "tag_show-warning" in cell.get("class", [])
+        for err in out.select("div.output.stderr"):
+            m = WARNING.search(err.get_text())
+            if m and not chosen:
+                problems.append(f"a warning in a stderr block: {err.get_text()[:300]!r}")
+    return problems
+
+
+def test_rendered_problems_finds_paths_and_warnings():
+    def cell(output, tags=""):
+        return (f'<div class="cell docutils container {tags}"><div class="cell_output docutils container">'
+                f'{output}</div></div>')  # fmt: skip
+
+    stderr = '<div class="output stderr highlight-myst-ansi notranslate"><pre>{}</pre></div>'
+    stream = '<div class="output stream highlight-myst-ansi notranslate"><pre>{}</pre></div>'
+    bad = [cell(stream.format("saved -> /tmp/llmrec-x/artifacts/a")),
+           cell(stderr.format("/srv/.venv/lib/python3.11/site-packages/x.py:3: FutureWarning: soon")),
+           cell(stderr.format("TqdmWarning: IProgress not found"))]
+    assert [len(rendered_problems(b)) for b in bad] == [1, 2, 1]
+    good = [cell(stream.format("saved -> $LLMREC_CACHE/artifacts/a")),
+            cell(stderr.format("encoding: 100%|##########| 8000/8000")),
+            cell(stderr.format("UserWarning: shown on purpose"), tags="tag_show-warning")]
+    assert [rendered_problems(g) for g in good] == [[], [], []]
+
+
+def test_rendered_pages_show_no_machine_and_no_stray_warnings(built_book):
+    problems = [f"{page.relative_to(HTML)}: {p}"
+                for page in sorted(HTML.glob("**/*.html")) if "_sources" not in page.parts
+                for p in rendered_problems(page.read_text())]
+    assert not problems, "\n".join(problems)
+
+
 def test_closing_pages_and_glossary_links(built_book):
     for page in ["trends", "faq", "glossary", "instructors"]:
         assert (HTML / "book" / f"{page}.html").exists(), page

@@ -210,6 +210,8 @@ def test_bibliography_gives_author_year():
             "the long tail and Shuffle",
         ),
         ("{math}`a = 0`", "$a = 0$"),
+        ("is {glue:text}`ch5_ratio:.1f` times", "is `ch5_ratio` times"),
+        ("{glue}`ch1_n_rare`", "`ch1_n_rare`"),
         (
             "see {doc}`chapter 5 <../notebooks/05_hybrid>` and {doc}`the FAQ <../book/faq>`",
             "see [chapter 5](05_hybrid.ipynb) and the FAQ",
