@@ -230,13 +230,14 @@ def catalog_coverage(recs: pd.DataFrame, catalog: ArrayLike | pd.DataFrame, k: i
 
 # --- similarity and classification ------------------------------------------
 def neighbour_overlap(sim_a: np.ndarray, sim_b: np.ndarray, k: int = 10,
-                      seed: int = SEED) -> float:  # fmt: skip
+                      seed: int = SEED, per_item: bool = False) -> float | np.ndarray:  # fmt: skip
     """Mean share of each row's top-``k`` neighbours under ``sim_a`` also top-``k`` under ``sim_b``.
 
     Both are square similarity matrices over the same items; an item is never
     its own neighbour. Ties are broken at random (with ``seed``), so a coarse
     similarity (e.g. shared genres) is not flattered by the order of the rows.
-    A random neighbour list scores ``k / (n - 1)`` on average.
+    A random neighbour list scores ``k / (n - 1)`` on average. With
+    ``per_item=True`` it returns each item's share (for paired comparisons).
     """
     a, b = np.asarray(sim_a, dtype=float), np.asarray(sim_b, dtype=float)
     if a.shape != b.shape or a.ndim != 2 or a.shape[0] != a.shape[1]:
@@ -252,8 +253,8 @@ def neighbour_overlap(sim_a: np.ndarray, sim_b: np.ndarray, k: int = 10,
         return np.argpartition(-noisy, k, axis=1)[:, :k]
 
     ta, tb = top(a), top(b)
-    shared = [len(np.intersect1d(x, y, assume_unique=True)) for x, y in zip(ta, tb)]
-    return float(np.mean(shared) / k)
+    shared = np.array([len(np.intersect1d(x, y, assume_unique=True)) for x, y in zip(ta, tb)])
+    return shared / k if per_item else float(np.mean(shared) / k)
 
 
 def macro_f1(y_true: ArrayLike, y_pred: ArrayLike) -> float:

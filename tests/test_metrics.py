@@ -189,6 +189,9 @@ def test_neighbour_overlap_limits():
         m.neighbour_overlap(sim, sim[:10], k=5)
     with pytest.raises(ValueError, match="k must be"):
         m.neighbour_overlap(sim, sim, k=60)
+    per_item = m.neighbour_overlap(sim, random_sim + random_sim.T, k=5, per_item=True)
+    assert per_item.shape == (60,) and per_item.mean() == pytest.approx(
+        m.neighbour_overlap(sim, random_sim + random_sim.T, k=5))
 
 
 def test_novelty_and_diversity_known_values():
