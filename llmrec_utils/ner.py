@@ -332,20 +332,36 @@ def encode_examples(tokenizer: PreTrainedTokenizerBase, examples: Sequence[dict]
     return out
 
 
-def new_tagger(model: str | None = None) -> tuple[PreTrainedTokenizerBase, torch.nn.Module]:
-    """MiniLM with a new, randomly initialised token-classification head."""
+def new_tagger(model: str | None = None, *, loading_info: bool = False) -> tuple:
+    """MiniLM with a new, randomly initialised token-classification head.
+
+    Returns ``(tokenizer, net)``, or ``(tokenizer, net, info)`` with
+    ``loading_info=True``: ``info["missing_keys"]`` are the weights the
+    checkpoint lacks (the new head), ``info["unexpected_keys"]`` those it holds
+    that the tagger does not use (the pooler). transformers' own loading report,
+    which names the folder the model was read from, is silenced for this call.
+    """
     from transformers import AutoModelForTokenClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
     from .embeddings import model_dir
 
     path = model_dir() if model is None else model
     tokenizer = AutoTokenizer.from_pretrained(path)
-    net = AutoModelForTokenClassification.from_pretrained(
-        path,
-        num_labels=len(LABELS),
-        id2label=dict(enumerate(LABELS)),
-        label2id=LABEL2ID,
-    )
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the report is returned in info instead
+    try:
+        net, info = AutoModelForTokenClassification.from_pretrained(
+            path,
+            num_labels=len(LABELS),
+            id2label=dict(enumerate(LABELS)),
+            label2id=LABEL2ID,
+            output_loading_info=True,
+        )
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    if loading_info:
+        return tokenizer, net, {k: sorted(v) for k, v in info.items() if k.endswith("_keys")}
     return tokenizer, net
 
 
@@ -355,13 +371,20 @@ def add_lora(net: torch.nn.Module, r: int = 8, alpha: int = 16,
 
     Only the adapters and the new classification head are trained.
     """
+    import warnings
+
     from peft import LoraConfig, TaskType, get_peft_model
 
     config = LoraConfig(
         task_type=TaskType.TOKEN_CLS, r=r, lora_alpha=alpha, lora_dropout=dropout,
         target_modules=["query", "value"],
     )  # fmt: skip
-    return get_peft_model(net, config)
+    with warnings.catch_warnings():
+        # peft's PeftModel.__init__ reads the model's `is_gradient_checkpointing`,
+        # which transformers 5 deprecates in favour of `is_activation_checkpointing`
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated",
+                                category=FutureWarning)  # fmt: skip
+        return get_peft_model(net, config)
 
 
 @dataclass

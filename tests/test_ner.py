@@ -173,8 +173,15 @@ def test_train_cached_trains_once(tmp_cache, monkeypatch):
 
 
 def test_lora_trains_a_small_share():
-    _, net = ner.new_tagger()
-    wrapped = ner.add_lora(net)
+    import warnings
+
+    _, net, info = ner.new_tagger(loading_info=True)
+    assert info["missing_keys"] == ["classifier.bias", "classifier.weight"]  # the new head
+    assert all(k.startswith("pooler.") for k in info["unexpected_keys"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wrapped = ner.add_lora(net)
+    assert not [w for w in caught if "is_gradient_checkpointing" in str(w.message)]
     trainable = sum(p.numel() for p in wrapped.parameters() if p.requires_grad)
     total = sum(p.numel() for p in wrapped.parameters())
     assert 0 < trainable / total < 0.02
