@@ -3,7 +3,9 @@ sub-word label alignment and the gold annotations.
 
 Taught in ``notebooks/03_ner_finetuning.ipynb``. The annotation guideline is
 :data:`GUIDELINE` (version :data:`GUIDELINE_VERSION`); the gold sentences are in
-``data/aspects_gold.jsonl``.
+``data/aspects_gold.jsonl``. The test split was annotated a second time
+(``data/aspects_gold_b.jsonl``) and the disagreements adjudicated under
+:data:`GUIDELINE_1_1` (``data/aspects_gold_adjudicated.jsonl``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from .config import SEED, data_dir
 
 if TYPE_CHECKING:
     import torch
+
+    from .evaluation import Interval
     from transformers import PreTrainedTokenizerBase
 
 GUIDELINE_VERSION = "1.0"
@@ -55,6 +59,50 @@ Rules:
   * when unsure between FIT and SIZE: SIZE speaks of the label or the number,
     FIT of the shape on the body.
 """
+
+# Guideline 1.1: 1.0 plus the rules the adjudication of annotators A and B added
+# (data/guideline_1_1.md lists each decision; data/aspects_gold_adjudicated.jsonl)
+GUIDELINE_1_1 = GUIDELINE.replace("version 1.0", "version 1.1") + """\
+Added in 1.1 (adjudication of two annotations of the test split):
+  R1  a fit verb (fits, falls, hits, comes, flows, covers) is marked with its
+      manner word or position phrase: "fits great", "fit perfect", "fits like
+      the model", "hits just below my waist", "comes just to the ground"; a
+      body part inside such a phrase belongs to it, alone it stays O; an
+      intensifier inside a span stays (spans are contiguous), at its edges
+      it is left out;
+  R2  negation and degree are not part of a span: "not tacked down" ->
+      "tacked down", "without constricting" -> "constricting", "less than
+      tailored" -> "tailored";
+  R3  leave out prepositions, determiners, time words and problem words at
+      the edges: "on sale" -> "sale", "present price" -> "price", "still in
+      good shape" -> "good shape", "sizing issue" -> "sizing", "runs true to
+      size" -> "true to size", "slimming effect" -> "slimming";
+  R4  words of extent or content are not hedges: "partly wool", "fully
+      lined", "between sizes";
+  R5  an aspect noun and an adjective describing it are separate spans of one
+      type: "the fit was off" -> fit, off; "the color is warm" -> color, warm;
+  R6  a garment part (belt, zipper, hem, band) is STYLE when the sentence
+      speaks of its design ("the belt is needed", "put a side zipper on
+      this"); when it only locates another aspect ("keep the hem where it
+      is", "a band ... not tacked down") it is O;
+  R7  covering the body's shape is FIT ("covers the bad spots", "covers the
+      rear end well"), like flattering; underwear the cut fails to hide ("bra
+      showing", "hard to conceal") is STYLE;
+  R8  a comparison that is the description is one span ("feels like pj's",
+      "fabric used for curtains" FABRIC, "pajama-like" as a dress STYLE); a
+      material named only as the standard of an already marked description
+      ("as soft as leather") is O;
+  R9  large or small said of part of the body, or excess material ("large
+      through the body", "a lot of fabric in the back"), is FIT; said of the
+      garment against the label bought ("fits a bit large") it is SIZE;
+  R10 the reviewer's body stays O even when described ("small waist");
+  R11 care instructions (machine washable, hand wash) are O; what washing did
+      (shrank, washed up well) is QUALITY;
+  R12 eyelet is a fabric (FABRIC, like lace); "rich looking" is QUALITY, the
+      opposite of "looks cheap"; a bulky material is FABRIC, like heavy;
+      "staple" is a style word; "stick out", "drop the waist" are FIT.
+"""
+GUIDELINES = {"1.0": GUIDELINE, "1.1": GUIDELINE_1_1}
 
 _WORD_RE = re.compile(r"\$?\d+(?:[.,]\d+)*%?|\w+(?:[-']\w+)*|[^\w\s]")
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=\S)")
@@ -217,6 +265,8 @@ def align_labels(word_ids: Sequence[int | None], word_labels: Sequence[int]) -> 
 GOLD_PATH = data_dir() / "aspects_gold.jsonl"
 # the test split annotated a second time, independently (annotator B; data/README.md)
 SECOND_ANNOTATION_PATH = data_dir() / "aspects_gold_b.jsonl"
+# A and B's disagreements decided by an adjudicator under guideline 1.1
+ADJUDICATED_PATH = data_dir() / "aspects_gold_adjudicated.jsonl"
 
 
 def load_gold(path: str | Path = GOLD_PATH) -> list[dict]:
@@ -282,20 +332,36 @@ def encode_examples(tokenizer: PreTrainedTokenizerBase, examples: Sequence[dict]
     return out
 
 
-def new_tagger(model: str | None = None) -> tuple[PreTrainedTokenizerBase, torch.nn.Module]:
-    """MiniLM with a new, randomly initialised token-classification head."""
+def new_tagger(model: str | None = None, *, loading_info: bool = False) -> tuple:
+    """MiniLM with a new, randomly initialised token-classification head.
+
+    Returns ``(tokenizer, net)``, or ``(tokenizer, net, info)`` with
+    ``loading_info=True``: ``info["missing_keys"]`` are the weights the
+    checkpoint lacks (the new head), ``info["unexpected_keys"]`` those it holds
+    that the tagger does not use (the pooler). transformers' own loading report,
+    which names the folder the model was read from, is silenced for this call.
+    """
     from transformers import AutoModelForTokenClassification, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
     from .embeddings import model_dir
 
     path = model_dir() if model is None else model
     tokenizer = AutoTokenizer.from_pretrained(path)
-    net = AutoModelForTokenClassification.from_pretrained(
-        path,
-        num_labels=len(LABELS),
-        id2label=dict(enumerate(LABELS)),
-        label2id=LABEL2ID,
-    )
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the report is returned in info instead
+    try:
+        net, info = AutoModelForTokenClassification.from_pretrained(
+            path,
+            num_labels=len(LABELS),
+            id2label=dict(enumerate(LABELS)),
+            label2id=LABEL2ID,
+            output_loading_info=True,
+        )
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    if loading_info:
+        return tokenizer, net, {k: sorted(v) for k, v in info.items() if k.endswith("_keys")}
     return tokenizer, net
 
 
@@ -305,13 +371,20 @@ def add_lora(net: torch.nn.Module, r: int = 8, alpha: int = 16,
 
     Only the adapters and the new classification head are trained.
     """
+    import warnings
+
     from peft import LoraConfig, TaskType, get_peft_model
 
     config = LoraConfig(
         task_type=TaskType.TOKEN_CLS, r=r, lora_alpha=alpha, lora_dropout=dropout,
         target_modules=["query", "value"],
     )  # fmt: skip
-    return get_peft_model(net, config)
+    with warnings.catch_warnings():
+        # peft's PeftModel.__init__ reads the model's `is_gradient_checkpointing`,
+        # which transformers 5 deprecates in favour of `is_activation_checkpointing`
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated",
+                                category=FutureWarning)  # fmt: skip
+        return get_peft_model(net, config)
 
 
 @dataclass
@@ -495,6 +568,48 @@ def entity_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]], 
         {"precision": p, "recall": r, "f1": f, "f1 low": low, "f1 high": high, "support": table[:, 2]},
         index=list(ENTITY_TYPES) + ["micro"],
     )
+
+
+def micro_f1(counts: np.ndarray) -> float:
+    """Micro-averaged entity F1 of :func:`entity_counts` (summed over sentences
+    and types): ``2 tp / (predicted + gold)``, 0 when both are empty."""
+    tp, n_pred, n_gold = np.asarray(counts).reshape(-1, 3).sum(axis=0)
+    return float(2 * tp / (n_pred + n_gold)) if n_pred + n_gold else 0.0
+
+
+def paired_f1_difference(gold: Sequence[Sequence[str]], pred_a: Sequence[Sequence[str]],
+                         pred_b: Sequence[Sequence[str]], *,
+                         gold_b: Sequence[Sequence[str]] | None = None,
+                         n_boot: int = 1000, alpha: float = 0.05,
+                         seed: int = SEED) -> Interval:  # fmt: skip
+    """Micro-F1 of ``pred_b`` minus micro-F1 of ``pred_a`` on the same
+    sentences, with a paired bootstrap interval over sentences.
+
+    Each resample draws sentences with replacement and scores both taggers on
+    the same draw, so the interval is that of the difference, not of either
+    score. ``gold_b`` (default ``gold``) scores ``pred_b`` against another
+    annotation of the same sentences: ``paired_f1_difference(a, p, p,
+    gold_b=b)`` is how much F1 the tagger ``p`` gains or loses when annotator
+    B replaces A. Returns an :class:`llmrec_utils.evaluation.Interval`.
+    """
+    from .evaluation import Interval
+
+    gold_b = gold if gold_b is None else gold_b
+    counts_a, counts_b = entity_counts(gold, pred_a), entity_counts(gold_b, pred_b)
+    if len(counts_a) != len(counts_b):
+        raise ValueError(f"{len(counts_a)} sentences for pred_a but {len(counts_b)} for pred_b.")
+    if len(counts_a) < 2:
+        raise ValueError(f"need at least 2 sentences to bootstrap, got {len(counts_a)}.")
+    draws = np.random.default_rng(seed).integers(0, len(counts_a), size=(n_boot, len(counts_a)))
+
+    def f1(c):  # (n_boot, 3) summed counts -> F1 per draw
+        denominator = c[:, 1] + c[:, 2]
+        return np.divide(2 * c[:, 0], denominator, out=np.zeros(len(c)), where=denominator > 0)
+
+    diffs = (f1(counts_b.sum(axis=1)[draws].sum(axis=1))
+             - f1(counts_a.sum(axis=1)[draws].sum(axis=1)))  # fmt: skip
+    low, high = np.quantile(diffs, [alpha / 2, 1 - alpha / 2])
+    return Interval(micro_f1(counts_b) - micro_f1(counts_a), float(low), float(high))
 
 
 def agreement(tags_a: Sequence[Sequence[str]], tags_b: Sequence[Sequence[str]]) -> dict:

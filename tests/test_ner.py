@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from llmrec_utils import ner
@@ -172,8 +173,15 @@ def test_train_cached_trains_once(tmp_cache, monkeypatch):
 
 
 def test_lora_trains_a_small_share():
-    _, net = ner.new_tagger()
-    wrapped = ner.add_lora(net)
+    import warnings
+
+    _, net, info = ner.new_tagger(loading_info=True)
+    assert info["missing_keys"] == ["classifier.bias", "classifier.weight"]  # the new head
+    assert all(k.startswith("pooler.") for k in info["unexpected_keys"])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        wrapped = ner.add_lora(net)
+    assert not [w for w in caught if "is_gradient_checkpointing" in str(w.message)]
     trainable = sum(p.numel() for p in wrapped.parameters() if p.requires_grad)
     total = sum(p.numel() for p in wrapped.parameters())
     assert 0 < trainable / total < 0.02
@@ -195,3 +203,46 @@ def test_second_annotation_covers_the_test_split():
     assert {r["id"] for r in second} == set(gold)
     for r in second:
         assert r["tokens"] == gold[r["id"]]["tokens"] and r["guideline"] == "1.0"
+
+
+def test_paired_f1_difference_on_a_small_synthetic_case():
+    from llmrec_utils import evaluation
+
+    gold = [["B-FIT", "O"], ["B-SIZE", "O"], ["O", "B-COLOR"], ["B-FIT", "I-FIT"]] * 5
+    weak = [["B-FIT", "O"], ["O", "O"], ["O", "O"], ["O", "O"]] * 5  # 5 of 20 spans, all right
+    diff = ner.paired_f1_difference(gold, weak, gold, seed=3)
+    assert diff.estimate == pytest.approx(1 - 2 * 5 / (5 + 20))  # perfect minus 0.4
+    assert 0 < diff.low <= diff.estimate <= diff.high <= 1  # b never below a on any draw
+    back = ner.paired_f1_difference(gold, gold, weak, seed=3)
+    assert back.estimate == pytest.approx(-diff.estimate) and back.high < 0
+    same = ner.paired_f1_difference(gold, weak, weak)
+    assert (same.estimate, same.low, same.high) == (0.0, 0.0, 0.0)
+    # the same draws as the book's generic paired bootstrap over sentences
+    a, b = ner.entity_counts(gold, weak), ner.entity_counts(gold, gold)
+    generic = evaluation.paired_bootstrap_diff(lambda _, c: ner.micro_f1(c), np.arange(len(gold)),
+                                               a, b, seed=3)  # fmt: skip
+    assert (diff.low, diff.high) == pytest.approx((generic.low, generic.high))
+    # another annotation of the same sentences: the tagger scored against each
+    shift = ner.paired_f1_difference(gold, weak, weak, gold_b=weak)
+    assert shift.estimate == pytest.approx(1 - 0.4)
+    with pytest.raises(ValueError, match="sentences"):
+        ner.paired_f1_difference(gold, weak, gold[:-1])
+    assert ner.micro_f1(np.zeros((2, 7, 3))) == 0.0
+
+
+def test_adjudicated_annotation_keeps_agreement_and_follows_1_1():
+    a = {r["id"]: r for r in ner.load_gold() if r["split"] == "test"}
+    b = {r["id"]: r for r in ner.load_gold(ner.SECOND_ANNOTATION_PATH)}
+    adjudicated = ner.load_gold(ner.ADJUDICATED_PATH)
+    assert {r["id"] for r in adjudicated} == set(a)
+    assert "1.1" in ner.GUIDELINES and "R1" in ner.GUIDELINE_1_1
+    decided = 0
+    for r in adjudicated:
+        assert r["guideline"] == "1.1" and r["tokens"] == a[r["id"]]["tokens"]
+        sa, sb, sj = (set(ner.spans(x)) for x in (a[r["id"]]["tags"], b[r["id"]]["tags"], r["tags"]))
+        assert sa & sb <= sj  # spans both annotators marked are kept
+        if sa == sb:
+            assert sj == sa  # agreed sentences are copied
+        else:
+            decided += 1
+    assert decided > 0
