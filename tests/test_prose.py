@@ -78,7 +78,7 @@ ALLOWED = [
     (r"(?:80|90|70|60)\s*%\s*(?:/|of the|train|for training)", "a split proportion (a setting)"),
     (r"(?:80|90|95|99)\s*%\s*(?:confidence|interval|bootstrap|CI)", "a confidence level (a setting)"),
     (r"kappa\s+above\s+0\.8\s+is\s+conventionally\s+read\s+as\s+almost\s+perfect",
-     "Landis and Koch's (1977) conventional reading of Cohen's kappa (a convention, not a result)"),
+     "the conventional reading ({cite}`landis1977measurement`) of Cohen's kappa (a convention, not a result)"),
 ]
 
 _SKIP_BLOCKS = [
