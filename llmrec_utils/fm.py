@@ -87,6 +87,11 @@ class FeatureTable:
     columns: list
 
 
+def _ids(values) -> list:
+    """Ids as plain Python values, for messages (``4``, not ``np.int64(4)``)."""
+    return [v.item() if isinstance(v, np.generic) else v for v in values]
+
+
 def feature_table(features: pd.DataFrame | ArrayLike, ids: ArrayLike | None = None,
                   side: str = "item") -> FeatureTable:  # fmt: skip
     """Check and normalise one side's features (see the module docstring)."""
@@ -111,7 +116,7 @@ def feature_table(features: pd.DataFrame | ArrayLike, ids: ArrayLike | None = No
     if len(ids) != len(values):
         raise ValueError(f"{side}_features has {len(values)} rows but {len(ids)} ids.")
     if ids.has_duplicates:
-        dup = ids[ids.duplicated()][0]
+        dup = _ids(ids[ids.duplicated()][:1])[0]
         raise ValueError(f"{side} ids must be unique; {dup!r} has more than one feature row.")
     bad = ~np.isfinite(values)
     if bad.any():
@@ -119,7 +124,7 @@ def feature_table(features: pd.DataFrame | ArrayLike, ids: ArrayLike | None = No
         row = int(np.argmax(bad[:, col]))
         raise ValueError(
             f"{side}_features has {int(bad.sum())} NaN/inf values, e.g. in {columns[col]!r} "
-            f"for id {ids[row]!r}; fill or drop them (a missing value is not a zero)."
+            f"for id {_ids(ids[row:row + 1])[0]!r}; fill or drop them (a missing value is not a zero)."
         )
     return FeatureTable(ids, values, columns)
 
@@ -143,26 +148,35 @@ def ml100k_item_features(cards=None) -> pd.DataFrame:
     return out
 
 
-def _align(table: FeatureTable | None, ids: pd.Index, trained: np.ndarray,
-           max_missing: float, side: str) -> np.ndarray | None:  # fmt: skip
-    """Feature rows in the order of ``ids``; rows without features are zero."""
-    if table is None:
-        return None
-    rows = table.ids.get_indexer(ids)
+def _check_ids(table: FeatureTable, ids: pd.Index, trained: np.ndarray,
+               max_missing: float, side: str) -> np.ndarray:
+    """Rows of ``table`` for ``ids`` (-1: none); raises if too many training ids
+    lack features (the table is keyed differently), logs how many do."""
+    rows = table.ids.get_indexer(ids) if ids.inferred_type == table.ids.inferred_type \
+        else np.full(len(ids), -1)
     missing = trained & (rows < 0)
     share = missing.sum() / max(trained.sum(), 1)
     if share > max_missing:
         raise ValueError(
             f"{int(missing.sum())} of {int(trained.sum())} training {side}s have no feature row "
-            f"(more than max_missing={max_missing:g}), e.g. {list(ids[missing][:3])}; the "
-            f"feature ids look like {list(table.ids[:3])}. Key the {side} features by the "
+            f"(more than max_missing={max_missing:g}), e.g. {_ids(ids[missing][:3])}; the "
+            f"feature ids look like {_ids(table.ids[:3])}. Key the {side} features by the "
             "ratings' ids (same values and type)."
         )
     if missing.any():
         logger().info(
             f"FeatureMF: {int(missing.sum())} training {side}(s) have no features, e.g. "
-            f"{ids[missing][0]!r}; they get a zero feature vector (id embedding only)."
+            f"{_ids(ids[missing][:1])[0]!r}; they get a zero feature vector (id embedding only)."
         )
+    return rows
+
+
+def _align(table: FeatureTable | None, ids: pd.Index, trained: np.ndarray,
+           max_missing: float, side: str) -> np.ndarray | None:  # fmt: skip
+    """Feature rows in the order of ``ids``; rows without features are zero."""
+    if table is None:
+        return None
+    rows = _check_ids(table, ids, trained, max_missing, side)
     out = np.zeros((len(ids), table.values.shape[1]))
     out[rows >= 0] = table.values[rows[rows >= 0]]
     return out
@@ -255,7 +269,12 @@ class FeatureMF(Base):
         """Training items plus every item with features (those can be scored cold)."""
         if self.items is None:
             return super()._item_index(train)
-        return pd.Index(np.union1d(train[ITEM].unique(), self.items.ids.to_numpy()))
+        seen = pd.Index(np.sort(train[ITEM].unique()))
+        rows = self.items.ids.get_indexer(seen) if seen.inferred_type == \
+            self.items.ids.inferred_type else np.full(len(seen), -1)
+        if (rows < 0).sum() > self.max_missing * len(seen):  # the ids-mismatch error
+            _check_ids(self.items, seen, np.ones(len(seen), bool), self.max_missing, "item")
+        return seen.append(self.items.ids[~self.items.ids.isin(seen)]).sort_values()
 
     def _fit(self, u, i, r):
         before = torch.get_num_threads()
