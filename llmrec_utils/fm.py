@@ -193,19 +193,16 @@ def _vectors(E: torch.Tensor, X: torch.Tensor | None, W: torch.Tensor | None) ->
     return E if X is None else E + X @ W
 
 
-def pair_loss(params: dict[str, torch.Tensor], Xu: torch.Tensor | None,
-              Xi: torch.Tensor | None, u: torch.Tensor, i: torch.Tensor, j: torch.Tensor,
-              loss: str = "bpr", weight: torch.Tensor | None = None, margin: float = 1.0,
-              reg: float = 0.0) -> torch.Tensor:  # fmt: skip
-    r"""Mean loss of the triples ``(u, i, j)`` (see the module docstring).
-
-    ``params`` holds ``Eu, Ei, b`` and, with features, ``Wu`` / ``Wi, wb``.
-    ``weight`` is WARP's per-triple rank weight (0 for a positive without a
-    violator); BPR ignores it.
-    """
+def _tables(params: dict[str, torch.Tensor], Xu: torch.Tensor | None,
+            Xi: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """All user vectors :math:`p_u`, item vectors :math:`q_i` and item biases :math:`b_i`."""
     P = _vectors(params["Eu"], Xu, params.get("Wu"))
     Q = _vectors(params["Ei"], Xi, params.get("Wi"))
     bias = params["b"] if Xi is None else params["b"] + Xi @ params["wb"]
+    return P, Q, bias
+
+
+def _triple_loss(P, Q, bias, u, i, j, loss, weight, margin, reg) -> torch.Tensor:
     pu, qi, qj = P[u], Q[i], Q[j]
     diff = (pu * (qi - qj)).sum(1) + bias[i] - bias[j]
     if loss == "bpr":
@@ -216,6 +213,20 @@ def pair_loss(params: dict[str, torch.Tensor], Xu: torch.Tensor | None,
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}.")
     penalty = (pu * pu).sum(1) + (qi * qi).sum(1) + (qj * qj).sum(1)
     return (data + reg * penalty).mean()
+
+
+def pair_loss(params: dict[str, torch.Tensor], Xu: torch.Tensor | None,
+              Xi: torch.Tensor | None, u: torch.Tensor, i: torch.Tensor, j: torch.Tensor,
+              loss: str = "bpr", weight: torch.Tensor | None = None, margin: float = 1.0,
+              reg: float = 0.0) -> torch.Tensor:  # fmt: skip
+    r"""Mean loss of the triples ``(u, i, j)`` (see the module docstring); what
+    :class:`FeatureMF` minimises at each step.
+
+    ``params`` holds ``Eu, Ei, b`` and, with features, ``Wu`` / ``Wi, wb``.
+    ``weight`` is WARP's per-triple rank weight (0 for a positive without a
+    violator); BPR ignores it.
+    """
+    return _triple_loss(*_tables(params, Xu, Xi), u, i, j, loss, weight, margin, reg)
 
 
 class FeatureMF(Base):
@@ -310,51 +321,60 @@ class FeatureMF(Base):
         tXi = None if Xi is None else torch.tensor(Xi, dtype=dtype)
         opt = torch.optim.Adagrad(list(params.values()), lr=self.lr)
         candidates = np.flatnonzero(trained)  # negatives: training items only
-        positive = np.unique(u.astype(np.int64) * n_items + i)  # sorted (user, item) keys
+        liked = self._positives(u, i, n_users, n_items)
         self.loss_history_ = []
         for _ in range(self.epochs):
             order = rng.permutation(len(u))
             total = 0.0
             for start in range(0, len(u), self.batch_size):
-                bu, bi = u[order[start:start + self.batch_size]], i[order[start:start + self.batch_size]]
-                j, w = self._negatives(params, tXu, tXi, bu, bi, candidates, positive, rng)
+                rows = order[start : start + self.batch_size]
+                bu, bi = u[rows], i[rows]
+                P, Q, bias = _tables(params, tXu, tXi)
+                j, w = self._negatives(P.detach(), Q.detach(), bias.detach(), bu, bi,
+                                       candidates, liked, rng)  # fmt: skip
                 opt.zero_grad()
-                value = pair_loss(params, tXu, tXi, torch.as_tensor(bu), torch.as_tensor(bi),
-                                  torch.as_tensor(j), self.loss, torch.as_tensor(w, dtype=dtype),
-                                  self.margin, self.reg)  # fmt: skip
+                value = _triple_loss(P, Q, bias, torch.as_tensor(bu), torch.as_tensor(bi),
+                                     torch.as_tensor(j), self.loss,
+                                     torch.as_tensor(w, dtype=dtype), self.margin, self.reg)
                 value.backward()
                 opt.step()
                 total += float(value.detach()) * len(bu)
             self.loss_history_.append(total / len(u))
         with torch.no_grad():
-            self.P_ = _vectors(params["Eu"], tXu, params.get("Wu")).double().numpy()
-            self.Q_ = _vectors(params["Ei"], tXi, params.get("Wi")).double().numpy()
-            b = params["b"] if tXi is None else params["b"] + tXi @ params["wb"]
-            self.b_ = b.double().numpy()
+            P, Q, bias = _tables(params, tXu, tXi)
+        self.P_, self.Q_, self.b_ = (t.detach().double().numpy() for t in (P, Q, bias))
 
-    def _negatives(self, params, Xu, Xi, u, i, candidates, positive, rng):
+    @staticmethod
+    def _positives(u, i, n_users, n_items):
+        """``liked(users, items) -> bool array``: is the pair a training positive?"""
+        if n_users * n_items <= 50_000_000:  # a dense table: fast, at most 50 MB
+            table = np.zeros((n_users, n_items), bool)
+            table[u, i] = True
+            return lambda users, items: table[users[:, None], items]
+        keys = np.unique(u.astype(np.int64) * n_items + i)  # sorted (user, item) keys
+
+        def liked(users, items):
+            query = users[:, None].astype(np.int64) * n_items + items
+            at = np.searchsorted(keys, query).clip(max=len(keys) - 1)
+            return keys[at] == query
+
+        return liked
+
+    def _negatives(self, P, Q, bias, u, i, candidates, liked, rng):
         """One negative per positive, and its weight (WARP's rank weight, or 1)."""
-        n_items = len(self.items_)
         m = 1 if self.loss == "bpr" else self.max_sampled
         j = candidates[rng.integers(0, len(candidates), (len(u), m))]
-        keys = u[:, None].astype(np.int64) * n_items + j
-        pos = np.searchsorted(positive, keys).clip(max=len(positive) - 1)
-        is_pos = positive[pos] == keys
+        is_pos = liked(u, j)
         if self.loss == "bpr":
             while is_pos.any():  # redraw negatives the user likes, as mf.BPR does
                 j[is_pos] = candidates[rng.integers(0, len(candidates), int(is_pos.sum()))]
-                keys = u[:, None].astype(np.int64) * n_items + j
-                pos = np.searchsorted(positive, keys).clip(max=len(positive) - 1)
-                is_pos = positive[pos] == keys
+                is_pos = liked(u, j)
             return j[:, 0], np.ones(len(u))
-        with torch.no_grad():
-            tu, ti, tj = (torch.as_tensor(a) for a in (u, i, j))
-            P = _vectors(params["Eu"], Xu, params.get("Wu"))[tu]
-            Q = _vectors(params["Ei"], Xi, params.get("Wi"))
-            b = params["b"] if Xi is None else params["b"] + Xi @ params["wb"]
-            s_pos = (P * Q[ti]).sum(1) + b[ti]
-            s_neg = torch.einsum("nk,nmk->nm", P, Q[tj]) + b[tj]
-            violates = ((s_neg > (s_pos - self.margin)[:, None]).numpy()) & ~is_pos
+        tu, ti, tj = (torch.as_tensor(a) for a in (u, i, j))
+        pu = P[tu]
+        s_pos = (pu * Q[ti]).sum(1) + bias[ti]
+        s_neg = torch.einsum("nk,nmk->nm", pu, Q[tj]) + bias[tj]
+        violates = (s_neg > (s_pos - self.margin)[:, None]).numpy() & ~is_pos
         first = violates.argmax(axis=1)
         hit = violates.any(axis=1)
         w = np.where(hit, warp_weights(first + 1, len(candidates)), 0.0)
