@@ -22,17 +22,20 @@ user has no positive interaction with):
 
 * ``"bpr"``: :math:`-\ln\sigma(s_{ui} - s_{uj})` (Rendle et al., 2009);
 * ``"warp"`` (Weston et al., 2011): draw up to ``max_sampled`` negatives until
-  one violates the margin, :math:`s_{uj} > s_{ui} - 1`; if the first violator
-  is the :math:`N`-th draw, the positive's rank among :math:`n` items is about
+  one violates the margin :math:`m` (``margin``, 1 as in LightFM),
+  :math:`s_{uj} > s_{ui} - m`; if the first violator is the :math:`N`-th
+  draw, the positive's rank among the :math:`n` training items is about
   :math:`\lfloor (n-1)/N \rfloor`, and the loss is
-  :math:`\ln\max(1, \lfloor (n-1)/N \rfloor)\,\max(0, 1 - s_{ui} + s_{uj})`
+  :math:`\ln\max(1, \lfloor (n-1)/N \rfloor)\,\max(0, m - s_{ui} + s_{uj})`
   (LightFM's weighting). A positive with no violator in ``max_sampled`` draws
   contributes nothing. WARP is sequential in LightFM; here the ``max_sampled``
   draws of a whole mini-batch are scored at once with the parameters of that
   step (which LightFM also keeps fixed while it samples for one positive), and
   the first violator is found by ``argmax``: the same distribution of
-  :math:`N`, at the price of scoring all ``max_sampled`` draws. WARP pushes
-  the top of the list, where NDCG@10 looks, so it is the default.
+  :math:`N`, at the price of scoring all ``max_sampled`` draws (a few small
+  matrix products per step, so WARP is practical and no sampled-softmax
+  stand-in is needed). WARP pushes the top of the list, where NDCG@10 looks,
+  so it is the default; BPR weighs every mis-ordered pair alike.
 
 Both add :math:`\lambda(\lVert p_u\rVert^2 + \lVert q_i\rVert^2 +
 \lVert q_j\rVert^2)` on the vectors of the batch. Training is mini-batch
@@ -56,7 +59,8 @@ naming ids of both. Features are used as given: put columns on comparable
 scales. A user absent from training gets the contract's fallback (0), even if
 it has features.
 
-Taught in issue 16's chapter (language-model knowledge inside the model).
+For the chapter of issue 16 (language-model knowledge inside the model);
+``benchmarks/fm_vs_lightfm.py`` compares it with LightFM.
 """
 
 from __future__ import annotations
@@ -72,8 +76,8 @@ from .config import SEED, logger
 from .data import ITEM, ML100K_GENRES, load_ml100k_items
 from .models import Base
 
-__all__ = ["FeatureMF", "FeatureTable", "feature_table", "pair_loss", "warp_weights",
-           "ml100k_item_features"]
+__all__ = ["FeatureMF", "FeatureTable", "feature_table", "ml100k_item_features", "pair_loss",
+           "warp_weights"]
 
 LOSSES = ("warp", "bpr")
 
@@ -124,7 +128,8 @@ def feature_table(features: pd.DataFrame | ArrayLike, ids: ArrayLike | None = No
         row = int(np.argmax(bad[:, col]))
         raise ValueError(
             f"{side}_features has {int(bad.sum())} NaN/inf values, e.g. in {columns[col]!r} "
-            f"for id {_ids(ids[row:row + 1])[0]!r}; fill or drop them (a missing value is not a zero)."
+            f"for id {_ids(ids[row : row + 1])[0]!r}; fill or drop them (a missing value "
+            "is not a zero)."
         )
     return FeatureTable(ids, values, columns)
 
@@ -134,7 +139,8 @@ def ml100k_item_features(cards=None) -> pd.DataFrame:
     one-hot of the release decade (no decade column for the one film without
     a year), and optionally ``cards`` (a
     :class:`~llmrec_utils.embeddings.StoredEmbeddings`, e.g. the item-card
-    vectors) as ``card_0...`` columns, each row scaled to unit length."""
+    vectors) as ``card_0...`` columns, each row scaled to unit length (zeros
+    for a film without a card)."""
     items = load_ml100k_items().set_index(ITEM)
     decade = (items["year"] // 10 * 10).astype("Int64")
     onehot = pd.get_dummies(decade, prefix="decade", dtype=float)  # <NA>: all zero
