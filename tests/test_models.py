@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmrec_utils import hybrid, mf, models
+from llmrec_utils import fm, hybrid, mf, models
 from llmrec_utils.data import ITEM, RANK, RATING, SCORE, USER
 from llmrec_utils.peers import ImplicitModel, SurpriseModel
 
@@ -51,6 +51,9 @@ def make_models():
         "content": hybrid.ContentModel(*vectors()),
         "weighted blend": hybrid.WeightedBlend(mf.EASE(10.0), hybrid.ContentModel(*vectors()), 0.3),
         "gated blend": hybrid.GatedBlend(mf.EASE(10.0), hybrid.ContentModel(*vectors()), 1.0),
+        "FeatureMF": fm.FeatureMF(factors=4, epochs=10, batch_size=16),
+        "FeatureMF with features": fm.FeatureMF(factors=4, item_features=vectors()[1],
+                                                item_ids=vectors()[0], epochs=10, batch_size=16),
         "Spark ALS": "spark",  # built by the contract test, which needs a session
     }
 
