@@ -149,7 +149,8 @@ class BiasedMF(Base):
             unknown to training are left out).
 
     ``fit(train)`` records ``history_``, a DataFrame of training (and, with
-    ``valid``, validation) RMSE per epoch of the first run. Unknown users fall
+    ``valid``, validation) RMSE and of the objective J (``objective``, see
+    :func:`loss`) per epoch of the first run; under ALS, J never increases. Unknown users fall
     back to ``mu + b_i``, unknown items to ``mu + b_u``, both to ``mu``.
     """
 
@@ -203,6 +204,7 @@ class BiasedMF(Base):
                     row = {"epoch": epoch, "train_rmse": _rmse(f, u, i, r, self.rating_scale)}
                     if vu is not None:
                         row["valid_rmse"] = _rmse(f, vu, vi, vr, self.rating_scale)
+                    row["objective"] = loss(f, u, i, r, self.reg, self.bias_reg)
                     history.append(row)
                 bar.update()
             self.runs_.append(f)

@@ -361,7 +361,11 @@ class SparkALS(Base):
         ``recommendForAllUsers`` ranks every item, seen ones included, so it is
         asked for ``k`` plus the largest number of items any user has seen;
         the seen ones are then removed with an anti-join and the rest ranked
-        per user. Every user thus keeps ``k`` unseen items.
+        per user. Every user thus keeps ``k`` unseen items. The depth grows
+        with the heaviest user's history (``max_seen_``), for every user: with
+        very long histories, remove the seen pairs before the top-``k``, or call
+        ``recommendForUserSubset`` per group of users with that group's own
+        depth (this method does neither: chapter 8 discusses the choice).
         """
         from pyspark.sql import Window
         from pyspark.sql import functions as F

@@ -204,3 +204,20 @@ def test_saved_choices_are_read_back_or_made_again(tmp_cache, monkeypatch, capsy
         evaluation.chosen("nope")
     with pytest.raises(KeyError, match="ease"):
         evaluation.save_choice("nope", {})
+
+
+def test_paired_fold_interval_is_a_t_interval_of_the_differences():
+    a = np.array([0.93, 0.92, 0.94, 0.93, 0.95])
+    b = a - np.array([0.010, 0.012, 0.008, 0.011, 0.009])  # b better on every fold
+    iv = evaluation.paired_fold_interval(a, b)
+    d = b - a
+    half = 2.7764451 * d.std(ddof=1) / np.sqrt(5)  # t(0.975, 4 df)
+    assert iv.estimate == pytest.approx(d.mean())
+    assert (iv.low, iv.high) == pytest.approx((d.mean() - half, d.mean() + half))
+    assert iv.high < 0  # a consistent gain excludes 0...
+    # ...which the folds' spread (about 0.01 here) would have hidden
+    assert a.std(ddof=1) > abs(iv.estimate)
+    mixed = evaluation.paired_fold_interval(a, a + np.array([.01, -.01, .02, -.02, 0]))
+    assert mixed.low < 0 < mixed.high
+    with pytest.raises(ValueError, match="at least 2"):
+        evaluation.paired_fold_interval([0.9], [0.8])

@@ -115,9 +115,24 @@ def test_history_and_runs():
     valid = full.groupby(USER).head(2)
     model = mf.BiasedMF(factors=2, epochs=4, n_runs=2, valid=valid)
     model.fit(full.drop(valid.index))
-    assert list(model.history_.columns) == ["epoch", "train_rmse", "valid_rmse"]
+    assert list(model.history_.columns) == ["epoch", "train_rmse", "valid_rmse", "objective"]
     assert len(model.history_) == 4 and len(model.runs_) == 2
     assert model.history_["train_rmse"].iloc[-1] < model.history_["train_rmse"].iloc[0]
+
+
+def test_als_objective_never_increases():
+    # each ALS half-step solves its ridge problems exactly, so J cannot go up
+    train = block_ratings()
+    model = mf.BiasedMF(factors=3, reg=0.05, bias_reg=0.5, epochs=10).fit(train)
+    h = model.history_
+    assert (np.diff(h["objective"]) <= 1e-9 * h["objective"].iloc[0]).all()
+    assert h["objective"].iloc[-1] < h["objective"].iloc[0]
+    # the recorded value is mf.loss of the last epoch's factors
+    u = model.users_.get_indexer(train[USER])
+    i = model.items_.get_indexer(train[ITEM])
+    r = train[RATING].to_numpy(float)
+    J = mf.loss(model.runs_[0], u, i, r, 0.05, 0.5)
+    assert h["objective"].iloc[-1] == pytest.approx(J)
 
 
 def test_bpr_learns_clean_blocks():
