@@ -331,7 +331,11 @@ def paraphrase_prompt(review: str) -> list[dict]:
 def eda_augment(text: str, n: int = 1, p: float = 0.1, seed: int = SEED) -> list[str]:
     """EDA-style augmentation without an LLM (Wei and Zou, 2019): random swaps
     and deletions of words, a share ``p`` of the words each. The baseline that
-    LLM paraphrases must beat."""
+    LLM paraphrases must beat.
+
+    Two of EDA's four operations: synonym replacement and random insertion,
+    which need a thesaurus such as WordNet, are not implemented.
+    """
     import numpy as np
 
     if not 0 <= p < 1:
@@ -577,7 +581,10 @@ def user_profile_text(profile: dict) -> str:
 def bpr_fit(train: pd.DataFrame, extra: pd.DataFrame | None = None, repeat: int = 1,
             prune: float = 0.0, seed: int = SEED) -> mf.BPR:
     """``mf.BPR`` fitted on ``train``, with the extra triples shown ``repeat``
-    times per epoch and the share ``prune`` of them dropped by loss."""
+    times per epoch and, every epoch, the share ``prune`` of them with the
+    highest loss left out; the real triples are never pruned. (This is the
+    book's rule; LLMRec's code instead keeps the highest-loss share of each
+    mixed batch, chapter 6 explains both.)"""
     from . import mf
 
     extra = None if extra is None else pd.concat([extra] * repeat)

@@ -312,3 +312,38 @@ def test_chapter_6_blends_with_the_lambda_chapter_4_chooses():
     from llmrec_utils import evaluation
 
     assert augment.BLEND_EASE_LAM == evaluation.choose_ease()["lam"]
+
+
+def test_bpr_fit_prunes_the_highest_loss_extra_triples_only(monkeypatch):
+    """Chapter 6 says: every epoch, the share ``prune`` of the *extra* triples
+    with the highest loss under the current model is left out; every real
+    triple is trained on."""
+    from llmrec_utils import mf
+
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame([(u, int(i), 4, 0) for u in range(12)
+                          for i in rng.choice(30, size=6, replace=False)],
+                         columns=[data.USER, data.ITEM, data.RATING, data.TIMESTAMP])
+    seen = set(zip(train[data.USER], train[data.ITEM]))
+    films = sorted(train[data.ITEM].unique())
+    unseen = [(u, i) for u in range(12) for i in films if (u, i) not in seen]
+    extra = pd.DataFrame([(u, i, films[0] if i != films[0] else films[1])
+                          for u, i in unseen[::7]],
+                         columns=[data.USER, "positive", "negative"])
+    batches = []
+    monkeypatch.setattr(mf.BPR, "_step", lambda self, t: batches.append(t.copy()))
+    model = augment.bpr_fit(train, extra, repeat=1, prune=0.25, seed=3)
+    model.epochs = 1  # the parameters never move: the loss is the initial one
+    batches.clear()
+    model.fit(train)
+    rows = np.vstack(batches)
+    real = np.array([(u, i) in seen for u, i in zip(
+        model.users_[rows[:, 0]], model.items_[rows[:, 1]])])
+    assert real.sum() == len(train)  # every real triple, once
+    codes = model._extra_codes()
+    loss = -np.log(mf._sigmoid(model._x(codes)) + 1e-12)
+    kept = {tuple(r) for r in rows[~real]}
+    order = np.argsort(loss)
+    n_kept = len(kept)
+    assert n_kept == pytest.approx(0.75 * len(extra), abs=1)
+    assert kept == {tuple(codes[k]) for k in order[:n_kept]}  # the lowest losses
