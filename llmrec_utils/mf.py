@@ -293,7 +293,10 @@ class BPR(Base):
     LLM-proposed, chapter 6) trained on besides ``train``, each used once per
     epoch; their users and items must be in ``train``. With
     ``prune > 0``, every epoch drops that share of the extra triples with the
-    highest loss before training on them: LLMRec's denoising of augmented data.
+    highest loss before training on them (the real triples are never pruned).
+    This is the book's own rule, not LLMRec's: LLMRec's ``prune_loss`` works
+    within each mini-batch of real and augmented triples together and keeps the
+    highest-loss share (chapter 6 explains both).
     """
 
     def __init__(self, factors: int = 32, lr: float = 0.05, reg: float = 0.005,
