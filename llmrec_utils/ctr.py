@@ -553,7 +553,9 @@ def ml100k_clicks(split: Split | None = None, item_vectors: Mapping | None = Non
     e.g. the item cards or the cards with their LLM profile) adds unit-length
     ``<prefix>_<j>`` dense columns (zeros for an item without one, logged;
     more than ``max_missing`` of the items without one raises, naming ids).
-    Test rows whose item has no training row have ``cold = True``.
+    Test rows whose item has no training row have ``cold = True``; for a test
+    part of cold items only, pass ``data.standard_split("cold")`` (validation
+    is still each user's last training ratings, of warm items).
     """
     from .data import load_ml100k_items, load_ml100k_users, standard_split, temporal_split
 
@@ -586,7 +588,8 @@ def ml100k_clicks(split: Split | None = None, item_vectors: Mapping | None = Non
 
     spec = FeatureSpec((USER, ITEM, "age_bucket", "gender", "occupation", "decade"), dense)
     test = part(split.test)
-    info = {"kind": "ml100k clicks (rating >= 4), temporal", "n_valid": n_valid,
+    info = {"kind": f"ml100k clicks (rating >= 4), {split.info.get('kind', 'given')} split",
+            "n_valid": n_valid,
             "cold_test_rows": int(test["cold"].sum()), "seed": seed}  # fmt: skip
     return CTRTask(part(inner.train), part(inner.test), test, spec, "click", info)
 
