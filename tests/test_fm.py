@@ -165,7 +165,7 @@ def test_feature_ids_that_do_not_match_the_ratings_are_an_error():
 
 def test_bad_feature_tables_are_rejected():
     ids, V = vectors()
-    df = pd.DataFrame(V, index=ids, columns=["side", "noise", "offset"])
+    df = pd.DataFrame(V.copy(), index=ids, columns=["side", "noise", "offset"])
     df.loc[4, "noise"] = np.nan
     with pytest.raises(ValueError, match="NaN/inf.*'noise' for id 4"):
         fm.FeatureMF(item_features=df)
