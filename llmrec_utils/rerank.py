@@ -488,3 +488,58 @@ def list_metrics(lists: dict, test: pd.DataFrame, users: Sequence,
     truth = test[test[USER].isin(list(users))]
     return {name: ranking_metrics(recs[recs[USER].isin(list(users))], truth, metrics)
             for name, recs in lists.items()}  # fmt: skip
+
+
+# --- the whole log-likelihood re-ranking on a protocol split --------------------------
+def default_cache(model: str = llm.DEFAULT_MODEL) -> Path:
+    """Where a model's log-likelihood scores are cached (not committed: they
+    are cheap to remake and specific to the model)."""
+    from .augment import run_name
+    from .config import cache_dir
+
+    return cache_dir() / "rerank" / run_name(model) / "ll-scores.jsonl"
+
+
+def sample_users(split, n: int, seed: int = SEED) -> np.ndarray:
+    """A seeded sample of ``n`` of the split's test users (all if ``n`` is 0), sorted."""
+    users = np.sort(split.test[USER].unique())
+    if n and n < len(users):
+        users = np.sort(np.random.default_rng(seed).choice(users, size=n, replace=False))
+    return users
+
+
+def ll_experiment(model: str = llm.DEFAULT_MODEL, split: str = "warm", users: int = 50,
+                  n: int = N_CANDIDATES, weights: Sequence[float] = (0.25, 0.5, 1.0),
+                  column: str = "ll_mean", prior: bool = True, seed: int = SEED,
+                  scorer: LLScorer | None = None) -> dict:  # fmt: skip
+    """EASE's top-``n`` (``lam`` from ``evaluation.chosen("ease")``) for ``users``
+    sampled test users of ``data.standard_split(split)``, re-ranked by the
+    log-likelihood ``column`` of ``model`` and blended with weights ``weights``.
+
+    Returns ``scores`` (every candidate's scores), ``per_user`` (name -> per-user
+    NDCG@10 and Recall@20 of "EASE", "LL" and "blend w=..."), ``skipped``
+    (users with no candidates or history) and ``seconds`` (scoring wall time).
+    Choose ``w`` on ``split="warm-validation"``; report on ``"warm"``.
+    """
+    import time
+
+    from . import data, evaluation, mf
+
+    sp = data.standard_split(split, seed)
+    lam = evaluation.chosen("ease")["lam"]
+    base = mf.EASE(lam, seed=seed).fit(sp.train)
+    chosen_users = sample_users(sp, users, seed)
+    cands, skipped = candidates(base, chosen_users, n)
+    items = data.load_ml100k_items()
+    scorer = scorer or LLScorer(model, cache=default_cache(model))
+    t0 = time.perf_counter()
+    scores, no_history = ll_scores(scorer, cands, histories(sp.train, items), items, prior)
+    seconds = time.perf_counter() - t0
+    skipped.reasons.update(no_history.reasons)
+    lists = {"EASE": rerank(scores, SCORE), "LL": rerank(scores, column)}
+    for w in weights:
+        lists[f"blend w={w:g}"] = rerank(scores, blend(scores, column, w))
+    kept = [u for u in chosen_users if u not in skipped.reasons]
+    per_user = list_metrics(lists, sp.test, kept, ("NDCG@10", "Recall@20"))
+    return {"scores": scores, "per_user": per_user, "skipped": skipped, "seconds": seconds,
+            "lam": lam, "forward_passes": scorer.forward_passes}  # fmt: skip
