@@ -543,3 +543,43 @@ def ll_experiment(model: str = llm.DEFAULT_MODEL, split: str = "warm", users: in
     per_user = list_metrics(lists, sp.test, kept, ("NDCG@10", "Recall@20"))
     return {"scores": scores, "per_user": per_user, "skipped": skipped, "seconds": seconds,
             "lam": lam, "forward_passes": scorer.forward_passes}  # fmt: skip
+
+
+RANK_FILE = "rerank-list.jsonl"  # the listwise answers, in data/generations/<model's folder>/
+
+
+def list_experiment(generator: llm.Generator | None = None, model: str = llm.DEFAULT_MODEL,
+                    split: str = "warm", users: int = 50, n: int = N_CANDIDATES,
+                    weights: Sequence[float] = (0.25, 0.5, 1.0), seed: int = SEED,
+                    path: Path | None = None, replay: bool = False) -> dict:  # fmt: skip
+    """The prompted listwise ranking of EASE's top-``n`` for ``users`` sampled
+    test users of ``data.standard_split(split)``, through the cache
+    ``data/generations/<model's folder>/rerank-list.jsonl`` (``replay=True``
+    reads it with :class:`llm.CacheOnly`, loading no model, as chapter 6 does).
+
+    Returns ``run`` (:class:`RankingRun`), ``bias`` (:func:`position_bias`),
+    ``per_user`` ("EASE", "LLM list", "blend w=...") and ``skipped``.
+    """
+    from . import augment, data, evaluation, mf
+
+    sp = data.standard_split(split, seed)
+    base = mf.EASE(evaluation.chosen("ease")["lam"], seed=seed).fit(sp.train)
+    chosen_users = sample_users(sp, users, seed)
+    cands, skipped = candidates(base, chosen_users, n)
+    items = data.load_ml100k_items()
+    folder = augment.run_name(model)
+    if replay:
+        generator = llm.CacheOnly(augment.run_model_id(folder), "llmrec rerank --how list")
+    elif generator is None:
+        generator = llm.load_generator(model)
+    cache = llm.GenerationCache(path or augment.run_dir(folder) / RANK_FILE)
+    run = llm_ranking(generator, shuffle_positions(cands, seed), histories(sp.train, items),
+                      items, cache)  # fmt: skip
+    skipped.reasons.update(run.skipped.reasons)
+    scores = run.scores
+    lists = {"EASE": rerank(scores, SCORE), "LLM list": rerank(scores, "llm_score")}
+    for w in weights:
+        lists[f"blend w={w:g}"] = rerank(scores, blend(scores, "llm_score", w))
+    kept = [u for u in chosen_users if u not in skipped.reasons]
+    per_user = list_metrics(lists, sp.test, kept, ("NDCG@10", "Recall@20"))
+    return {"run": run, "bias": position_bias(run), "per_user": per_user, "skipped": skipped}

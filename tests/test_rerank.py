@@ -249,3 +249,23 @@ def test_users_without_candidates_or_history_are_skipped_and_counted(caplog):
     )
     assert set(scored[USER]) == {1} and len(no_history) == 1
     assert scorer.forward_passes == 1
+
+
+def test_the_command_prints_paired_comparisons_with_ease(monkeypatch, capsys):
+    from llmrec_utils import cli
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"NDCG@10": rng.random(10), "Recall@20": rng.random(10)})
+    seen = {}
+
+    def fake(model, split, users, n, weights, column):
+        seen.update(model=model, users=users, column=column)
+        skipped = rerank.Skipped({5: "no unseen item to recommend"})
+        return {"per_user": {"EASE": frame, "LL": frame * 0.5}, "skipped": skipped,
+                "seconds": 1.0, "forward_passes": 3}  # fmt: skip
+
+    monkeypatch.setattr(rerank, "ll_experiment", fake)
+    assert cli.main(["rerank", "--model", "org/bigger-model", "--users", "10"]) == 0
+    out = capsys.readouterr().out
+    assert seen == {"model": "org/bigger-model", "users": 10, "column": "ll_mean"}
+    assert "skipped 1 users" in out and "LL" in out and "vs EASE -" in out
