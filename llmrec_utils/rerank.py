@@ -82,7 +82,7 @@ __all__ = [
 N_CANDIDATES = 20  # the base model's top-N that the LLM re-orders
 N_HISTORY = 5  # films shown per user: the highest-rated, the most recent first among ties
 LL_TEMPLATE_VERSION = "rerank-ll-v1"
-RANK_TEMPLATE_VERSION = "rerank-list-v1"
+RANK_TEMPLATE_VERSION = "rerank-list-v2"
 
 
 def display_title(title: str) -> str:
@@ -337,10 +337,13 @@ def shuffle_positions(cands: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
     return out
 
 
+# v1 ended with 'Answer as {"ranking": [<numbers>]}': the 135M model copied the
+# placeholder "<number>" into half of its answers. v2 describes the list in words.
 _RANK_ASK = (
     "Films this person loved:\n{history}\n\nCandidates:\n{listing}\n\n"
     "Rank all {n} candidates from the one this person would enjoy most to the one they "
-    'would enjoy least. Answer as {{"ranking": [<numbers>]}}.'
+    'would enjoy least. Answer with a JSON object whose key "ranking" holds the list of '
+    "all {n} candidate numbers, best first."
 )
 
 
