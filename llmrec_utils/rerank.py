@@ -34,6 +34,7 @@ into ranked lists that :func:`metrics.ranking_metrics` and
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -159,15 +160,17 @@ def ll_prompt(history: Sequence[str]) -> list[dict]:
 
 
 def token_logprobs(model, context: Sequence[int], continuations: Sequence[Sequence[int]],
-                   pad_id: int = 0) -> list[np.ndarray]:  # fmt: skip
+                   pad_id: int = 0, share_prefix: bool = True) -> list[np.ndarray]:  # fmt: skip
     r"""Teacher forcing: :math:`\log p(c_j \mid \text{context}, c_{<j})` for every
     token of every continuation, in one forward pass over the batch
     ``[context + c]`` (right-padded, masked).
 
     The logits at position :math:`t` predict token :math:`t+1`, so the
     continuation's token at position :math:`L + j` (:math:`L` = context length)
-    is read from the log-softmax at :math:`L + j - 1`. Returns one array per
-    continuation (its length in tokens).
+    is read from the log-softmax at :math:`L + j - 1`. With ``share_prefix``
+    the context is run once and its key/value cache copied to every row, so a
+    batch costs :math:`L + \sum_c |c|` tokens instead of :math:`\sum_c (L + |c|)`;
+    the scores are the same. Returns one array per continuation.
     """
     import torch
 
@@ -176,18 +179,34 @@ def token_logprobs(model, context: Sequence[int], continuations: Sequence[Sequen
         raise ValueError("the context needs at least one token (the first is never scored).")
     if not continuations or any(len(c) == 0 for c in continuations):
         raise ValueError("every continuation needs at least one token.")
-    rows = [context + list(c) for c in continuations]
+    device = next(model.parameters()).device
+    head = context if share_prefix else []
+    rows = [([] if share_prefix else context) + list(c) for c in continuations]
     width = max(map(len, rows))
     ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
     mask = torch.zeros((len(rows), width), dtype=torch.long)
     for r, row in enumerate(rows):
         ids[r, : len(row)] = torch.tensor(row)
         mask[r, : len(row)] = 1
-    device = next(model.parameters()).device
+    # transformers 5.x calls the key/value cache ``cache``; 4.x ``past_key_values``
+    name = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
     with torch.inference_mode():
-        logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
+        if share_prefix:
+            first = model(input_ids=torch.tensor([head], device=device), use_cache=True)
+            cache = first.get("cache", first.get("past_key_values"))
+            if not hasattr(cache, "batch_repeat_interleave"):  # a legacy tuple cache
+                return token_logprobs(model, context, continuations, pad_id, share_prefix=False)
+            cache.batch_repeat_interleave(len(rows))
+            full_mask = torch.cat([torch.ones((len(rows), len(head)), dtype=torch.long), mask], 1)
+            logits = model(input_ids=ids.to(device), attention_mask=full_mask.to(device),
+                           use_cache=True, **{name: cache}).logits  # fmt: skip
+            last = first.logits[:, -1:].expand(len(rows), 1, -1)  # predicts each c_1
+            logits = torch.cat([last, logits], 1)
+            start = 1  # c_j is predicted at row position j (position 0: the context's last)
+        else:
+            logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
+            start = len(context)
         logp = torch.log_softmax(logits.float(), dim=-1)
-    start = len(context)
     out = []
     for r, c in enumerate(continuations):
         pos = torch.arange(start - 1, start - 1 + len(c), device=logp.device)

@@ -35,13 +35,14 @@ def tiny_gpt2(vocab: int = 64):
     return GPT2LMHeadModel(GPT2Config(vocab_size=vocab, n_embd=16, n_layer=2, n_head=2)).eval()
 
 
+@pytest.mark.parametrize("share_prefix", [True, False])
 @pytest.mark.parametrize("make", [tiny_llama, tiny_gpt2])
-def test_batched_teacher_forcing_equals_step_by_step(make):
+def test_batched_teacher_forcing_equals_step_by_step(make, share_prefix):
     import torch
 
     model = make()
     context, conts = [5, 9, 2, 7], [[3], [11, 4, 8, 1], [6, 6]]  # unequal: padding matters
-    got = rerank.token_logprobs(model, context, conts, pad_id=0)
+    got = rerank.token_logprobs(model, context, conts, pad_id=0, share_prefix=share_prefix)
     for cont, lp in zip(conts, got):
         want = []
         for j, tok in enumerate(cont):
