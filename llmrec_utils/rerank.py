@@ -193,7 +193,7 @@ def token_logprobs(model, context: Sequence[int], continuations: Sequence[Sequen
     with torch.inference_mode():
         if share_prefix:
             first = model(input_ids=torch.tensor([head], device=device), use_cache=True)
-            cache = first.get("cache", first.get("past_key_values"))
+            cache = first["cache"] if "cache" in first else first.get("past_key_values")
             if not hasattr(cache, "batch_repeat_interleave"):  # a legacy tuple cache
                 return token_logprobs(model, context, continuations, pad_id, share_prefix=False)
             cache.batch_repeat_interleave(len(rows))
