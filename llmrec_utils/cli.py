@@ -3,6 +3,7 @@
 ``llmrec fetch``            fetch and verify every pinned asset into the cache
 ``llmrec student OUTDIR``   write student copies of the notebooks (plain Markdown, no solutions)
 ``llmrec augment NAME``     generate (or resume) chapter 6's LLM augmentations
+``llmrec rerank``           re-rank EASE's top-20 with an LLM (log-likelihood or listwise)
 ``llmrec assign OUTDIR``    otter-grader assignment notebooks of the chapters
 ``llmrec grade FOLDER``     grade submitted notebooks into a CSV (otter-grader's tests)
 """
@@ -66,6 +67,37 @@ def _augment(args: argparse.Namespace) -> int:
     except (llm.LLMError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _rerank(args: argparse.Namespace) -> int:
+    from . import evaluation, llm, rerank
+
+    try:
+        if args.how == "ll":
+            out = rerank.ll_experiment(args.model, args.split, args.users, args.n, args.weights,
+                                       column=args.column)  # fmt: skip
+            print(f"log-likelihood ({args.column}): {out['forward_passes']} forward passes "
+                  f"(the rest from the cache) in {out['seconds']:.1f} s")
+        else:
+            out = rerank.list_experiment(model=args.model, split=args.split, users=args.users,
+                                         n=args.n, weights=args.weights, replay=args.replay)
+            b, reasons = out["bias"], out["run"].reasons
+            print(f"listwise: {len(reasons)} answers rejected ({reasons.value_counts().to_dict()}); "
+                  f"first choice = first shown for {b['first_shown_first']:.2f} of {b['users']} "
+                  f"users (chance {b['chance']:.2f})")
+    except (llm.LLMError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if len(out["skipped"]):
+        print(f"skipped {len(out['skipped'])} users: {sorted(set(out['skipped'].reasons.values()))}")
+    per_user = out["per_user"]
+    base = per_user["EASE"]["NDCG@10"]
+    for name, frame in per_user.items():
+        line = f"{name:<14} NDCG@10 {evaluation.intervals(frame)['NDCG@10']}"
+        if name != "EASE":
+            line += f"   vs EASE {evaluation.compare(base, frame['NDCG@10'])}"
+        print(line)
     return 0
 
 
@@ -136,6 +168,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--retries", type=int, default=1, help="resampled retries of rejected answers")
     p.add_argument("--out", default=None, help="cache file (default: data/generations/MODEL/...)")
     p.set_defaults(run=_augment)
+    p = sub.add_parser(
+        "rerank", help="re-rank EASE's top-N with an LLM and compare with EASE's own order",
+        description="EASE's top-N for a seeded sample of a protocol's test users, re-ranked "
+        "by the LLM's log-likelihood of each title given the user's history (--how ll, cached "
+        "in the cache folder) or by a prompted listwise ranking (--how list, cached in "
+        "data/generations/MODEL/rerank-list.jsonl), and blended with EASE's score; NDCG@10 "
+        "with paired intervals against EASE's order.",
+    )
+    p.add_argument("--how", choices=["ll", "list"], default="ll")
+    p.add_argument("--model", default="smollm2-135m",
+                   help="smollm2-135m (default), a hub id or a local directory")
+    p.add_argument("--split", default="warm", help="warm (default) or warm-validation")
+    p.add_argument("--users", type=int, default=50, help="test users sampled (0 = all)")
+    p.add_argument("-n", type=int, default=20, help="candidates per user (default 20)")
+    p.add_argument("--weights", type=float, nargs="*", default=[0.25, 0.5, 1.0],
+                   help="blend weights of the LLM's z-score")
+    p.add_argument("--column", default="ll_mean", choices=["ll_mean", "ll_sum", "ll_pmi"],
+                   help="the log-likelihood score (--how ll)")
+    p.add_argument("--replay", action="store_true",
+                   help="--how list: read the committed answers only, load no model")
+    p.set_defaults(run=_rerank)
     p = sub.add_parser(
         "assign", help="otter-grader assignment notebooks of the chapters",
         description="Write each chapter as an otter-grader master notebook (OUTDIR/master/) "
