@@ -26,6 +26,7 @@ from .data import ITEM, PREDICTION, USER
 # moved to llmrec_utils.metrics; importable from here for older code
 from .metrics import (  # noqa: F401
     _parse_metric,
+    chance_metrics,
     intra_list_diversity,
     macro_f1,
     neighbour_overlap,
@@ -149,8 +150,6 @@ def chance_level(split: Split, metrics: Sequence[str] = ("NDCG@10", "Recall@20")
     in_cands = in_cands[~pd.MultiIndex.from_frame(in_cands).isin(seen_pairs)]
     n_rel = in_cands.groupby(USER).size().reindex(users, fill_value=0)
     n_cand = len(cands) - seen.reindex(users, fill_value=0)
-    from .metrics import chance_metrics  # the argument `metrics` hides the module
-
     out = chance_metrics(n_rel.to_numpy(), n_cand.to_numpy(), n_truth.to_numpy(), metrics)
     out.index = users
     return out
