@@ -7,7 +7,7 @@ Each test gets one kind marker, so a subset runs with ``pytest -m``:
 * ``book``: tests/test_book.py, the jupyter-book build and the browser checks.
 
 ``spark`` is added to whatever needs Apache Spark and Java (tests/test_spark.py
-and chapter 8), e.g. ``pytest -m "unit and not spark"``.
+and chapter 9), e.g. ``pytest -m "unit and not spark"``.
 
 The kinds run in that order: the book build comes last so that it can render
 the chapters nbval has just executed instead of executing them again
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 KINDS = ("unit", "notebook", "book")
-SPARK = {"test_spark.py", "08_scaling_with_spark.ipynb"}
+SPARK = {"test_spark.py", "09_scaling_with_spark.ipynb"}
 
 
 def kind(item) -> str:

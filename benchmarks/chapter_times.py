@@ -8,7 +8,7 @@ weights). The device is the package's rule (CUDA when present, else CPU, or
 chapter and device, replaced when measured again), which the status page shows.
 
     python benchmarks/chapter_times.py                 # every chapter
-    python benchmarks/chapter_times.py 05_hybrid 07_evaluation
+    python benchmarks/chapter_times.py 05_hybrid 08_evaluation
 """
 
 from __future__ import annotations

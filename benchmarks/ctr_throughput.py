@@ -1,7 +1,7 @@
 """Training throughput of the book's FM and DeepFM (llmrec_utils.ctr) against
 DeepCTR-Torch's DeepFM, on the MovieLens-100k clicks task, in one run.
 
-    PYTHONPATH=/path/to/deepctr:. .venv/bin/python benchmarks/ctr_throughput.py \
+    .venv/bin/python benchmarks/ctr_throughput.py \
         [--epochs 3] [--threads 1] [--batch-size 512] [--factors 8] [--repeat 3]
 
 All three train on the same rows (``ctr.ml100k_clicks()``: a rating >= 4 is a
@@ -14,24 +14,20 @@ the two DeepFMs, and the same torch thread count. One difference in the
 models: DeepCTR's DeepFM feeds dense fields to its linear part and its MLP
 only, the book's FM gives each dense column a vector in the pairwise term as
 well. Throughput is training examples per second of wall clock over
-``fit`` (ours includes encoding the DataFrame; DeepCTR's is given the encoded
-arrays), the best of ``--repeat`` fits of each model taken in turn (the first
+``fit``, each including the encoding of the DataFrame (DeepCTR's through
+``ctr.DeepCTRDeepFM``, which codes the fields as the book's models do), the best of ``--repeat`` fits of each model taken in turn (the first
 fit of a process pays torch's start-up; the best is the least disturbed by
 other work on the machine); the ratio is ours over DeepCTR's. Test AUC and log loss (bootstrap
 95% intervals) of each fitted model are printed beside it.
 
-DeepCTR-Torch is not a dependency of the book: install ``deepctr-torch==0.3.0``
-(pure Python; needs torch, scikit-learn and tqdm) somewhere on ``PYTHONPATH``,
-e.g. ``pip install --target /tmp/dctr deepctr-torch==0.3.0 --no-deps``.
-Without it only the book's rows are printed. Timings are printed, never
+DeepCTR-Torch (``deepctr-torch==0.3.0``, pure Python) is in the requirements
+(chapter 7 uses it as the peer); without it only the book's rows are printed. Timings are printed, never
 asserted.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
 import time
 
@@ -63,41 +59,12 @@ def main() -> None:
             "DeepFM (book)": lambda: ctr.DeepFM(task.spec, hidden=hidden, **common)}
 
     try:
-        from deepctr_torch.inputs import DenseFeat, SparseFeat
-        from deepctr_torch.models import DeepFM as DeepCTRDeepFM
+        import deepctr_torch  # noqa: F401
     except ImportError:
         print("deepctr-torch is not installed: only the book's models are timed.")
-    else:
-        columns, train_x, test_x = [], {}, {}
-        for c in task.spec.categorical:  # codes as the book's models make them: 0 = unseen
-            vocab = X[c].astype(str).unique()
-            lookup = {v: k + 1 for k, v in enumerate(vocab)}
-            columns.append(SparseFeat(c, vocabulary_size=len(vocab) + 1,
-                                      embedding_dim=args.factors))  # fmt: skip
-            train_x[c] = X[c].astype(str).map(lookup).to_numpy()
-            test_x[c] = task.test[c].astype(str).map(lookup).fillna(0).astype(int).to_numpy()
-        for c in task.spec.dense:
-            columns.append(DenseFeat(c, 1))
-            train_x[c], test_x[c] = X[c].to_numpy(float), task.test[c].to_numpy(float)
-
-        class DeepCTR:
-            """DeepCTR-Torch's DeepFM behind the same fit / predict_proba calls."""
-
-            def fit(self, _X, y):
-                torch.manual_seed(SEED)
-                with contextlib.redirect_stdout(io.StringIO()):  # its "Train on ..." lines
-                    self.net = DeepCTRDeepFM(columns, columns, dnn_hidden_units=hidden,
-                                             seed=SEED, device="cpu")  # fmt: skip
-                    self.net.compile(torch.optim.Adam(self.net.parameters(), lr=args.lr),
-                                     "binary_crossentropy")  # fmt: skip
-                    self.net.fit(train_x, np.array(y), batch_size=args.batch_size,
-                                 epochs=args.epochs, verbose=0)  # fmt: skip
-                return self
-
-            def predict_proba(self, _X):
-                return self.net.predict(test_x, batch_size=4096).ravel()
-
-        fits["DeepFM (DeepCTR-Torch)"] = DeepCTR
+    else:  # the same fields, coded as the book codes them (ctr.DeepCTRDeepFM)
+        fits["DeepFM (DeepCTR-Torch)"] = lambda: ctr.DeepCTRDeepFM(task.spec, hidden=hidden,
+                                                                  **common)
 
     rows, speed = {}, {name: 0.0 for name in fits}
     for _ in range(args.repeat):

@@ -13,11 +13,11 @@ flags and release-decade one-hots (``fm.ml100k_item_features``), plus the
 MiniLM card vectors with ``--cards``. LightFM gets an identity block for the
 training items (its way of having id embeddings) beside those features, so a
 cold item is its features alone, as in ours. Fit time is ``fit(train)`` of
-the warm split, wall clock. LightFM is not a dependency of the book: install
-``lightfm-next==1.19.0`` somewhere on ``PYTHONPATH``; without it only our
-model's rows (and chance) are printed. On Python 3.11 that is a C build from
+the warm split, wall clock. LightFM (``lightfm-next==1.19.0``, in the
+requirements; ``fm.LightFMModel`` wraps it) is on Python 3.11 a C build from
 the sdist (PyPI has no 1.19.0 wheel for it, and the cp311 wheel of 1.18.7
-fails to import: undefined symbol ``__log_finite``).
+fails to import: undefined symbol ``__log_finite``); without it only our
+model's rows (and chance) are printed.
 """
 
 from __future__ import annotations
@@ -38,12 +38,8 @@ def main() -> None:
 
     import numpy as np
     import pandas as pd
-    import scipy.sparse as sp
 
     from llmrec_utils import data, evaluation, fm
-    from llmrec_utils.config import SEED
-    from llmrec_utils.data import ITEM
-    from llmrec_utils.models import Base
 
     cards = None
     if args.cards:
@@ -53,41 +49,13 @@ def main() -> None:
     features = fm.ml100k_item_features(cards)
     common = {"factors": 32, "lr": 0.05, "max_sampled": 10}
 
-    class LightFMModel(Base):
-        """LightFM behind the book's contract: identity (training items) + features."""
-
-        def __init__(self, seed: int = SEED):
-            self.seed = seed
-
-        def _item_index(self, train):
-            return pd.Index(np.union1d(train[ITEM].unique(), features.index))
-
-        def _fit(self, u, i, r):
-            from lightfm import LightFM
-
-            n_users, n_items = len(self.users_), len(self.items_)
-            trained = np.zeros(n_items)
-            trained[np.unique(i)] = 1.0
-            X = features.reindex(self.items_).fillna(0.0).to_numpy()
-            self.F_ = sp.hstack([sp.diags(trained), sp.csr_matrix(X)]).tocsr()
-            self.m_ = LightFM(no_components=common["factors"], loss="warp",
-                              learning_rate=common["lr"], max_sampled=common["max_sampled"],
-                              random_state=self.seed)  # fmt: skip
-            R = sp.coo_matrix((np.ones(len(u)), (u, i)), shape=(n_users, n_items))
-            self.m_.fit(R, item_features=self.F_, epochs=args.epochs, num_threads=args.threads)
-            b, Q = self.m_.get_item_representations(self.F_)
-            _, P = self.m_.get_user_representations()
-            self.P_, self.Q_, self.b_ = P.astype(float), Q.astype(float), b.astype(float)
-
-        def _scores(self, u):
-            return self.P_[u] @ self.Q_.T + self.b_
-
     makers = {"ours (FeatureMF)": lambda: fm.FeatureMF(item_features=features, epochs=args.epochs,
                                                        threads=args.threads, **common)}
     try:
         import lightfm  # noqa: F401
 
-        makers["LightFM"] = LightFMModel
+        makers["LightFM"] = lambda: fm.LightFMModel(features, epochs=args.epochs,
+                                                    threads=args.threads, **common)
     except ImportError as exc:
         print(f"LightFM not importable ({exc}); printing ours only.")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -78,15 +78,16 @@ def runs() -> list[str]:
     return sorted(found, key=lambda name: name != DEFAULT_RUN)
 
 
-def run_model_id(run: str = DEFAULT_RUN) -> str:
-    """The model id a run's records were generated with (read from the records;
-    the default model's id for the default run)."""
+def run_model_id(run: str = DEFAULT_RUN, files: Sequence[str] = ()) -> str:
+    """The model id a run's records were generated with (read from the records
+    of ``files`` in the run's folder, then of the augmentations; the default
+    model's id for the default run)."""
     import json
 
     if run == DEFAULT_RUN:
         return llm.default_model_id()
-    for recipe in RECIPES.values():
-        path = run_dir(run) / recipe.file
+    for name in (*files, *(recipe.file for recipe in RECIPES.values())):
+        path = run_dir(run) / name
         if path.exists():
             with open(path, encoding="utf-8") as f:
                 for line in f:
@@ -541,10 +542,10 @@ def replay(name: str, retries: int = 1, path: Path | None = None,
     return results
 
 
-# --- chapter 6's rows on the book's leaderboard (chapter 7 shows them) -----------------
+# --- chapter 6's rows on the book's leaderboard (chapter 8 shows them) -----------------
 # The settings chapter 6 tries on its validation split (warm_valid), and what it
-# stores for chapter 7: each augmented model's per-user scores on the warm test
-# split. Chapter 7 reads them with board_rows(), which rebuilds them from the
+# stores for chapter 8: each augmented model's per-user scores on the warm test
+# split. Chapter 8 reads them with board_rows(), which rebuilds them from the
 # committed generations when chapter 6 has not run in this cache.
 BOARD_METRICS = ("NDCG@10", "Recall@20")
 PICK_SETTINGS = ((1, 0.0), (5, 0.0), (5, 0.3))  # (times each triple is shown, pruned share)
@@ -781,28 +782,14 @@ def compute_board_rows(progress: bool = True) -> dict:
 
 
 def board_rows(rebuild: bool = False, progress: bool = True) -> dict:
-    """Chapter 6's rows for chapter 7's leaderboard, name -> per-user scores.
+    """Chapter 6's rows for chapter 9's leaderboard, name -> per-user scores.
 
     Read from the cache when stored there under the leaderboard's protocol and
     today's model definitions (:func:`board_definitions`); otherwise, or with
     ``rebuild=True``, computed by :func:`compute_board_rows` and stored. One
-    line says what is rebuilt and why.
+    line says what is rebuilt and why (:func:`evaluation.stored_rows`).
     """
     from . import evaluation
-    from .config import logger
 
-    definitions = board_definitions()
-    rows, stale = ({}, dict.fromkeys(definitions, "rebuild=True")) if rebuild else \
-        evaluation.saved_per_user(definitions)  # fmt: skip
-    if stale:
-        by_reason: dict = {}
-        for name, why in stale.items():
-            by_reason.setdefault(why, []).append(name)
-        reasons = "; ".join(f"{', '.join(map(repr, names))}: {why}"
-                            for why, names in by_reason.items())
-        logger().info(f"Rebuilding chapter 6's leaderboard rows ({reasons}).")
-        fresh = compute_board_rows(progress=progress)
-        for name in stale:
-            evaluation.save_per_user(name, fresh[name], definitions[name])
-            rows[name] = fresh[name]
-    return {name: rows[name] for name in definitions}
+    return evaluation.stored_rows(board_definitions(), compute_board_rows, "chapter 6",
+                                  rebuild=rebuild, progress=progress)  # fmt: skip

@@ -375,7 +375,7 @@ def load_split(name: str, seed: int = SEED) -> Split:
     return Split(split.train, split.test, {**split.info, "name": name, "seed": seed})
 
 
-# --- the protocols chapters 4-8 share, by name -----------------------------------
+# --- the protocols chapters 4-9 share, by name -----------------------------------
 WARM_TEST_FRAC = 0.25  # chapter 4's ranking protocol: a random 75/25 split per user
 N_FOLDS = 5  # chapter 4's rating protocol: Surprise's 5-fold cross-validation
 
@@ -393,7 +393,7 @@ def mixed_split(cold_split: Split, test_frac: float = 0.2, seed: int = SEED) -> 
 
 def holdout_split(train: pd.DataFrame, seed: int = SEED) -> Split:
     """A 20% holdout of a training part for tuning: the first of its
-    :data:`N_FOLDS` folds (:func:`kfold_splits`). Chapters 4 and 8 tune
+    :data:`N_FOLDS` folds (:func:`kfold_splits`). Chapters 4 and 9 tune
     biased MF on it, never on the test fold."""
     return kfold_splits(train, n_folds=N_FOLDS, seed=seed)[0]
 

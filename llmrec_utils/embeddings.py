@@ -242,7 +242,7 @@ class StoredEmbeddings:
 
 def item_cards(items: pd.DataFrame) -> list[str]:
     """Each film's text card, ``"Title (year). Genres: A, B."``, in the rows' order
-    (chapter 2 embeds them; chapters 5-7 read the vectors)."""
+    (chapter 2 embeds them; chapters 5-8 read the vectors)."""
     return (items["title"] + ". Genres: " + items["genres"].str.replace("|", ", ") + ".").tolist()
 
 

@@ -4,7 +4,7 @@ intervals, paired comparisons, evaluating a model on a split, the leaderboard.
 Every chapter that reports a score on a test set reports its uncertainty with
 these, as one :class:`Interval` type (printed with ``str(ci)`` or
 ``format(ci, "+.3f")``). The metrics themselves are in
-:mod:`llmrec_utils.metrics`. Taught in ``notebooks/07_evaluation.ipynb``;
+:mod:`llmrec_utils.metrics`. Taught in ``notebooks/08_evaluation.ipynb``;
 first used in chapter 2.
 """
 
@@ -113,7 +113,7 @@ def paired_bootstrap_diff(
     return Interval(float(metric(y, b) - metric(y, a)), float(low), float(high))
 
 
-# --- ranking protocols (taught in notebooks/07_evaluation.ipynb) -----------------
+# --- ranking protocols (taught in notebooks/08_evaluation.ipynb) -----------------
 def evaluate(model: Recommender, split: Split, metrics: Sequence[str] = ("NDCG@10", "Recall@20"),
              items: ArrayLike | None = None) -> pd.DataFrame:  # fmt: skip
     """Fit-free evaluation: rank for every test user, score per user.
@@ -231,7 +231,7 @@ def select_by_validation(candidates: Mapping, split: Split, metric: str = "NDCG@
 
 
 # --- the book's leaderboard --------------------------------------------------------
-# The one protocol every leaderboard row is scored on (chapter 7). A stored row
+# The one protocol every leaderboard row is scored on (chapter 8). A stored row
 # carries this protocol's id and its model's definition; a row from another
 # protocol, or of a model whose definition has changed, is never shown.
 LEADERBOARD_PROTOCOL = {
@@ -309,6 +309,30 @@ def saved_per_user(definitions: dict) -> tuple[dict, dict]:
     return rows, stale
 
 
+def stored_rows(definitions: dict, compute: Callable[..., dict], source: str,
+                rebuild: bool = False, progress: bool = True) -> dict:
+    """Leaderboard rows, name -> per-user scores, for the models in
+    ``definitions`` (name -> definition): the stored rows whose definitions
+    are today's (:func:`saved_per_user`); the others (all with ``rebuild``)
+    from ``compute(progress=progress)``, which returns every row, and stored.
+    One line names ``source`` (e.g. "chapter 6") and says what is rebuilt and why.
+    """
+    rows, stale = ({}, dict.fromkeys(definitions, "rebuild=True")) if rebuild else \
+        saved_per_user(definitions)  # fmt: skip
+    if stale:
+        by_reason: dict = {}
+        for name, why in stale.items():
+            by_reason.setdefault(why, []).append(name)
+        reasons = "; ".join(f"{', '.join(map(repr, names))}: {why}"
+                            for why, names in by_reason.items())
+        logger().info(f"Rebuilding {source}'s leaderboard rows ({reasons}).")
+        fresh = compute(progress=progress)
+        for name in stale:
+            save_per_user(name, fresh[name], definitions[name])
+            rows[name] = fresh[name]
+    return {name: rows[name] for name in definitions}
+
+
 def leaderboard(per_user: dict, baseline: str, metric: str = "NDCG@10",
                 seed: int = SEED) -> pd.DataFrame:  # fmt: skip
     """One table: each model's metrics with intervals, and its paired difference
@@ -351,7 +375,7 @@ def ndcg_of(model, split, k: int = 10) -> float:
 
 
 # --- hyper-parameters chosen on validation, read by later chapters ---------------
-BIASED_MF_GRID = tuple((f, reg) for f in (10, 20) for reg in (0.1, 0.15, 0.2))  # ch. 4, 8
+BIASED_MF_GRID = tuple((f, reg) for f in (10, 20) for reg in (0.1, 0.15, 0.2))  # ch. 4, 9
 EASE_LAMBDAS = (100, 250, 500, 1000)  # chapter 4
 IMPLICIT_ALS_GRID = tuple((f, reg) for f in (16, 32, 64) for reg in (0.1, 1.0, 10.0))  # ch. 4
 BLEND_WEIGHTS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)  # chapter 5's weighted blend
@@ -462,7 +486,7 @@ def chosen(name: str) -> dict:
     return params
 
 
-# --- paired comparison over cross-validation folds (chapters 4 and 8) ------------
+# --- paired comparison over cross-validation folds (chapters 4 and 9) ------------
 def paired_fold_interval(a: ArrayLike, b: ArrayLike, alpha: float = 0.05) -> Interval:
     """Mean of ``b - a`` over folds with a Student-t ``(1 - alpha)`` interval.
 

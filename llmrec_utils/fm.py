@@ -76,7 +76,7 @@ from .config import SEED, logger
 from .data import ITEM, ML100K_GENRES, load_ml100k_items
 from .models import Base
 
-__all__ = ["FeatureMF", "FeatureTable", "feature_table", "ml100k_item_features", "pair_loss",
+__all__ = ["FeatureMF", "FeatureTable", "LightFMModel", "feature_table", "ml100k_item_features", "pair_loss",
            "warp_weights"]
 
 LOSSES = ("warp", "bpr")
@@ -385,6 +385,66 @@ class FeatureMF(Base):
         hit = violates.any(axis=1)
         w = np.where(hit, warp_weights(first + 1, len(candidates)), 0.0)
         return j[np.arange(len(u)), first], w
+
+    def _scores(self, u):
+        return self.P_[u] @ self.Q_.T + self.b_
+
+
+class LightFMModel(Base):
+    """LightFM (``lightfm-next``, the peer) behind the book's model contract,
+    given the same item features as :class:`FeatureMF`: LightFM's item
+    features are an identity block for the training items (its way of giving
+    each item an id embedding) beside the feature columns, so a cold item is
+    scored from its features alone, as in ours. User features likewise, when
+    given (identity for the training users beside them). Settings are
+    LightFM's names for ours: ``factors`` (``no_components``), ``lr``
+    (``learning_rate``), ``max_sampled``, ``epochs``, ``loss``, ``threads``
+    (``num_threads``); no regularisation (LightFM's default).
+    """
+
+    def __init__(self, item_features: pd.DataFrame | None = None,
+                 user_features: pd.DataFrame | None = None, factors: int = 32,
+                 loss: str = "warp", lr: float = 0.05, max_sampled: int = 10,
+                 epochs: int = 30, threads: int = 1, seed: int = SEED):  # fmt: skip
+        self.item_features, self.user_features = item_features, user_features
+        self.factors, self.loss, self.lr, self.max_sampled = factors, loss, lr, max_sampled
+        self.epochs, self.threads, self.seed = epochs, threads, seed
+
+    def __repr__(self) -> str:
+        return f"LightFMModel(factors={self.factors}, loss={self.loss!r}, epochs={self.epochs})"
+
+    def _item_index(self, train: pd.DataFrame) -> pd.Index:
+        if self.item_features is None:
+            return super()._item_index(train)
+        return pd.Index(np.union1d(train[ITEM].unique(), self.item_features.index))
+
+    @staticmethod
+    def _block(index: pd.Index, trained: np.ndarray, features: pd.DataFrame | None):
+        import scipy.sparse as sp
+
+        ident = sp.diags(trained.astype(float))
+        if features is None:
+            return ident.tocsr()
+        X = feature_table(features.reindex(index).fillna(0.0)).values
+        return sp.hstack([ident, sp.csr_matrix(X)]).tocsr()
+
+    def _fit(self, u, i, r):
+        import scipy.sparse as sp
+        from lightfm import LightFM
+
+        n_users, n_items = len(self.users_), len(self.items_)
+        trained = np.zeros(n_items, bool)
+        trained[np.unique(i)] = True
+        self.F_ = self._block(self.items_, trained, self.item_features)
+        self.U_ = self._block(self.users_, np.ones(n_users, bool), self.user_features)
+        self.m_ = LightFM(no_components=self.factors, loss=self.loss, learning_rate=self.lr,
+                          max_sampled=self.max_sampled, random_state=self.seed)  # fmt: skip
+        R = sp.coo_matrix((np.ones(len(u)), (u, i)), shape=(n_users, n_items))
+        self.m_.fit(R, item_features=self.F_, user_features=self.U_, epochs=self.epochs,
+                    num_threads=self.threads)  # fmt: skip
+        b, Q = self.m_.get_item_representations(self.F_)
+        _, P = self.m_.get_user_representations(self.U_)
+        self.P_, self.Q_, self.b_ = P.astype(float), Q.astype(float), b.astype(float)
 
     def _scores(self, u):
         return self.P_[u] @ self.Q_.T + self.b_

@@ -474,6 +474,21 @@ def _vector(out) -> np.ndarray:
     return np.concatenate([np.ravel(np.asarray(x, float)) for x in out])
 
 
+def _fm_args(rng):
+    n, k, rows = (int(x) for x in rng.integers(2, 7, 3))
+    return rng.normal(size=(n, k)), rng.normal(size=(rows, n)) * (rng.random((rows, n)) < 0.7)
+
+
+def _warp_args(rng):
+    n = int(rng.integers(2, 200))
+    return rng.integers(1, 12, int(rng.integers(1, 8))), n
+
+
+def _loo_args(rng):
+    n = int(rng.integers(2, 12))
+    return rng.integers(0, 4, n), rng.integers(0, 2, n)
+
+
 # check -> (arguments from a random generator, what to compare of the output)
 VARIANTS: dict[str, tuple[Callable, Callable]] = {
     "check_validate": (_frame, len),  # one variant per way of breaking the contract
@@ -502,6 +517,9 @@ VARIANTS: dict[str, tuple[Callable, Callable]] = {
     "check_crossover": (_crossover_args, float),
     "check_gated_blend": (_gated_args, lambda out: np.asarray(out, float)),
     "check_fetch_depth": (_seen_args, int),
+    "check_fm_pairwise": (_fm_args, lambda out: np.ravel(np.asarray(out, float))),
+    "check_warp_weight": (_warp_args, lambda out: np.ravel(np.asarray(out, float))),
+    "check_loo_share": (_loo_args, lambda out: np.ravel(np.asarray(out, float))),
 }
 N_VARIANTS = 5
 

@@ -19,7 +19,7 @@ sampled-negatives protocol; :func:`macro_f1` scores classifiers and
 paired comparisons of these metrics are in :mod:`llmrec_utils.evaluation`.
 
 Taught in ``notebooks/01_data.ipynb`` (overview) and
-``notebooks/07_evaluation.ipynb`` (worked examples).
+``notebooks/08_evaluation.ipynb`` (worked examples).
 """
 
 from __future__ import annotations

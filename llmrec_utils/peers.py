@@ -103,7 +103,7 @@ class ImplicitModel(Base):
 
 def implicit_als(factors: int, regularization: float, seed: int = SEED,
                  iterations: int = 15, name: str | None = None) -> ImplicitModel:
-    """``implicit``'s ALS for implicit feedback, as chapters 4 and 7 configure it.
+    """``implicit``'s ALS for implicit feedback, as chapters 4 and 8 configure it.
 
     ``name`` defaults to one that shows the settings, e.g.
     ``"implicit ALS (factors=32, reg=10.0)"``.

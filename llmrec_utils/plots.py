@@ -15,8 +15,8 @@ PIPELINE_NODES = {
     "ner": ("Fine-tuned BERT, LoRA\naspects (ch. 3)", 5.1, -0.55, "text"),
     "content": ("Content-based\nscores (ch. 5)", 7.8, 0.0, "text"),
     "hybrid": ("Hybrid blend\n(ch. 5)", 10.3, 1.0, "out"),
-    "eval": ("Evaluation\n(ch. 7)", 12.9, 1.4, "out"),
-    "spark": ("Same pipeline\non Spark (ch. 8)", 12.9, 0.2, "scale"),
+    "eval": ("Evaluation\n(ch. 8)", 12.9, 1.4, "out"),
+    "spark": ("Same pipeline\non Spark (ch. 9)", 12.9, 0.2, "scale"),
 }
 PIPELINE_EDGES = [
     ("llm", "ratings", "extra interactions"), ("llm", "text", "profiles, paraphrases"),

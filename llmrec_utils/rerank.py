@@ -591,7 +591,8 @@ def list_experiment(generator: llm.Generator | None = None, model: str = llm.DEF
     items = data.load_ml100k_items()
     folder = augment.run_name(model)
     if replay:
-        generator = llm.CacheOnly(augment.run_model_id(folder), "llmrec rerank --how list")
+        generator = llm.CacheOnly(augment.run_model_id(folder, (RANK_FILE,)),
+                                  "llmrec rerank --how list")
     elif generator is None:
         generator = llm.load_generator(model)
     cache = llm.GenerationCache(path or augment.run_dir(folder) / RANK_FILE)

@@ -1,4 +1,4 @@
-"""The book's pipeline on Apache Spark (chapter 8): session, ALS, embedding, generation.
+"""The book's pipeline on Apache Spark (chapter 9): session, ALS, embedding, generation.
 
 Install with ``pip install "llmrec-utils[spark]"`` (PySpark 4, which needs Java 17
 or 21). Everything here runs in Spark's local mode on one machine, and the same
@@ -9,7 +9,7 @@ code runs on a cluster: set ``LLMREC_SPARK_MASTER`` (e.g. ``spark://host:7077``,
   :func:`require_java` says what to install when Java is missing.
 * :func:`ratings_frame` turns the book's ratings into a typed Spark DataFrame.
 * :class:`SparkALS` wraps MLlib's ALS in the book's model contract
-  (:mod:`llmrec_utils.models`), so chapter 7's metrics score it as is.
+  (:mod:`llmrec_utils.models`), so chapter 8's metrics score it as is.
 * :func:`embed` applies the chapter-2 encoder through a pandas UDF; each
   Python worker loads the model once and keeps it.
 * :func:`item_prompt_frame`, :func:`cache_frame` and :func:`generate_frame`
@@ -63,7 +63,7 @@ def quiet_pandas_warnings() -> None:
     """Silence PySpark's two pandas-3 warnings (called by :func:`session`, not at import).
 
     PySpark 4.3 warns that it "does not yet fully support pandas >= 3.0.0" on
-    every conversion. The book pins pandas 3; chapter 8 checks every conversion
+    every conversion. The book pins pandas 3; chapter 9 checks every conversion
     it uses (same ratings, same vectors, same generations) instead of repeating
     the warning. Its own pandas calls also use a keyword pandas 3 deprecates
     ("copy").
@@ -146,7 +146,7 @@ def session(app: str = "llmrec-book", master: str | None = None,
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
-        raise ImportError("Chapter 8 needs PySpark: pip install 'llmrec-utils[spark]' "
+        raise ImportError("Chapter 9 needs PySpark: pip install 'llmrec-utils[spark]' "
                           "(or pip install 'pyspark>=4,<5').") from exc  # fmt: skip
     require_java()
     quiet_pandas_warnings()
@@ -287,7 +287,7 @@ class SparkALS(Base):
         return self
 
     # Needed by predict() or recommend() only, so computed there, once: each is
-    # a Spark job, and fit() (timed in chapter 8) should be the fit alone.
+    # a Spark job, and fit() (timed in chapter 9) should be the fit alone.
     @functools.cached_property
     def mu_(self) -> float:
         """The training mean, for pairs with an unknown user or item."""
@@ -365,7 +365,7 @@ class SparkALS(Base):
         with the heaviest user's history (``max_seen_``), for every user: with
         very long histories, remove the seen pairs before the top-``k``, or call
         ``recommendForUserSubset`` per group of users with that group's own
-        depth (this method does neither: chapter 8 discusses the choice).
+        depth (this method does neither: chapter 9 discusses the choice).
         """
         from pyspark.sql import Window
         from pyspark.sql import functions as F
@@ -550,7 +550,7 @@ def cost_lines(times: pd.DataFrame, size: str) -> pd.DataFrame:
     (``fixed s``) and the cost per 1,000 units (``s per 1,000``).
 
     ``times`` has columns ``engine``, ``seconds`` and ``size``. Taught in
-    ``notebooks/08_scaling_with_spark.ipynb``.
+    ``notebooks/09_scaling_with_spark.ipynb``.
     """
     out = {}
     for engine, g in times.groupby("engine"):

@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 
 # chapters that read another chapter's results (tests/test_notebooks.py checks the list)
-ALONE = {"05_hybrid", "07_evaluation"}
+ALONE = {"05_hybrid", "08_evaluation"}
 
 
 def _stem(item) -> str | None:

@@ -133,7 +133,7 @@ def test_closing_pages_and_glossary_links(built_book):
     glossary = (HTML / "book" / "glossary.html").read_text()
     assert "数据增强" in glossary and 'id="term-Data-augmentation"' in glossary
     # chapters link a term's first use to its entry
-    chapter8 = (HTML / "notebooks" / "08_scaling_with_spark.html").read_text()
+    chapter8 = (HTML / "notebooks" / "09_scaling_with_spark.html").read_text()
     assert "glossary.html#term-Pandas-UDF" in chapter8
     assert "glossary.html#term-Data-augmentation" in (HTML / "book" / "preface.html").read_text()
 

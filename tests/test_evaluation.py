@@ -37,7 +37,7 @@ def test_paired_difference_is_narrower_than_separate_intervals():
     assert str(diff).count("[") == 1
 
 
-# --- ranking protocols and comparisons (chapter 7) ---------------------------------
+# --- ranking protocols and comparisons (chapter 8) ---------------------------------
 from llmrec_utils import data as _data  # noqa: E402
 from llmrec_utils import mf as _mf  # noqa: E402
 from llmrec_utils import models as _models  # noqa: E402
@@ -127,7 +127,7 @@ def test_leaderboard_and_saved_rows(tmp_cache, monkeypatch):
         evaluation.save_per_user("x", per_user["pop"][["NDCG@10"]], "x")
 
 
-# --- rating evaluation, tuning and saved choices (chapters 4, 5, 7, 8) --------------
+# --- rating evaluation, tuning and saved choices (chapters 4, 5, 8, 9) --------------
 class _Echo:
     """Predicts the true rating of every test pair (or that plus ``shift``)."""
 

@@ -742,9 +742,9 @@ def test_augmentation_effect():
         rejects(exercises.check_augmentation_effect, wrong, hint)
 
 
-# --- chapter 7 ---------------------------------------------------------------------
+# --- chapter 8 ---------------------------------------------------------------------
 def test_ndcg():
-    right = solution("07_evaluation", "ndcg")
+    right = solution("08_evaluation", "ndcg")
     exercises.check_ndcg(right)
     exercises.check_ndcg(lambda h, n, k: np.array([right(h, n, k)]))
 
@@ -777,7 +777,7 @@ def test_ndcg():
 def test_novelty():
     from llmrec_utils import evaluation
 
-    exercises.check_novelty(solution("07_evaluation", "novelty"))
+    exercises.check_novelty(solution("08_evaluation", "novelty"))
     exercises.check_novelty(evaluation.novelty)
 
     def novelty(recs, train, rows=False, denom="users", log=np.log2, sign=-1, distinct_recs=False):
@@ -801,7 +801,7 @@ def test_novelty():
 
 
 def test_sign_flip():
-    right = solution("07_evaluation", "sign_flip_p")
+    right = solution("08_evaluation", "sign_flip_p")
     exercises.check_sign_flip(right)
     exercises.check_sign_flip(lambda d, n, s: np.float32(right(d, n, s)))  # float32 is fine
 
@@ -835,9 +835,9 @@ def test_sign_flip():
         rejects(exercises.check_sign_flip, wrong, hint)
 
 
-# --- chapter 8 ---------------------------------------------------------------------
+# --- chapter 9 ---------------------------------------------------------------------
 def test_crossover():
-    right = solution("08_scaling_with_spark", "crossover")
+    right = solution("09_scaling_with_spark", "crossover")
     exercises.check_crossover(right)
     exercises.check_crossover(
         lambda *a: np.float64(right(*a)) if right(*a) < math.inf else float("inf")
@@ -865,7 +865,7 @@ def test_crossover():
 
 
 def test_fetch_depth():
-    right = solution("08_scaling_with_spark", "fetch_depth")
+    right = solution("09_scaling_with_spark", "fetch_depth")
     exercises.check_fetch_depth(right)
     exercises.check_fetch_depth(lambda seen, k: np.int64(right(seen, k)))
     exercises.check_fetch_depth(lambda seen, k: float(right(seen, k)))

@@ -1,4 +1,4 @@
-"""Grading: four made-up submissions of chapters 1 and 7 get the expected scores.
+"""Grading: four made-up submissions of chapters 1 and 8 get the expected scores.
 
 The submissions are built from the chapters themselves: ``correct`` keeps the
 reference solutions (and has an extra cell the grader must not run), ``wrong``
@@ -28,7 +28,7 @@ pytest.importorskip("otter", reason="otter-grader is not installed (the grading 
 from llmrec_utils.data import ITEM, RATING, USER
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTERS = ("01_data", "07_evaluation")
+CHAPTERS = ("01_data", "08_evaluation")
 
 WRONG = {
     # chapter 1: duplicates let through, precision instead of recall, the last row
@@ -47,7 +47,7 @@ WRONG = {
     "leave_last_out": "def leave_last_out(df):\n"
     "    last = df.groupby(USER).tail(1)\n"
     "    return df.drop(last.index), last",
-    # chapter 7: no truncation at k, rows instead of users, a one-sided test
+    # chapter 8: no truncation at k, rows instead of users, a one-sided test
     "ndcg": "def ndcg(hits, n_relevant, k):\n"
     "    hits = np.asarray(hits, float)\n"
     "    dcg = np.sum(hits / np.log2(np.arange(2, len(hits) + 2)))\n"
@@ -260,11 +260,11 @@ HIDDEN_MISTAKES = [  # (chapter, label, name, a typical mistake)
     ("06_llm_augmentation", "ex-aug-loop", "loops",  # two repeats
      lambda ids, max_period=12: any(len(ids) >= 2 * p and ids[-p:] == ids[-2 * p:-p]
                                     for p in range(1, max_period + 1))),
-    ("07_evaluation", "ex-eval-ndcg", "ndcg",  # the ideal list not capped at k
+    ("08_evaluation", "ex-eval-ndcg", "ndcg",  # the ideal list not capped at k
      lambda hits, n, k: np.sum(np.asarray(hits, float)[:k]
                                / np.log2(np.arange(2, min(k, len(hits)) + 2)))
      / np.sum(1 / np.log2(np.arange(2, n + 2)))),
-    ("08_scaling_with_spark", "ex-spark-crossover", "crossover",  # workers ignored
+    ("09_scaling_with_spark", "ex-spark-crossover", "crossover",  # workers ignored
      lambda a1, b1, a2, b2, w: (a2 - a1) / (b1 - b2) if b1 > b2 else math.inf),
 ]
 

@@ -54,6 +54,9 @@ def make_models():
         "FeatureMF": fm.FeatureMF(factors=4, epochs=10, batch_size=16),
         "FeatureMF with features": fm.FeatureMF(factors=4, item_features=vectors()[1],
                                                 item_ids=vectors()[0], epochs=10, batch_size=16),
+        "LightFM": fm.LightFMModel(factors=4, epochs=10),
+        "LightFM with features": fm.LightFMModel(pd.DataFrame(vectors()[1], index=vectors()[0]),
+                                                 factors=4, epochs=10),
         "Spark ALS": "spark",  # built by the contract test, which needs a session
     }
 

@@ -17,7 +17,7 @@ TOC = (ROOT / "_toc.yml").read_text()
 
 
 def colab_cell(url: str, ref: str, spark: bool = False) -> str:
-    """The one guarded install cell every notebook starts with (chapter 8 adds
+    """The one guarded install cell every notebook starts with (chapter 9 adds
     the spark extra and Java)."""
     cell = (
         "# Colab only: install the book's package (hidden in the rendered book).\n"
@@ -101,6 +101,7 @@ def test_code_fits_the_rendered_page(path):
 # Calls that read what another chapter made, and the chapter that makes it.
 CROSS_CHAPTER_READS = {"embeddings.load_embeddings(": "02_text_embeddings",
                        "augment.board_rows(": "06_llm_augmentation",
+                       "knowledge.board_rows(": "07_knowledge_in_models",
                        'evaluation.chosen("ease")': "04_matrix_factorization",
                        'evaluation.chosen("implicit-als")': "04_matrix_factorization",
                        'evaluation.chosen("weighted-blend")': "05_hybrid"}

@@ -270,3 +270,19 @@ def test_the_command_prints_paired_comparisons_with_ease(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert seen == {"model": "org/bigger-model", "users": 10, "column": "ll_mean"}
     assert "skipped 1 users" in out and "LL" in out and "vs EASE -" in out
+
+
+def test_a_model_with_only_rerank_answers_replays_with_its_own_id(tmp_path, monkeypatch):
+    """`llmrec rerank --how list --model M` alone (no `llmrec augment`) is enough
+    to replay M's listwise answers: the model id comes from that file."""
+    import json
+
+    from llmrec_utils import augment
+
+    monkeypatch.setattr(augment, "generations_dir", lambda: tmp_path)
+    folder = tmp_path / "some-model"
+    folder.mkdir()
+    with pytest.raises(FileNotFoundError, match="no generations"):
+        augment.run_model_id("some-model", (rerank.RANK_FILE,))
+    (folder / rerank.RANK_FILE).write_text(json.dumps({"model": "org/some-model@abc"}) + "\n")
+    assert augment.run_model_id("some-model", (rerank.RANK_FILE,)) == "org/some-model@abc"

@@ -197,7 +197,7 @@ def test_spark_top_k_exercise_check(spark):
 
     exercises.check_spark_top_k(top_k)
     # the chapter's own solution cell
-    chapter = Path(__file__).resolve().parents[1] / "notebooks" / "08_scaling_with_spark.ipynb"
+    chapter = Path(__file__).resolve().parents[1] / "notebooks" / "09_scaling_with_spark.ipynb"
     nb = json.loads(chapter.read_text())
     sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     cell = next(src for src in sources if "def spark_top_k(" in src)

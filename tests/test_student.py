@@ -240,7 +240,7 @@ def test_exercises_are_numbered_per_chapter_with_a_heading():
     ]
     nb.cells.insert(0, nbformat.v4.new_markdown_cell("```{exercise} Unlabelled\nDo it.\n```"))
     nb.cells.append(nbformat.v4.new_markdown_cell("As in {ref}`ex-b`."))
-    out = student.make_student_copy(nb, "07_evaluation.ipynb")
+    out = student.make_student_copy(nb, "08_evaluation.ipynb")
     assert [c.source for c in out.cells] == [
         "### Exercise 7.1: Unlabelled\n\nDo it.",
         "### Exercise 7.2: Task a\n\nDo a.",

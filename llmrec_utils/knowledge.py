@@ -1,0 +1,198 @@
+"""Chapter 7's feature sets and its rows on the book's leaderboard.
+
+The chapter puts language-model knowledge *into* trained models
+(:mod:`~llmrec_utils.fm`, :mod:`~llmrec_utils.ctr`) and uses an LLM as a
+re-ranker (:mod:`~llmrec_utils.rerank`). This module builds what those
+chapters share:
+
+* :func:`item_vectors`: chapter 6's two item texts, the film *card* (title,
+  year, genres) and the card followed by the film's LLM profile, embedded
+  with the default encoder (:func:`embeddings.encode_cached`, so a cache
+  that chapter 6 filled is reused and an empty one is filled here);
+* :func:`reduce`: each text's vectors cut to their first :data:`COMPONENTS`
+  principal components (PCA fitted on the texts of all films, no ratings),
+  which keeps the feature models fast (a 384-wide feature block makes every
+  training step project 384 columns for every film);
+* :func:`item_feature_sets`: the ablation's item features, each family added
+  to the one before (ids only, + genres and decade, + the MiniLM card, the
+  card replaced by card + LLM profile);
+* :func:`user_features`: the users' demographics (age group, gender,
+  occupation, one-hot) and, where chapter 6 profiled the user, the embedded
+  LLM user profile (reduced likewise; zeros elsewhere);
+* :func:`feature_mf`: :class:`fm.FeatureMF` with the chapter's fixed settings
+  (:data:`FM_SETTINGS`, the benchmark's, the same for LightFM);
+* :func:`board_rows`: the chapter's models on the leaderboard's protocol
+  (warm split, per user), stored like chapter 6's rows, the item features
+  chosen on ``warm_valid``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import augment, data, evaluation, fm
+from .config import SEED
+from .data import ITEM, USER
+
+__all__ = [
+    "COMPONENTS",
+    "FAMILIES",
+    "FM_SETTINGS",
+    "board_definitions",
+    "board_rows",
+    "choose_item_features",
+    "compute_board_rows",
+    "feature_mf",
+    "item_feature_sets",
+    "item_vectors",
+    "reduce",
+    "user_features",
+]  # fmt: skip
+
+# the same for every FeatureMF fit in the chapter and for LightFM in the benchmark
+# (LightFM's learning rate and max_sampled defaults; 32 factors; 30 epochs): fixed,
+# not tuned, so no split is used to pick them
+FM_SETTINGS = {"factors": 32, "lr": 0.05, "max_sampled": 10, "epochs": 30}
+COMPONENTS = 32  # principal components kept of each text's vectors: a fixed setting
+FAMILIES = ("ids only", "+ genres, decade", "+ MiniLM card", "+ LLM item profile")
+BOARD_VERSION = 1  # bump when the code below changes what a row holds
+
+
+def item_vectors(items: pd.DataFrame | None = None, encoder=None,
+                 progress: bool = False) -> dict[str, pd.DataFrame]:  # fmt: skip
+    """``{"card": ..., "card + LLM profile": ...}``: chapter 6's item texts
+    (:func:`augment.card_texts`, from the committed item profiles) embedded
+    by the default encoder, each a DataFrame indexed by item."""
+    from . import embeddings
+
+    items = data.load_ml100k_items() if items is None else items
+    items = items.sort_values(ITEM).reset_index(drop=True)
+    encoder = encoder or embeddings.Encoder.load()
+    texts = augment.card_texts(items, augment.replay("items"))
+    return {name: pd.DataFrame(embeddings.encode_cached(encoder, t, progress=progress),
+                               index=pd.Index(items[ITEM], name=ITEM))
+            for name, t in texts.items()}  # fmt: skip
+
+
+def _pca(V: np.ndarray, components: int, seed: int) -> np.ndarray:
+    from sklearn.decomposition import PCA
+
+    return PCA(min(components, *V.shape), random_state=seed).fit_transform(V)
+
+
+def reduce(vectors: dict[str, pd.DataFrame], components: int = COMPONENTS,
+           seed: int = SEED) -> dict[str, pd.DataFrame]:  # fmt: skip
+    """Each frame of ``vectors`` (rows: ids) as its first ``components``
+    principal components, PCA fitted on that frame's own rows (the texts of
+    all the films; no rating is used)."""
+    return {name: pd.DataFrame(_pca(frame.to_numpy(float), components, seed), index=frame.index)
+            for name, frame in vectors.items()}  # fmt: skip
+
+
+class _Vectors:
+    """``ids`` and ``vectors`` of a frame, as :func:`fm.ml100k_item_features` reads them."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.ids, self.vectors = frame.index.to_numpy(), frame.to_numpy()
+
+
+def item_feature_sets(vectors: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame | None]:
+    """The ablation's item features, name (:data:`FAMILIES`) -> feature frame
+    (``None``: ids only). ``vectors``: :func:`item_vectors`' output, usually
+    :func:`reduce`-d; each text vector is scaled to unit length."""
+    return {
+        FAMILIES[0]: None,
+        FAMILIES[1]: fm.ml100k_item_features(),
+        FAMILIES[2]: fm.ml100k_item_features(_Vectors(vectors["card"])),
+        FAMILIES[3]: fm.ml100k_item_features(_Vectors(vectors["card + LLM profile"])),
+    }
+
+
+def user_features(profiles: bool = True, encoder=None, components: int = COMPONENTS,
+                  seed: int = SEED) -> pd.DataFrame:  # fmt: skip
+    """User features indexed by user: one-hot age group, gender and occupation,
+    and with ``profiles`` chapter 6's embedded LLM user profile, cut to
+    ``components`` principal components and scaled to unit length (zeros for
+    the users it did not profile)."""
+    from .ctr import _age_bucket
+
+    users = data.load_ml100k_users().set_index(USER)
+    parts = [pd.get_dummies(_age_bucket(users["age"]), prefix="age", dtype=float),
+             pd.get_dummies(users["gender"], prefix="gender", dtype=float),
+             pd.get_dummies(users["occupation"], prefix="job", dtype=float)]  # fmt: skip
+    out = pd.concat(parts, axis=1)
+    if profiles:
+        from . import embeddings
+
+        encoder = encoder or embeddings.Encoder.load()
+        found = augment.valid_values(augment.replay("users"))
+        V = embeddings.encode_cached(encoder, [augment.user_profile_text(p) for p in found],
+                                     progress=False)  # fmt: skip
+        V = _pca(np.asarray(V, float), components, seed)
+        V = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
+        frame = pd.DataFrame(V, index=found.index.astype(int),
+                             columns=[f"profile_{j}" for j in range(V.shape[1])])
+        out = out.join(frame).fillna(0.0)
+    out.index.name = USER
+    return out
+
+
+def feature_mf(item_features: pd.DataFrame | None = None,
+               user_features: pd.DataFrame | None = None, seed: int = SEED,
+               **settings) -> fm.FeatureMF:  # fmt: skip
+    """:class:`fm.FeatureMF` with :data:`FM_SETTINGS` (``settings`` override them)."""
+    return fm.FeatureMF(item_features=item_features, user_features=user_features, seed=seed,
+                        **{**FM_SETTINGS, **settings})  # fmt: skip
+
+
+# --- the chapter's rows on the book's leaderboard (chapter 8 shows them) -----------
+def board_definitions() -> dict:
+    """Chapter 7's leaderboard rows: name -> the exact model definition."""
+    items = augment._sha(augment.run_dir() / augment.RECIPES["items"].file)
+    v = f"[board v{BOARD_VERSION}, seed {SEED}]"
+    settings = ", ".join(f"{k}={val}" for k, val in FM_SETTINGS.items())
+    return {
+        "FeatureMF, ids only (WARP)": f"fm.FeatureMF({settings}, loss='warp') {v}",
+        "FeatureMF + item features": (
+            f"fm.FeatureMF({settings}, loss='warp', item features in {FAMILIES[1:]} chosen on "
+            f"warm_valid, text vectors cut to {COMPONENTS} principal components); item "
+            f"profiles {items}, encoder all-MiniLM-L6-v2 {v}"),
+    }  # fmt: skip
+
+
+def choose_item_features(sets: dict, valid: data.Split, progress: bool = False) -> tuple:
+    """The feature family with the best mean NDCG@10 on ``valid`` among the
+    families with features (on a cold-item split, ``valid.info["cold_items"]``,
+    the cold items only); returns ``(name, {name: NDCG@10})``."""
+    from tqdm import tqdm
+
+    only = valid.info.get("cold_items")
+    only = None if only is None else np.asarray(only)
+    scores = {}
+    for name in tqdm([n for n in sets if sets[n] is not None], desc="validation",
+                     disable=not progress):  # fmt: skip
+        model = feature_mf(sets[name]).fit(valid.train)
+        scores[name] = float(evaluation.evaluate(model, valid, ("NDCG@10",),
+                                                 items=only)["NDCG@10"].mean())
+    return max(scores, key=scores.get), scores
+
+
+def compute_board_rows(progress: bool = True) -> dict:
+    """Chapter 7's models chosen on ``warm_valid`` and scored on the warm test
+    split, per user. Chapter 7 checks that these equal its own results."""
+    warm, warm_valid = data.standard_split("warm"), data.standard_split("warm-validation")
+    sets = item_feature_sets(reduce(item_vectors()))
+    best, _ = choose_item_features(sets, warm_valid, progress)
+    score = evaluation.LEADERBOARD_PROTOCOL["metrics"]
+    names = list(board_definitions())
+    return {names[0]: evaluation.evaluate(feature_mf().fit(warm.train), warm, score),
+            names[1]: evaluation.evaluate(feature_mf(sets[best]).fit(warm.train), warm, score)}
+
+
+def board_rows(rebuild: bool = False, progress: bool = True) -> dict:
+    """Chapter 7's rows for chapter 8's leaderboard, name -> per-user scores:
+    stored ones when their definitions are today's, else computed and stored
+    (:func:`evaluation.stored_rows`)."""
+    return evaluation.stored_rows(board_definitions(), compute_board_rows, "chapter 7",
+                                  rebuild=rebuild, progress=progress)  # fmt: skip

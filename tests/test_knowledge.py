@@ -1,0 +1,74 @@
+"""Chapter 7's shared parts: feature sets, the DeepCTR-Torch adapter, the stored
+leaderboard rows."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from llmrec_utils import ctr, knowledge
+
+
+def test_item_feature_sets_add_one_family_at_a_time():
+    from llmrec_utils import data
+
+    ids = data.load_ml100k_items()["item"].to_numpy()
+    rng = np.random.default_rng(0)
+    vectors = {name: pd.DataFrame(rng.normal(size=(len(ids), 4)), index=ids)
+               for name in ("card", "card + LLM profile")}
+    sets = knowledge.item_feature_sets(vectors)
+    assert list(sets) == list(knowledge.FAMILIES) and sets[knowledge.FAMILIES[0]] is None
+    genres, card, llm = (sets[n] for n in knowledge.FAMILIES[1:])
+    assert list(card.columns[: genres.shape[1]]) == list(genres.columns)
+    assert card.shape[1] == llm.shape[1] == genres.shape[1] + 4
+    text = card.filter(like="card_").to_numpy()
+    assert np.allclose(np.linalg.norm(text, axis=1), 1.0)  # unit length, as the model wants
+    assert not np.allclose(text, llm.filter(like="card_").to_numpy())
+
+
+def test_board_rows_are_read_when_current_and_rebuilt_otherwise(tmp_cache, monkeypatch, capsys):
+    calls = []
+    frame = pd.DataFrame({"NDCG@10": [0.5, 0.25], "Recall@20": [0.1, 0.2]}, index=[1, 2])
+
+    def compute(progress=True):
+        calls.append(1)
+        return {name: frame * (k + 1) for k, name in enumerate(knowledge.board_definitions())}
+
+    monkeypatch.setattr(knowledge, "compute_board_rows", compute)
+    rows = knowledge.board_rows()
+    assert list(rows) == list(knowledge.board_definitions()) and len(calls) == 1
+    assert "Rebuilding chapter 7's leaderboard rows" in capsys.readouterr().out
+    again = knowledge.board_rows()  # current: read from the cache
+    assert len(calls) == 1 and capsys.readouterr().out == ""
+    for name in rows:
+        pd.testing.assert_frame_equal(again[name], rows[name])
+    monkeypatch.setattr(knowledge, "BOARD_VERSION", knowledge.BOARD_VERSION + 1)
+    knowledge.board_rows()
+    assert len(calls) == 2 and "another model definition" in capsys.readouterr().out
+
+
+def clicks(n=600, seed=0):
+    """Users of two kinds and items of two kinds: a click when the kinds match."""
+    rng = np.random.default_rng(seed)
+    u, i = rng.integers(0, 30, n), rng.integers(0, 20, n)
+    y = ((u % 2) == (i % 2)).astype(float)
+    flip = rng.random(n) < 0.1
+    y[flip] = 1 - y[flip]
+    X = pd.DataFrame({"user": u, "item": i, "dense": rng.normal(size=n)})
+    return X, y
+
+
+def test_deepctr_adapter_learns_and_maps_unseen_values_to_the_unknown_row(capsys):
+    pytest.importorskip("deepctr_torch")
+    X, y = clicks()
+    spec = ctr.FeatureSpec(("user", "item"), ["dense"])
+    model = ctr.DeepCTRDeepFM(spec, factors=4, hidden=(8,), lr=0.02, epochs=15, batch_size=64)
+    assert model.fit(X[:500], y[:500]) is model
+    p = model.predict_proba(X[500:])
+    assert p.shape == (100,) and ((0 <= p) & (p <= 1)).all()
+    assert ctr.roc_auc(y[500:], p) > 0.8  # the interaction is learnable
+    unseen = X[500:].assign(user=999)
+    assert np.isfinite(model.predict_proba(unseen)).all()
+    assert model._inputs(unseen)["user"].max() == ctr.UNKNOWN
+    assert "check the latest version" not in capsys.readouterr().out  # no PyPI thread
+    with pytest.raises(ValueError, match="0/1 labels"):
+        ctr.DeepCTRDeepFM(spec).fit(X, y * 2)
