@@ -100,6 +100,9 @@ FUNCTION_CHECKS = [
     "check_augmentation_effect",
     "check_crossover",
     "check_fetch_depth",
+    "check_fm_pairwise",
+    "check_warp_weight",
+    "check_loo_share",
 ]
 
 
@@ -885,3 +888,87 @@ def test_fetch_depth():
         (lambda seen, k: most(seen), "single number"),
     ]:
         rejects(exercises.check_fetch_depth, wrong, hint)
+
+
+def test_fm_pairwise():
+    right = solution("07_knowledge_in_models", "fm_pairwise")
+    exercises.check_fm_pairwise(right)
+    exercises.check_fm_pairwise(lambda V, X: right(V, X).tolist())  # a list is fine
+
+    def pairs(V, X):  # the slow sum over pairs is also right
+        n = V.shape[0]
+        return np.array([sum(V[j] @ V[m] * x[j] * x[m] for j in range(n)
+                             for m in range(j + 1, n)) for x in X])
+
+    exercises.check_fm_pairwise(pairs)
+
+    def weighted(V, X):
+        return X[:, :, None] * V[None]
+
+    for wrong, hint in [
+        (lambda V, X: (weighted(V, X).sum(1) ** 2 - (weighted(V, X) ** 2).sum(1)).sum(1),
+         "forgot the 1/2"),
+        (lambda V, X: 0.5 * (weighted(V, X).sum(1) ** 2).sum(1), "left the diagonal in"),
+        (lambda V, X: 0.5 * ((weighted(V, X).sum(1) ** 2).sum(1)
+                             - (X[:, :, None] * V[None] ** 2).sum((1, 2))), "x_j squared"),
+        (lambda V, X: 0.5 * ((weighted(V, X).sum(1) ** 2) - (weighted(V, X) ** 2).sum(1)),
+         "should have shape"),
+    ]:
+        with pytest.raises(ExerciseError, match=hint):
+            exercises.check_fm_pairwise(wrong)
+
+
+def test_warp_weight():
+    right = solution("07_knowledge_in_models", "warp_weight")
+    exercises.check_warp_weight(right)
+    exercises.check_warp_weight(lambda N, n: [math.log(max(1, (n - 1) // k)) for k in N])
+    for wrong, hint in [
+        (lambda N, n: np.log(np.maximum(1, (n - 1) / np.asarray(N))), "round the estimated"),
+        (lambda N, n: np.log(np.maximum(1, n // np.asarray(N))), "n - 1, not n"),
+        (lambda N, n: np.maximum(1, (n - 1) // np.asarray(N)), "logarithm"),
+        (lambda N, n: np.log((n - 1) // np.asarray(N)), "max\\(1, rank\\)"),
+    ]:
+        with np.errstate(divide="ignore"), pytest.raises(ExerciseError, match=hint):
+            exercises.check_warp_weight(wrong)
+
+
+def test_loo_share():
+    right = solution("07_knowledge_in_models", "loo_share")
+    exercises.check_loo_share(right)
+
+    def by_loop(item, mention):
+        item, mention = list(item), list(mention)
+        overall = sum(mention) / len(mention)
+        out = []
+        for r, i in enumerate(item):
+            others = [m for k, (j, m) in enumerate(zip(item, mention)) if j == i and k != r]
+            out.append(sum(others) / len(others) if others else overall)
+        return out
+
+    exercises.check_loo_share(by_loop)
+
+    def frame(item, mention):
+        f = pd.DataFrame({"i": item, "m": np.asarray(mention, float)})
+        g = f.groupby("i")["m"]
+        return f, g.transform("sum"), g.transform("count")
+
+    def leaky(item, mention):
+        f, total, count = frame(item, mention)
+        return (total / count).to_numpy()
+
+    def no_minus_one(item, mention):
+        f, total, count = frame(item, mention)
+        return ((total - f["m"]) / count).to_numpy()
+
+    def zero_fallback(item, mention):
+        f, total, count = frame(item, mention)
+        return ((total - f["m"]) / (count - 1).where(count > 1)).fillna(0.0).to_numpy()
+
+    def nan_fallback(item, mention):
+        f, total, count = frame(item, mention)
+        return ((total - f["m"]) / (count - 1).where(count > 1)).to_numpy()
+
+    for wrong, hint in [(leaky, "the leak"), (no_minus_one, "count - 1"),
+                        (zero_fallback, "overall share, not 0"), (nan_fallback, "NaN or inf")]:
+        with pytest.raises(ExerciseError, match=hint):
+            exercises.check_loo_share(wrong)

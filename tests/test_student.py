@@ -101,7 +101,7 @@ def copies(tmp_path_factory):
 
 
 def test_llmrec_student_writes_clean_copies_of_every_chapter(copies):
-    assert len(copies) == len(NOTEBOOKS) == 8
+    assert len(copies) == len(NOTEBOOKS) == 9
     for original in NOTEBOOKS:
         nb, raw = copies[original.name], original.read_text()
         nbformat.validate(nb)
@@ -149,7 +149,7 @@ def test_hints_are_kept_and_discussions_get_an_answer_cell(copies):
         assert written and not any(w[:60] in "\n".join(markdown(nb)) for w in written)
         n_discussions = sum(c.source.count("```{solution}") for c in raw.cells)
         assert [s for s in markdown(nb)].count(student.ANSWER) == n_discussions
-    assert sum(markdown(nb).count(student.ANSWER) for nb in copies.values()) == 12
+    assert sum(markdown(nb).count(student.ANSWER) for nb in copies.values()) == 13
     # the answer cell follows its question
     sources = markdown(copies["01_data.ipynb"])
     assert sources[sources.index(student.ANSWER) - 1].startswith("### Exercise 1.4: A fourth split")
@@ -242,10 +242,10 @@ def test_exercises_are_numbered_per_chapter_with_a_heading():
     nb.cells.append(nbformat.v4.new_markdown_cell("As in {ref}`ex-b`."))
     out = student.make_student_copy(nb, "08_evaluation.ipynb")
     assert [c.source for c in out.cells] == [
-        "### Exercise 7.1: Unlabelled\n\nDo it.",
-        "### Exercise 7.2: Task a\n\nDo a.",
-        "### Exercise 7.3: Task b\n\nDo b.",
-        "As in Exercise 7.3.",
+        "### Exercise 8.1: Unlabelled\n\nDo it.",
+        "### Exercise 8.2: Task a\n\nDo a.",
+        "### Exercise 8.3: Task b\n\nDo b.",
+        "As in Exercise 8.3.",
     ]
 
 
