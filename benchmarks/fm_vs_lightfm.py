@@ -10,7 +10,8 @@ Both use WARP, 32 factors, learning rate 0.05, at most 10 negative draws,
 Adagrad, the same epochs and one thread (regularisation: each its default,
 none in LightFM, 1e-4 on the batch's vectors in ours); the item features are the genre
 flags and release-decade one-hots (``fm.ml100k_item_features``), plus the
-MiniLM card vectors with ``--cards``. LightFM gets an identity block for the
+MiniLM card vectors with ``--cards`` (chapter 7's features: their first 32
+principal components, ``knowledge.reduce``). LightFM gets an identity block for the
 training items (its way of having id embeddings) beside those features, so a
 cold item is its features alone, as in ours. Fit time is ``fit(train)`` of
 the warm split, wall clock. LightFM (``lightfm-next==1.19.0``, in the
@@ -29,7 +30,8 @@ import time
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cards", action="store_true", help="add the MiniLM item-card vectors")
+    ap.add_argument("--cards", action="store_true",
+                    help="add the MiniLM item-card vectors (chapter 7's: 32 principal components)")
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--threads", type=int, default=1, help="threads for both models")
     args = ap.parse_args()
@@ -41,12 +43,13 @@ def main() -> None:
 
     from llmrec_utils import data, evaluation, fm
 
-    cards = None
-    if args.cards:
-        from llmrec_utils.embeddings import load_embeddings
+    if args.cards:  # chapter 7's "+ MiniLM card" family
+        from llmrec_utils import knowledge
 
-        cards = load_embeddings("ml100k-item-cards")
-    features = fm.ml100k_item_features(cards)
+        features = knowledge.item_feature_sets(knowledge.reduce(knowledge.item_vectors()))[
+            knowledge.FAMILIES[2]]
+    else:
+        features = fm.ml100k_item_features()
     common = {"factors": 32, "lr": 0.05, "max_sampled": 10}
 
     makers = {"ours (FeatureMF)": lambda: fm.FeatureMF(item_features=features, epochs=args.epochs,
@@ -78,7 +81,7 @@ def main() -> None:
     rows["chance level"] = {**chance, "fit s (warm)": float("nan")}
     table = pd.DataFrame(rows).T
     pd.set_option("display.width", 120)
-    what = "genres, decades" + (", cards" if cards else "")
+    what = "genres, decades" + (", cards (32 components)" if args.cards else "")
     print(f"features: {features.shape[1]} columns ({what}); epochs {args.epochs}; "
           f"threads {args.threads}")
     print(table.round(4).to_string())
