@@ -1351,10 +1351,10 @@ def check_loo_share(fn: Callable) -> None:
         others = count - 1
         want = ((total - m) / others.where(others > 0)).fillna(m.mean()).to_numpy()
         _judge(got, want, [
-            ("Your profile includes the review's own mention: that is the leak. Leave the "
-             "review out of its own item's share.", (total / count).to_numpy()),
-            ("You took the review out of the sum but still divide by all the item's reviews; "
-             "divide by the others (count - 1).", ((total - m) / count).to_numpy()),
+            (("Your profile includes the review's own mention: that is the leak. Leave the "
+              "review out of its own item's share."), (total / count).to_numpy()),
+            (("You took the review out of the sum but still divide by all the item's "
+              "reviews; divide by the others (count - 1)."), ((total - m) / count).to_numpy()),
             ("An item with no other review should get the overall share, not 0.",
              ((total - m) / others.where(others > 0)).fillna(0.0).to_numpy()),
             ("The fallback is the share over all reviews, not 0.5.",

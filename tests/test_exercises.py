@@ -953,7 +953,7 @@ def test_loo_share():
         return f, g.transform("sum"), g.transform("count")
 
     def leaky(item, mention):
-        f, total, count = frame(item, mention)
+        _, total, count = frame(item, mention)
         return (total / count).to_numpy()
 
     def no_minus_one(item, mention):
