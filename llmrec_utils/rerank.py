@@ -5,20 +5,28 @@ an LLM that never saw the ratings re-orders them from the user's history, in
 two ways:
 
 * **log-likelihood** (:class:`LLScorer`): the score of candidate :math:`c` is
-  the mean log-probability of its title's tokens :math:`t_1..t_m` (and the
-  end-of-turn token) as the assistant's answer to a prompt :math:`x_u` that
-  shows the user's history,
+  the mean log-probability of its title's own tokens :math:`t_1..t_m` as the
+  assistant's answer to a prompt :math:`x_u` that shows the user's history,
 
   .. math:: s(u, c) = \frac{1}{m} \sum_{j=1}^{m} \log p(t_j \mid x_u, t_{<j}),
 
   computed by teacher forcing in one batched forward pass per user: nothing is
   generated, so there is no free text to parse, which suits a small model.
+  No end-of-turn token is scored (:math:`m` counts the title's tokens only).
   The sum (the title's log-likelihood) is kept too, but it falls with every
   token, so it prefers short titles whatever the history (length bias); the
   mean does not.
 * **a prompted listwise ranking** (:func:`rank_jobs`, :func:`llm_ranking`): the
-  history and the candidates in a seeded per-user shuffle, the answer a JSON
-  list of candidate numbers. It goes through :func:`llm.generate_structured`
+  history and the candidates, listed once per user in one seeded shuffle
+  (:func:`shuffle_positions`), the answer a JSON list of candidate numbers.
+  The model is asked once per user and its one answer is the LLM's order.
+  This is a single-permutation form of a zero-shot LLM ranker: Hou et al.
+  (2024) also ask for a ranking of shuffled candidates, but they ask several
+  times with differently shuffled orders and aggregate the answers
+  (bootstrapping) to control position bias; this code does not aggregate, so
+  the shuffle only hides the base model's order from the prompt and leaves
+  each answer's position bias in place, where :func:`position_bias` measures
+  it. The call goes through :func:`llm.generate_structured`
   and its :class:`llm.GenerationCache`, so a committed cache replays with
   :class:`llm.CacheOnly` like chapter 6's picks. An answer that is not a
   permutation of the numbers shown is rejected with its reason
@@ -82,7 +90,10 @@ __all__ = [
 
 N_CANDIDATES = 20  # the base model's top-N that the LLM re-orders
 N_HISTORY = 5  # films shown per user: the highest-rated, the most recent first among ties
-LL_TEMPLATE_VERSION = "rerank-ll-v1"
+# v1 also averaged the end-of-turn token after the title; v2 scores the title
+# only. The version is part of every score's cache key (:meth:`LLScorer.key`),
+# so a v1 score is never read as a v2 one.
+LL_TEMPLATE_VERSION = "rerank-ll-v2"
 RANK_TEMPLATE_VERSION = "rerank-list-v2"
 
 
@@ -254,8 +265,9 @@ class LLScorer:
                             "prompt": llm._sha256(messages), "continuation": title})  # fmt: skip
 
     def score(self, messages: list[dict], titles: Sequence[str], uid=None) -> pd.DataFrame:
-        """``sum``, ``mean`` and ``tokens`` of each title (end-of-turn token
-        included: the answer is the title and nothing more) after ``messages``."""
+        """``sum``, ``mean`` and ``tokens`` of each title after ``messages``,
+        over the title's own tokens only (no end-of-turn token is scored):
+        ``mean = sum / tokens``, the formula in the module docstring."""
         keys = [self.key(messages, t) for t in titles]
         todo = [n for n, k in enumerate(keys) if not (self.cache and k in self.cache)]
         fresh = {}
@@ -264,8 +276,7 @@ class LLScorer:
             tok = gen.tokenizer
             text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
             context = tok(text, add_special_tokens=False)["input_ids"]
-            end = [tok.eos_token_id] if tok.eos_token_id is not None else []
-            conts = [tok(titles[n], add_special_tokens=False)["input_ids"] + end for n in todo]
+            conts = [tok(titles[n], add_special_tokens=False)["input_ids"] for n in todo]
             lps = token_logprobs(gen.model, context, conts, tok.pad_token_id or 0)
             self.forward_passes += 1
             for n, lp in zip(todo, lps):
@@ -346,7 +357,8 @@ def shuffle_positions(cands: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
     """``cands`` plus ``position`` (from 1), the order the prompt lists them in:
     a shuffle seeded by ``(seed, user)``, so a user's order does not depend on
     which other users are in the run. Hides the base model's order from a
-    model that favours the first-listed candidates."""
+    model that favours the first-listed candidates; it does not remove that
+    bias (one order per user, no aggregation over several shuffles)."""
     out = cands.sort_values([USER, RANK]).reset_index(drop=True)
     pos = [
         np.random.default_rng([seed, int(u)]).permutation(len(g)) + 1
@@ -420,6 +432,10 @@ def llm_ranking(generator: llm.Generator, shown: pd.DataFrame, history: dict,
                 progress: bool = False) -> RankingRun:  # fmt: skip
     """Rank each user's shuffled candidates with the LLM, through ``cache``
     (``llm.CacheOnly(model_id)`` replays a committed one).
+
+    One prompt per user, in the one order of ``shown`` (:func:`shuffle_positions`),
+    one answer (plus ``retries`` if it cannot be parsed): no second shuffle and
+    no aggregation over several orders, as Hou et al.'s bootstrapping does.
 
     ``llm_rank`` is the LLM's order; a user whose answer is rejected (by the
     parser or by :func:`check_ranking`) keeps the base order, and the reason

@@ -81,7 +81,7 @@ def test_scores_are_cached_and_replayed_without_the_model(tmp_path):
     first = scorer.score(prompt, ["Alien (1979)", "Up (2009)"], uid=7)
     assert scorer.forward_passes == 1  # one batched pass for the user's candidates
     np.testing.assert_allclose(first["sum"], first["mean"] * first["tokens"])
-    assert list(first["tokens"]) == [len("Alien (1979)") + 1, len("Up (2009)") + 1]  # + end
+    assert list(first["tokens"]) == [len("Alien (1979)"), len("Up (2009)")]  # title only
 
     class NoModel(llm.Generator):
         model_id = "tiny-llama"
@@ -93,6 +93,50 @@ def test_scores_are_cached_and_replayed_without_the_model(tmp_path):
     other.model_id = "another-model"  # a model's scores never stand in for another's
     other.score(prompt, ["Up (2009)"])
     assert other.forward_passes == 1
+
+
+def test_the_score_is_the_mean_over_the_title_tokens_only(tmp_path):
+    """The book's formula, by hand from the model's logits: the mean of
+    log p(t_j | prompt, t_<j) over the title's own tokens, no end-of-turn."""
+    import torch
+
+    gen = FakeLM()
+    scorer = rerank.LLScorer(cache=tmp_path / "ll.jsonl", generator=gen)
+    prompt = rerank.ll_prompt(["Heat (1995)"])
+    got = scorer.score(prompt, ["Up", "Alien"])
+    tok = gen.tokenizer
+    text = tok.apply_chat_template(prompt, tokenize=False, add_generation_prompt=True)
+    context = tok(text)["input_ids"]
+    for title, row in zip(["Up", "Alien"], got.itertuples()):
+        ids = tok(title)["input_ids"]
+        with torch.no_grad():
+            logits = gen.model(input_ids=torch.tensor([context + ids])).logits[0]
+        logp = torch.log_softmax(logits, -1)
+        by_hand = [logp[len(context) - 1 + j, t].item() for j, t in enumerate(ids)]
+        end = logp[len(context) - 1 + len(ids), tok.eos_token_id].item()
+        assert row.tokens == len(ids)
+        np.testing.assert_allclose(row.sum, sum(by_hand), atol=1e-5)
+        np.testing.assert_allclose(row.mean, np.mean(by_hand), atol=1e-5)
+        # v1's definition (the end-of-turn token averaged in) gives another number
+        assert abs(np.mean(by_hand + [end]) - row.mean) > 1e-3
+
+
+def test_scores_of_the_old_definition_are_never_read(tmp_path):
+    """A v1 score (end-of-turn token included) in the cache is not a v2 score:
+    the template version is in the key, so the title is scored again."""
+    path = tmp_path / "ll.jsonl"
+    scorer = rerank.LLScorer(cache=path, generator=FakeLM())
+    prompt = rerank.ll_prompt(["Heat (1995)"])
+    old_key = llm._sha256({"model": scorer.model_id, "template": "rerank-ll-v1",
+                           "prompt": llm._sha256(prompt), "continuation": "Up"})
+    assert rerank.LL_TEMPLATE_VERSION != "rerank-ll-v1"
+    assert scorer.key(prompt, "Up") != old_key
+    llm.GenerationCache(path).append({"key": old_key, "sum": 99.0, "mean": 99.0,
+                                      "tokens": 3, "template": "rerank-ll-v1"})
+    fresh = rerank.LLScorer(cache=path, generator=FakeLM())
+    s = fresh.score(prompt, ["Up"])
+    assert fresh.forward_passes == 1 and s["mean"].iloc[0] < 0
+    assert s["tokens"].iloc[0] == len("Up")
 
 
 def test_http_generators_are_refused_for_log_likelihood(monkeypatch):
@@ -107,7 +151,7 @@ def test_the_pinned_model_scores_titles_by_teacher_forcing(tmp_path):
     s = scorer.score(rerank.ll_prompt(["Alien (1979)", "Star Trek (1979)"]), titles)
     tok = scorer.generator.tokenizer
     assert list(s["tokens"]) == [
-        len(tok(t, add_special_tokens=False)["input_ids"]) + 1 for t in titles
+        len(tok(t, add_special_tokens=False)["input_ids"]) for t in titles
     ]
     assert (s["sum"] < 0).all() and np.isfinite(s["mean"]).all()
     assert scorer.model_id == llm.default_model_id()
