@@ -14,21 +14,20 @@ encoder, the NER fine-tuning, the generator):
   (matrix products under ``torch.autocast``; weights stay float32):
   ``$LLMREC_PRECISION`` (``auto``, ``float32``, ``bfloat16``) if set and not
   ``auto``; else on CUDA bfloat16 when ``torch.cuda.is_bf16_supported()``;
-  on MPS float32; on a CPU bfloat16 only where it is *measured* to be faster.
-  A CPU that merely has AVX512-BF16 is not enough: on a 2-core AVX512-BF16
-  machine without AMX, the encoder ran at 0.67x SentenceTransformer's float32
-  speed in bfloat16 but 1.05x in float32. So the first use on a CPU with
-  native bfloat16 (AVX512-BF16 or AMX) runs :func:`probe_bf16`, a short
-  (about 2 s) timing of a MiniLM-shaped forward pass (two transformer layers,
-  hidden 384, on 16 texts of 48 tokens) under bfloat16 autocast against
-  float32, alternating, the fastest of up to 7 runs each; bfloat16 is chosen
-  when it is at least :data:`BF16_MIN_SPEEDUP` times faster. The measurement is remembered
-  in ``<cache_dir>/device_probe.json``, keyed by the CPU model, the torch
-  version and torch's thread count, so it runs once per machine (a corrupt
-  file is ignored and rewritten). Delete the file to measure again.
+  on a CPU or MPS **always float32**.
 
-Numbers from bfloat16 differ slightly from float32 (embeddings: cosine above
-0.999), so caches keyed by results (``embeddings.Encoder.fingerprint``,
+A number the book shows depends on code and data only, never on a timing:
+two readers on two CPUs get the same vectors, the same fits and the same
+tables. So the CPU default is float32 even where bfloat16 would be faster
+(a reader who wants the speed sets ``LLMREC_PRECISION=bfloat16`` and gets
+slightly different numbers: film-card embeddings move by about 1e-3, and
+chapter 7's WARP fits amplify that into a few thousandths of NDCG). Whether
+bfloat16 *would* pay off on this CPU is measured by :func:`bf16_speedup`
+(a short timing probe, :func:`probe_bf16`, remembered per CPU model and
+torch version in ``<cache_dir>/device_probe.json``); only the benchmarks
+print it, nothing the chapters compute reads it.
+
+Caches keyed by results (``embeddings.Encoder.fingerprint``,
 ``ner.train_cached``) include the precision, never the device.
 """
 
@@ -68,7 +67,8 @@ def artifacts_dir() -> Path:
 
 
 # What `llmrec fetch` puts in the cache, and the machine's measured bfloat16
-# speed (a fact of the machine, not a result): what a fresh runtime starts with.
+# speed (a fact of the machine that only the benchmarks read): what a fresh
+# runtime starts with.
 PINNED = ("assets", "wheels", "device_probe.json")
 
 
@@ -139,7 +139,7 @@ def profile() -> str:
 
 # --- device and precision -------------------------------------------------------
 PRECISIONS = ("float32", "bfloat16")
-BF16_MIN_SPEEDUP = 1.15  # bfloat16 on a CPU must be at least this much faster
+BF16_MIN_SPEEDUP = 1.15  # the benchmarks call bfloat16 worth setting from this speed-up
 PROBE_FILE = "device_probe.json"
 
 
@@ -191,14 +191,11 @@ def precision(device_name: str | None = None, requested: str | None = None) -> s
         if value not in PRECISIONS:
             raise ValueError(f"{source}={value!r} is not a precision; use 'auto', 'float32' or 'bfloat16'.")
         return value
-    kind = device_type(device(device_name))
-    if kind == "cuda":
+    if device_type(device(device_name)) == "cuda":
         import torch
 
         return "bfloat16" if torch.cuda.is_bf16_supported() else "float32"
-    if kind == "cpu" and native_bf16():
-        return "bfloat16" if bf16_speedup() >= BF16_MIN_SPEEDUP else "float32"
-    return "float32"
+    return "float32"  # a CPU or MPS: never chosen by a timing (module docstring)
 
 
 def native_bf16() -> bool:
@@ -218,7 +215,8 @@ def native_bf16() -> bool:
 
 
 def machine_key() -> str:
-    """What the CPU probe's result depends on: CPU model, torch version, threads."""
+    """What the CPU probe's result depends on: the CPU model and the torch
+    version (not the thread count, which a reader may change at any time)."""
     import torch
 
     model = ""
@@ -231,12 +229,15 @@ def machine_key() -> str:
     except OSError:
         pass
     model = model or platform.processor() or platform.machine()
-    return f"{model} | torch {torch.__version__} | {torch.get_num_threads()} threads"
+    return f"{model} | torch {torch.__version__}"
 
 
 def bf16_speedup() -> float:
     """float32 time / bfloat16 time of :func:`probe_bf16` on this CPU, measured
-    once per machine and remembered in ``<cache_dir>/device_probe.json``."""
+    once per machine and remembered in ``<cache_dir>/device_probe.json``.
+
+    For the benchmarks only (``benchmarks/encoder_throughput.py`` prints it):
+    :func:`precision` never reads it."""
     path = cache_dir() / PROBE_FILE
     key = machine_key()
     memo: dict = {}

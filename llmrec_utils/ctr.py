@@ -86,7 +86,7 @@ from numpy.typing import ArrayLike
 
 from .config import SEED, logger
 from .data import ITEM, ML100K_GENRES, RATING, TEXT, USER, Split
-from .evaluation import Interval, bootstrap_ci, paired_bootstrap_diff
+from .evaluation import Interval, bootstrap_ci, cluster_bootstrap_diff, paired_bootstrap_diff
 
 __all__ = [
     "FMCTR",
@@ -546,14 +546,21 @@ def auc_logloss(y: ArrayLike, p: ArrayLike, n_boot: int = 1000, alpha: float = 0
 
 
 def compare(y: ArrayLike, p_a: ArrayLike, p_b: ArrayLike, n_boot: int = 1000,
-            alpha: float = 0.05, seed: int = SEED) -> dict[str, Interval]:  # fmt: skip
+            alpha: float = 0.05, seed: int = SEED,
+            clusters: ArrayLike | None = None) -> dict[str, Interval]:  # fmt: skip
     """Paired bootstrap of model b minus model a on the same rows: ``{"AUC":
     Interval, "log loss": Interval}`` of the differences (an AUC gain is
-    positive; a log-loss gain negative)."""
+    positive; a log-loss gain negative). With ``clusters`` (one label per
+    row, e.g. the item of each click) whole clusters are resampled
+    (:func:`~llmrec_utils.evaluation.cluster_bootstrap_diff`): use it when the
+    claim is about items or users and their rows are correlated."""
     y, p_a = _check_scores(y, p_a)
     _, p_b = _check_scores(y, p_b)
-    return {"AUC": paired_bootstrap_diff(roc_auc, y, p_a, p_b, n_boot, alpha, seed),
-            "log loss": paired_bootstrap_diff(logloss, y, p_a, p_b, n_boot, alpha, seed)}
+    if clusters is None:
+        return {name: paired_bootstrap_diff(f, y, p_a, p_b, n_boot, alpha, seed)
+                for name, f in (("AUC", roc_auc), ("log loss", logloss))}  # fmt: skip
+    return {name: cluster_bootstrap_diff(f, y, p_a, p_b, clusters, n_boot, alpha, seed)
+            for name, f in (("AUC", roc_auc), ("log loss", logloss))}  # fmt: skip
 
 
 # --- tasks --------------------------------------------------------------------------------------

@@ -69,19 +69,25 @@ def native_bf16() -> bool:
     return config.native_bf16()
 
 
+def fingerprint(model: str = DEFAULT_MODEL, digest: str = MINILM_SHA256,
+                precision: str = "float32", max_length: int = 256) -> str:
+    """What an encoder's vectors depend on, hashed: the model, its weights'
+    sha256, the compute precision, the max length and the pooling (mean, then
+    L2). Never the device or the thread count."""
+    return hashlib.sha256(f"{model}|{digest}|{precision}|{max_length}|mean|l2".encode()).hexdigest()[:16]
+
+
 @dataclass
 class Encoder:
     """A sentence encoder: tokenizer + transformer + mean pooling (+ L2 norm).
 
     Use :meth:`load`. ``precision`` is the compute dtype of the transformer:
     ``"bfloat16"`` runs matrix products in bfloat16 under ``torch.autocast``
-    (faster on most GPUs and on some CPUs with native bfloat16, but not on
-    all: it is measured; cosine agreement with float32 above 0.9999 on review
-    text); ``"float32"`` is exact. ``"auto"`` follows
-    :func:`llmrec_utils.config.precision`: ``$LLMREC_PRECISION`` if set, else
-    bfloat16 on a CUDA GPU that supports it and on a CPU only where it is
-    measured to be faster (a short probe, remembered per machine), else
-    float32. ``device`` defaults to :func:`llmrec_utils.config.device` (CUDA
+    (faster on most GPUs and on some CPUs with native bfloat16; cosine
+    agreement with float32 above 0.9999 on review text); ``"float32"`` is
+    exact. ``"auto"`` follows :func:`llmrec_utils.config.precision`:
+    ``$LLMREC_PRECISION`` if set, else bfloat16 on a CUDA GPU that supports
+    it, else float32 (always on a CPU). ``device`` defaults to :func:`llmrec_utils.config.device` (CUDA
     when present; ``$LLMREC_DEVICE`` overrides). It is not part of the
     fingerprint, so embeddings cached on one device are reused on another.
     """
@@ -123,8 +129,8 @@ class Encoder:
         precision = config.precision(device, precision)
         tokenizer = AutoTokenizer.from_pretrained(path)
         net = AutoModel.from_pretrained(path).to(device).eval()
-        fingerprint = hashlib.sha256(f"{model}|{digest}|{precision}|{max_length}|mean|l2".encode()).hexdigest()[:16]
-        return cls(model, tokenizer, net, precision, max_length, device, fingerprint)
+        fp = fingerprint(model, digest, precision, max_length)
+        return cls(model, tokenizer, net, precision, max_length, device, fp)
 
     def encode(
         self,
@@ -238,6 +244,7 @@ class StoredEmbeddings:
     model: str
     fingerprint: str
     texts_sha256: str = ""
+    precision: str = ""  # the encoder's compute precision ("" in files saved before it was kept)
 
 
 def item_cards(items: pd.DataFrame) -> list[str]:
@@ -298,21 +305,26 @@ def save_embeddings(name: str, ids: ArrayLike, vectors: np.ndarray, encoder: Enc
     sha = texts_hash(texts) if texts is not None else ""
     return config.write_atomic(_stored_path(name), lambda tmp: np.savez(
         tmp, ids=ids, vectors=vectors, model=encoder.name, fingerprint=encoder.fingerprint,
-        texts_sha256=sha))
+        texts_sha256=sha, precision=encoder.precision))
 
 
 def _read_stored(path: Path) -> StoredEmbeddings:
     with np.load(path, allow_pickle=False) as z:
-        sha = str(z["texts_sha256"]) if "texts_sha256" in z.files else ""
-        return StoredEmbeddings(z["ids"], z["vectors"], str(z["model"]), str(z["fingerprint"]), sha)
+        def text(key):
+            return str(z[key]) if key in z.files else ""
+
+        return StoredEmbeddings(z["ids"], z["vectors"], text("model"), text("fingerprint"),
+                                text("texts_sha256"), text("precision"))
 
 
 def load_embeddings(name: str, rebuild: bool = True) -> StoredEmbeddings:
     """Embeddings another chapter saved with :func:`save_embeddings`.
 
     For the book's shared embeddings (:data:`SHARED`), a file that is missing,
-    unreadable, or made from other texts than today's is rebuilt here with the
-    default encoder, exactly as the chapter that makes it does (one line says
+    unreadable, made from other texts than today's, or by another encoder or
+    in another precision than this runtime's default encoder
+    (:func:`llmrec_utils.config.precision`: float32 on a CPU) is rebuilt here
+    with the default encoder, exactly as the chapter that makes it does (one line says
     what is rebuilt and why), so a chapter also runs alone in a fresh runtime.
     ``rebuild=False`` raises instead.
     """
@@ -329,9 +341,15 @@ def load_embeddings(name: str, rebuild: bool = True) -> StoredEmbeddings:
             if name not in SHARED:
                 return stored
             ids, texts = current = SHARED[name][1]()
-            if stored.texts_sha256 == texts_hash(texts) and np.array_equal(stored.ids, ids):
+            want = fingerprint(precision=config.precision())
+            if stored.texts_sha256 != texts_hash(texts) or not np.array_equal(stored.ids, ids):
+                reason = "the saved vectors were made from other texts"
+            elif stored.fingerprint != want:
+                reason = (f"the saved vectors were made by another encoder or in another precision "
+                          f"({stored.precision or 'not recorded'}; this runtime computes in "
+                          f"{config.precision()})")
+            else:
                 return stored
-            reason = "the saved vectors were made from other texts"
     if name not in SHARED:
         raise FileNotFoundError(
             f"No saved embeddings {name!r} at {path} ({reason}); save them with "

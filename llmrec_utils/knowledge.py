@@ -76,9 +76,13 @@ def item_vectors(items: pd.DataFrame | None = None, encoder=None,
 
 
 def _pca(V: np.ndarray, components: int, seed: int) -> np.ndarray:
+    """PCA under one BLAS thread: the SVD's sums then run in one fixed order, so
+    the components are the same bits whatever the machine's thread count."""
     from sklearn.decomposition import PCA
+    from threadpoolctl import threadpool_limits
 
-    return PCA(min(components, *V.shape), random_state=seed).fit_transform(V)
+    with threadpool_limits(limits=1):
+        return PCA(min(components, *V.shape), random_state=seed).fit_transform(V)
 
 
 def reduce(vectors: dict[str, pd.DataFrame], components: int = COMPONENTS,

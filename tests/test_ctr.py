@@ -136,6 +136,24 @@ def test_auc_logloss_and_paired_comparison():
         ctr.auc_logloss(y, np.full(100, 1.5))
 
 
+def test_cluster_bootstrap_is_wider_when_rows_of_a_cluster_move_together():
+    """Twenty films with 100 clicks each; model b is better on some films and
+    worse on others. Rows resampled as if independent give a tight interval
+    that calls b better; films resampled whole give the honest, wider one."""
+    rng = np.random.default_rng(0)
+    film = np.repeat(np.arange(20), 100)
+    y = rng.integers(0, 2, size=film.size).astype(float)
+    a = np.clip(0.5 + 0.2 * (y - 0.5) + rng.normal(0, 0.2, film.size), 0.01, 0.99)
+    effect = rng.normal(0.02, 0.15, 20)[film]  # each film's own shift, shared by its rows
+    b = np.clip(a + effect * (y - 0.5), 0.01, 0.99)
+    rows = ctr.compare(y, a, b, n_boot=300)["AUC"]
+    films = ctr.compare(y, a, b, n_boot=300, clusters=film)["AUC"]
+    assert rows.estimate == films.estimate
+    assert films.high - films.low > 2 * (rows.high - rows.low)
+    with pytest.raises(ValueError, match="at least 2 clusters"):
+        ctr.compare(y, a, b, clusters=np.zeros(film.size))
+
+
 # --- bad input --------------------------------------------------------------------------------------
 def test_bad_input_errors_name_the_column_or_ids():
     X, y = parity_task(n=300)
