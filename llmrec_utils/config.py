@@ -300,8 +300,11 @@ def logger() -> logging.Logger:
     """The package's logger, ``llmrec``: one plain line per message on stdout.
 
     Used for the few things a reader should be told while a chapter runs (for
-    example that an artefact of another chapter is being rebuilt, and why).
-    ``logging.getLogger("llmrec").setLevel(logging.WARNING)`` silences it.
+    example that an artefact of another chapter is being rebuilt, and why);
+    per-fit diagnostics are logged at DEBUG. The level is the reader's:
+    ``logging.getLogger("llmrec").setLevel(logging.WARNING)`` silences it and
+    ``DEBUG`` shows the diagnostics, set before or after the first message
+    (the level is only defaulted to INFO when nobody has set one).
     """
     import logging
     import sys
@@ -316,6 +319,7 @@ def logger() -> logging.Logger:
         handler = _Stdout(sys.stdout)
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
-        log.setLevel(logging.INFO)
+        if log.level == logging.NOTSET:  # a level the reader set stays
+            log.setLevel(logging.INFO)
         log.propagate = False
     return log

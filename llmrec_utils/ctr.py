@@ -383,7 +383,7 @@ class CTRModel:
         if best_state is not None:
             self.net_.load_state_dict(best_state)
         self.net_.eval()
-        logger().info(f"{type(self).__name__}: {len(self.history_)} epoch(s), kept epoch "
+        logger().debug(f"{type(self).__name__}: {len(self.history_)} epoch(s), kept epoch "
                       f"{self.best_epoch_}.")  # fmt: skip
         return self
 

@@ -83,6 +83,12 @@ MACHINE_PATH = re.compile(
     r"(?:site-packages|dist-packages|/(?:tmp|root|home|work|opt|private|Users|var/folders)/[\w.+-]"
     r"|\.venv\b|[A-Z]:\\\\)")
 WARNING = re.compile(r"\b\w*Warning\b|\bwarn(?:ing|ed)?:", re.IGNORECASE)
+# The package's notes about one fit or one batch (``config.logger``): a chapter
+# that fits many models sets the level to WARNING around them; a cell tagged
+# `show-log` may show them on purpose.
+LOG_NOISE = re.compile(r"\bkept epoch \d|\brow\(s\) of \w+ have a '|\bhave no \w+ vector; they get zeros"
+                       r"|training (?:item|user)\(s\) have no features|LLM rankings rejected;"
+                       r"|users (?:have no history|cannot be ranked by the LLM) and are skipped")
 
 
 def rendered_problems(page: str) -> list[str]:
@@ -96,6 +102,9 @@ def rendered_problems(page: str) -> list[str]:
                      for line in out.get_text().splitlines() if MACHINE_PATH.search(line)]
         cell = out.find_parent("div", class_="cell")
         chosen = cell is not None and "tag_show-warning" in cell.get("class", [])
+        if cell is None or "tag_show-log" not in cell.get("class", []):
+            problems += [f"a log note of the package: {line.strip()[:200]!r}"
+                         for line in out.get_text().splitlines() if LOG_NOISE.search(line)]
         for err in out.select("div.output.stderr"):
             m = WARNING.search(err.get_text())
             if m and not chosen:
@@ -112,12 +121,15 @@ def test_rendered_problems_finds_paths_and_warnings():
     stream = '<div class="output stream highlight-myst-ansi notranslate"><pre>{}</pre></div>'
     bad = [cell(stream.format("saved -> /tmp/llmrec-x/artifacts/a")),
            cell(stderr.format("/srv/.venv/lib/python3.11/site-packages/x.py:3: FutureWarning: soon")),
-           cell(stderr.format("TqdmWarning: IProgress not found"))]
-    assert [len(rendered_problems(b)) for b in bad] == [1, 2, 1]
+           cell(stderr.format("TqdmWarning: IProgress not found")),
+           cell(stream.format("DeepFM: 2 epoch(s), kept epoch 1.\nDeepFM: 5 row(s) of X have a 'item' "
+                              "unseen in training, e.g. 3; they get the unknown (zero) embedding."))]
+    assert [len(rendered_problems(b)) for b in bad] == [1, 2, 1, 2]
     good = [cell(stream.format("saved -> $LLMREC_CACHE/artifacts/a")),
             cell(stderr.format("encoding: 100%|##########| 8000/8000")),
-            cell(stderr.format("UserWarning: shown on purpose"), tags="tag_show-warning")]
-    assert [rendered_problems(g) for g in good] == [[], [], []]
+            cell(stderr.format("UserWarning: shown on purpose"), tags="tag_show-warning"),
+            cell(stream.format("DeepFM: 2 epoch(s), kept epoch 1."), tags="tag_show-log")]
+    assert [rendered_problems(g) for g in good] == [[], [], [], []]
 
 
 def test_rendered_pages_show_no_machine_and_no_stray_warnings(built_book):

@@ -171,3 +171,30 @@ def test_ner_train_and_predict_on_explicit_cpu(no_cuda):
         ner.train(net, tokenizer, encoded, epochs=1, batch_size=4, bf16=False, progress=False)
     with pytest.raises(ValueError, match="no CUDA"):
         ner.train(net, tokenizer, encoded, device="cuda", progress=False)
+
+
+# --- the package's logger: the reader's level sticks --------------------------------
+def test_a_level_set_before_the_first_message_sticks(capsys):
+    import logging
+
+    log = logging.getLogger("llmrec")
+    saved = (log.level, list(log.handlers))
+    for h in saved[1]:
+        log.removeHandler(h)
+    try:
+        log.setLevel(logging.WARNING)  # the reader's choice, before the package logs anything
+        config.logger().info("a fit's note")
+        assert config.logger().level == logging.WARNING and "a fit's note" not in capsys.readouterr().out
+        log.setLevel(logging.NOTSET)
+        for h in list(log.handlers):
+            log.removeHandler(h)
+        config.logger().info("shown")  # nobody chose: INFO
+        assert "shown" in capsys.readouterr().out
+        config.logger().debug("a diagnostic")
+        assert "a diagnostic" not in capsys.readouterr().out
+    finally:
+        for h in list(log.handlers):
+            log.removeHandler(h)
+        for h in saved[1]:
+            log.addHandler(h)
+        log.setLevel(saved[0])
