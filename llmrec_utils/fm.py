@@ -394,8 +394,9 @@ class LightFMModel(Base):
     """LightFM (``lightfm-next``, the peer) behind the book's model contract,
     given the same item features as :class:`FeatureMF`: LightFM's item
     features are an identity block for the training items (its way of giving
-    each item an id embedding) beside the feature columns, so a cold item is
-    scored from its features alone, as in ours. User features likewise, when
+    each item an id embedding) beside the feature columns. It is fitted on the
+    training items only (WARP draws its negatives among them, as ours does),
+    and a cold item is scored afterwards from its features alone, as in ours. User features likewise, when
     given (identity for the training users beside them). Settings are
     LightFM's names for ours: ``factors`` (``no_components``), ``lr``
     (``learning_rate``), ``max_sampled``, ``epochs``, ``loss``, ``threads``
@@ -419,31 +420,38 @@ class LightFMModel(Base):
         return pd.Index(np.union1d(train[ITEM].unique(), self.item_features.index))
 
     @staticmethod
-    def _block(index: pd.Index, trained: np.ndarray, features: pd.DataFrame | None):
+    def _block(trained: np.ndarray, features: pd.DataFrame | None, index: pd.Index):
+        """Rows: every id of ``index``; columns: an identity column per *trained*
+        id (its id embedding) beside the feature columns. An untrained id's row
+        has features only, as in :class:`FeatureMF`."""
         import scipy.sparse as sp
 
-        ident = sp.diags(trained.astype(float))
+        ident = sp.identity(len(index), format="csr")[:, np.flatnonzero(trained)]
         if features is None:
             return ident.tocsr()
         X = feature_table(features.reindex(index).fillna(0.0)).values
         return sp.hstack([ident, sp.csr_matrix(X)]).tocsr()
 
     def _fit(self, u, i, r):
+        """LightFM sees the training items only, as :class:`FeatureMF` does: its
+        interactions and WARP's negatives range over them; the other items (cold
+        films with features) are scored afterwards from their feature rows."""
         import scipy.sparse as sp
         from lightfm import LightFM
 
         n_users, n_items = len(self.users_), len(self.items_)
         trained = np.zeros(n_items, bool)
         trained[np.unique(i)] = True
-        self.F_ = self._block(self.items_, trained, self.item_features)
-        self.U_ = self._block(self.users_, np.ones(n_users, bool), self.user_features)
+        F = self._block(trained, self.item_features, self.items_)
+        U = self._block(np.ones(n_users, bool), self.user_features, self.users_)
         self.m_ = LightFM(no_components=self.factors, loss=self.loss, learning_rate=self.lr,
                           max_sampled=self.max_sampled, random_state=self.seed)  # fmt: skip
-        R = sp.coo_matrix((np.ones(len(u)), (u, i)), shape=(n_users, n_items))
-        self.m_.fit(R, item_features=self.F_, user_features=self.U_, epochs=self.epochs,
+        column = np.cumsum(trained) - 1  # item code -> its column among the training items
+        R = sp.coo_matrix((np.ones(len(u)), (u, column[i])), shape=(n_users, int(trained.sum())))
+        self.m_.fit(R, item_features=F[trained], user_features=U, epochs=self.epochs,
                     num_threads=self.threads)  # fmt: skip
-        b, Q = self.m_.get_item_representations(self.F_)
-        _, P = self.m_.get_user_representations(self.U_)
+        b, Q = self.m_.get_item_representations(F)
+        _, P = self.m_.get_user_representations(U)
         self.P_, self.Q_, self.b_ = P.astype(float), Q.astype(float), b.astype(float)
 
     def _scores(self, u):

@@ -97,6 +97,22 @@ def test_cold_items_are_ranked_from_their_features(loss):
     assert plain.predict(np.array([0]), cold[:1]) == pytest.approx([0.0])
 
 
+def test_lightfm_is_fitted_on_training_items_and_scores_cold_ones_from_features():
+    """Like for like with FeatureMF: LightFM's interactions (and so WARP's
+    negatives) range over the training items only; cold items are scored after."""
+    split, features, cold = genre_world()
+    model = fm.LightFMModel(features, factors=4, epochs=15, seed=1).fit(split.train)
+    n_trained = split.train[ITEM].nunique()
+    assert model.m_.item_embeddings.shape[0] == n_trained + features.shape[1]
+    assert set(cold) <= set(model.items_)
+    ndcg = evaluation.evaluate(model, split, ("NDCG@10",), items=cold)["NDCG@10"].mean()
+    chance = evaluation.chance_level(split, ("NDCG@10",), items=cold)["NDCG@10"].mean()
+    assert ndcg > 2 * chance
+    S = model.score([0, 1])
+    a, b = model.items_.get_indexer(cold[:2])
+    assert S[:, a] == pytest.approx(S[:, b])  # same features, same score
+
+
 def test_the_blocks_are_learned_with_and_without_features():
     train = block_ratings()
     for model in (fm.FeatureMF(factors=4, epochs=40, batch_size=16, seed=0),

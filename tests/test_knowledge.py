@@ -25,6 +25,22 @@ def test_item_feature_sets_add_one_family_at_a_time():
     assert not np.allclose(text, llm.filter(like="card_").to_numpy())
 
 
+def test_a_richer_family_is_chosen_only_when_its_interval_is_above_zero():
+    rng = np.random.default_rng(0)
+    users = pd.Index(range(400))
+    base = pd.Series(rng.uniform(0.1, 0.5, 400), index=users)
+    noise = pd.Series(rng.normal(0, 0.05, 400), index=users)
+    tiny = {"genres": base, "card": base + 0.0004 + noise, "profile": base + 0.0008 + noise}
+    best, tests = knowledge.prefer_simpler(tiny)  # a margin noise could make: a tie
+    assert best == "genres" and set(tests) == {"card", "profile"}
+    assert all(t.low <= 0 <= t.high for t in tests.values())
+    clear = {"genres": base, "card": base + 0.05 + noise, "profile": base + 0.05 + 2 * noise}
+    best, tests = knowledge.prefer_simpler(clear)  # card is clearly better; profile ties with it
+    assert best == "card" and tests["card"].low > 0 and tests["profile"].low <= 0
+    with pytest.raises(ValueError, match="no feature family"):
+        knowledge.prefer_simpler({})
+
+
 def test_board_rows_are_read_when_current_and_rebuilt_otherwise(tmp_cache, monkeypatch, capsys):
     calls = []
     frame = pd.DataFrame({"NDCG@10": [0.5, 0.25], "Recall@20": [0.1, 0.2]}, index=[1, 2])
