@@ -17,10 +17,24 @@ A number is allowed when it is
 
 Integers are not flagged: they are counts and settings (100,000 ratings, k = 10,
 five folds); a result is a rate, a score, a share or a multiple.
+
+A second pair of tests checks that a *verdict* in the prose follows its interval,
+not the sign of a point estimate. Glue keys follow one convention: a key ending
+in ``_ci``, ``_diff`` or ``_gap`` (optionally followed by ``_low`` or ``_high``
+for one bound) holds an interval or a paired difference, and a key ending in
+``_verdict`` holds the words ``evaluation.verdict(cmp, higher, lower, tied)``
+returned for it. A chapter's sentence that glues an interval or a difference and
+says which way it goes ("better", "worse", "beats", "ahead", "tied", "below
+zero", ...) must also glue a verdict, or follow code cells that assert the exact
+condition (``c.low > 0``, ``c.high < 0``, ``c.low <= 0 <= c.high``). And no
+assert in a chapter decides a direction by the sign of a point estimate
+(``c.estimate > 0``, ``c.diff < 0``) or reads "contains zero" off the width of
+an interval (``c.high - c.low > abs(c.estimate)``).
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -170,4 +184,148 @@ def test_no_typed_result_numbers(path):
     assert not problems, (
         "result numbers typed by hand (glue them from the cell that computes them, "
         "reword, or add a setting to ALLOWED in tests/test_prose.py with its reason):\n"
+        + "\n".join(problems))
+
+
+# --- verdicts follow intervals ---------------------------------------------------
+
+# A glue key that holds an interval or a paired difference (or one of its bounds),
+# and one that holds the verdict evaluation.verdict read off an interval.
+INTERVAL_KEY = re.compile(r"_(?:ci|diff|gap)(?:_low|_high)?$")
+VERDICT_KEY = re.compile(r"_verdict$")
+_GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)(?::[^`]*)?`")
+
+# Words that say which way a comparison goes (or that it goes nowhere).
+DIRECTION = re.compile(
+    r"\b(?:better|worse|higher|lower|beats?|beaten|beating|ahead|behind|"
+    r"outperforms?|improves?|improved|improving|helps?|helped|hurts?|"
+    r"significant(?:ly)?|tied|ties|more accurate|less accurate|"
+    r"(?:above|below|excludes?|contains?|includes?|straddles?) zero|within the noise|"
+    r"no (?:\w+ ){0,3}(?:that )?its (?:paired )?interval can tell)\b",
+    re.IGNORECASE)
+
+# The exact conditions, as ast.unparse writes an assert's test.
+_ZERO = r"0(?:\.0+)?(?![\d.])"
+EXACT_CONDITION = re.compile(
+    rf"\.low > {_ZERO}|\.high < {_ZERO}|"
+    rf"\blow\w* <=? {_ZERO} <=? \S*\bhigh\b|\.low <=? {_ZERO} <=? \S*\.high\b")
+
+# Asserts that decide a direction from a point estimate, or "contains zero"
+# from an interval's width.
+_POINT = r"\.(?:estimate|diff)\b"
+POINT_VERDICT = re.compile(
+    rf"{_POINT} [<>]=? {_ZERO}|(?<![\w.]){_ZERO} [<>]=? [\w\[\]'\".()]*?{_POINT}(?! [-+*/])|"
+    r"high\w* - \S*low\w* > abs\(")
+
+
+def _code_asserts(code: str) -> list[str]:
+    """The test of every assert statement in a code cell, as ast.unparse writes it
+    (IPython magics and shell lines become ``pass`` first)."""
+    lines = [re.sub(r"^(\s*)[%!].*$", r"\1pass", line) for line in code.splitlines()]
+    tree = ast.parse("\n".join(lines))
+    return [ast.unparse(node.test) for node in ast.walk(tree) if isinstance(node, ast.Assert)]
+
+
+def point_verdicts(code: str) -> list[str]:
+    """The asserts of a code cell that read a verdict off a point estimate's sign or
+    off an interval's width instead of off its bounds."""
+    return [test for test in _code_asserts(code) if POINT_VERDICT.search(test)]
+
+
+def has_exact_condition(code: str) -> bool:
+    """Whether a code cell asserts a verdict's exact condition on an interval."""
+    return any(EXACT_CONDITION.search(test) for test in _code_asserts(code))
+
+
+def _sentences(text: str) -> list[str]:
+    """The sentences (and list items) of a markdown text; glue roles become
+    ``⟦key⟧`` so that their backticks and format specs survive the stripping."""
+    text = _GLUE_ROLE.sub(lambda m: f" ⟦{m.group(1).strip()}⟧ ", text)
+    text = _strip(text)
+    units = re.split(r"\n\s*\n|\n\s*(?:[-*]|\d+\.)\s+", text)
+    out = []
+    for unit in units:
+        out += re.split(r"(?<=[.!?])\s+(?=[A-Z⟦*(_])", " ".join(unit.split()))
+    return [s for s in out if s.strip()]
+
+
+def unchecked_verdicts(markdown: str, code_before: str = "") -> list[str]:
+    """Sentences that glue an interval or a difference and state its direction,
+    with neither a glued verdict nor an exact-condition assert in ``code_before``
+    (the code cells right before the markdown cell)."""
+    asserted = has_exact_condition(code_before) if code_before else False
+    found = []
+    for sentence in _sentences(markdown):
+        keys = re.findall(r"⟦([^⟧]+)⟧", sentence)
+        if not any(INTERVAL_KEY.search(k) for k in keys):
+            continue
+        if not DIRECTION.search(re.sub(r"⟦[^⟧]+⟧", " ", sentence)):
+            continue
+        if any(VERDICT_KEY.search(k) for k in keys) or asserted:
+            continue
+        found.append(sentence)
+    return found
+
+
+def _chapters() -> list[Path]:
+    return [p for p in _pages() if p.suffix == ".ipynb"]
+
+
+def _cells(path: Path) -> list[tuple[str, str]]:
+    return [(c["cell_type"], "".join(c["source"])) for c in json.loads(path.read_text())["cells"]]
+
+
+def test_verdict_detector_wants_a_glued_verdict_or_an_exact_assert():
+    typed = ("Ours beats SVD (a paired difference of {glue:text}`ch4_vs_svd_diff:+.4f`, "
+             "interval [{glue:text}`ch4_vs_svd_diff_low:+.4f`, "
+             "{glue:text}`ch4_vs_svd_diff_high:+.4f`]). The table lists the rest.")
+    assert len(unchecked_verdicts(typed)) == 1
+    assert len(unchecked_verdicts(typed, "c = compare(a, b)\nassert c.diff > 0\n")) == 1
+    assert len(unchecked_verdicts(typed, "assert both.low < 0  # one bound\n")) == 1
+    tied = "The two are tied ({glue:text}`ch8_gap:+.3f`), no difference its interval can tell."
+    assert unchecked_verdicts(tied, "assert c.low < 0\n")  # one bound, not 'contains zero'
+    assert unchecked_verdicts(tied, "assert c.low <= 0 <= c.high\n") == []
+    assert unchecked_verdicts(tied, "assert cmp['x'].low < 0 < cmp['x'].high, 'tied'\n") == []
+    assert unchecked_verdicts(typed, "assert all(c.high < 0 for c in cs)\n") == []
+    assert unchecked_verdicts(typed, "if ok:\n    assert gap.low > 0, 'above'\n") == []
+    glued = ("Ours is {glue:text}`ch4_svd_verdict` SVD by a paired difference of "
+             "{glue:text}`ch4_vs_svd_diff:+.4f`.")
+    assert unchecked_verdicts(glued) == []
+    no_direction = "The paired difference is {glue:text}`ch4_vs_svd_diff:+.4f` (see the table)."
+    not_an_interval = "Ours is better, an NDCG@10 of {glue:text}`ch4_ndcg:.3f`."
+    assert unchecked_verdicts(no_direction) == [] and unchecked_verdicts(not_an_interval) == []
+
+
+def test_point_verdict_detector_finds_signs_and_widths_not_comparisons():
+    bad = ("assert c.estimate > 0\nassert gap.diff < 0, 'lower'\nassert 0 < c.diff\n"
+           "assert ci.high - ci.low > abs(ci.estimate)  # contains zero\n"
+           "assert cmp['a'].diff > 0.0 and x\n")
+    assert len(point_verdicts(bad)) == 5
+    fine = ("%pip install x\nassert c.low > 0\nassert a.diff > max(b.diff for b in bs)\n"
+            "assert abs(c.diff) < 0.02\nassert c.estimate > 0.5\nassert warm.diff > cold.diff\n"
+            "x = c.diff > 0  # not an assert\n")
+    assert point_verdicts(fine) == []
+
+
+@pytest.mark.parametrize("path", _chapters(), ids=lambda p: p.name)
+def test_verdicts_follow_their_intervals(path):
+    cells, problems, code_before = _cells(path), [], []
+    for i, (kind, source) in enumerate(cells):
+        if kind == "code":
+            code_before.append(source)
+            problems += [f"{path.name} cell {i}: assert {t}" for t in point_verdicts(source)]
+            continue
+        if kind == "markdown":
+            problems += [f"{path.name} cell {i}: {s}"
+                         for s in unchecked_verdicts(source, "\n".join(code_before))]
+            problems += [f"{path.name} cell {i}: glue key {k!r} is a bound: name it "
+                         "..._ci_low, ..._diff_high or ..._gap_low (the convention above)"
+                         for k in _GLUE_ROLE.findall(source)
+                         if re.search(r"_(?:low|high)$", k.strip()) and not INTERVAL_KEY.search(k.strip())]
+        code_before = []
+    assert not problems, (
+        "a verdict that does not follow its interval: glue the words from "
+        "evaluation.verdict(cmp, higher, lower, tied) (a key ending in _verdict) into the "
+        "sentence, or assert the exact condition (c.low > 0, c.high < 0, c.low <= 0 <= c.high) "
+        "in the code cells right before it; never decide by the sign of .estimate or .diff:\n"
         + "\n".join(problems))
