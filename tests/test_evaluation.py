@@ -221,3 +221,91 @@ def test_paired_fold_interval_is_a_t_interval_of_the_differences():
     assert mixed.low < 0 < mixed.high
     with pytest.raises(ValueError, match="at least 2"):
         evaluation.paired_fold_interval([0.9], [0.8])
+
+
+# --- verdicts and cluster intervals ----------------------------------------------
+def test_verdict_reads_the_bounds_never_the_point_estimate():
+    I = evaluation.Interval  # noqa: E741
+    words = ("better", "worse", "tied")
+    assert evaluation.verdict(I(0.02, 0.01, 0.03), *words) == "better"
+    assert evaluation.verdict(I(-0.02, -0.03, -0.01), *words) == "worse"
+    assert evaluation.verdict(I(0.02, -0.01, 0.05), *words) == "tied"  # estimate > 0
+    assert evaluation.verdict(I(-0.02, -0.05, 0.01), *words) == "tied"  # estimate < 0
+    # a bound on zero is not a difference the interval can tell
+    assert evaluation.verdict(I(0.01, 0.0, 0.02), *words) == "tied"
+    assert evaluation.verdict(I(-0.01, -0.02, 0.0), *words) == "tied"
+    assert evaluation.verdict(I(0.0, 0.0, 0.0), *words) == "tied"
+    assert evaluation.verdict(I(0.1, 0.05, 0.2)) == "higher"  # default words
+    assert evaluation.verdict(I(-0.1, -0.2, -0.05)) == "lower"
+    assert evaluation.verdict(I(0.0, -0.1, 0.1)) == "no different by its interval"
+    # anything with low and high: a paired comparison, a fold interval
+    rng = np.random.default_rng(3)
+    a = pd.Series(rng.random(300))
+    assert evaluation.verdict(evaluation.compare(a, a + 0.05), *words) == "better"
+    assert evaluation.verdict(evaluation.compare(a, a - 0.05), *words) == "worse"
+    noise = evaluation.compare(a, a + rng.normal(0, 0.01, 300))
+    assert noise.low <= 0 <= noise.high and evaluation.verdict(noise, *words) == "tied"
+    folds = evaluation.paired_fold_interval([0.93, 0.92, 0.94], [0.92, 0.91, 0.93])
+    assert evaluation.verdict(folds, "higher RMSE", "lower RMSE", "tied") == "lower RMSE"
+
+
+def test_verdict_rejects_what_is_not_an_interval():
+    I = evaluation.Interval  # noqa: E741
+    with pytest.raises(ValueError, match="not an interval"):
+        evaluation.verdict(I(0.0, 0.2, 0.1))
+    with pytest.raises(ValueError, match="not an interval"):
+        evaluation.verdict(I(0.0, float("nan"), 0.1))  # an undefined bound decides nothing
+
+
+def _rows_and_clusters(seed=0, n_clusters=20, per=100, shared=0.15):
+    """Clicks on ``n_clusters`` films, ``per`` rows each; model b's gain over a
+    differs by film (a shift shared by the film's rows)."""
+    rng = np.random.default_rng(seed)
+    film = np.repeat(np.arange(n_clusters), per)
+    y = rng.integers(0, 2, size=film.size).astype(float)
+    a = np.clip(0.5 + 0.2 * (y - 0.5) + rng.normal(0, 0.2, film.size), 0.01, 0.99)
+    effect = rng.normal(0.02, shared, n_clusters)[film]
+    b = np.clip(a + effect * (y - 0.5), 0.01, 0.99)
+    return y, a, b, film
+
+
+def _accuracy(y, p):
+    return float(np.mean((p > 0.5) == (y > 0.5)))
+
+
+def test_cluster_bootstrap_with_one_row_per_cluster_is_the_paired_bootstrap():
+    y, a, b, _ = _rows_and_clusters(n_clusters=300, per=1)
+    rows = evaluation.paired_bootstrap_diff(_accuracy, y, a, b, n_boot=300, seed=5)
+    clusters = evaluation.cluster_bootstrap_diff(_accuracy, y, a, b, np.arange(300),
+                                                 n_boot=300, seed=5)
+    assert clusters == rows  # the same resamples, drawn one row at a time
+    assert clusters.estimate == pytest.approx(_accuracy(y, b) - _accuracy(y, a))
+
+
+def test_cluster_bootstrap_is_wider_when_a_clusters_rows_move_together():
+    y, a, b, film = _rows_and_clusters()
+    rows = evaluation.paired_bootstrap_diff(_accuracy, y, a, b, n_boot=300)
+    films = evaluation.cluster_bootstrap_diff(_accuracy, y, a, b, film, n_boot=300)
+    assert films.estimate == pytest.approx(rows.estimate)
+    assert films.low <= films.estimate <= films.high
+    assert films.high - films.low > 2 * (rows.high - rows.low)
+    # labels of the clusters do not matter, only which rows share one
+    names = np.array([f"film {f:02d}" for f in film])
+    assert evaluation.cluster_bootstrap_diff(_accuracy, y, a, b, names, n_boot=300) == films
+    again = evaluation.cluster_bootstrap_diff(_accuracy, y, a, b, film, n_boot=300)
+    assert again == films  # seeded
+    # clusters that do not move together: about as wide as the rows' interval
+    y2, a2, b2, film2 = _rows_and_clusters(seed=1, shared=0.0)
+    rows2 = evaluation.paired_bootstrap_diff(_accuracy, y2, a2, b2, n_boot=300)
+    films2 = evaluation.cluster_bootstrap_diff(_accuracy, y2, a2, b2, film2, n_boot=300)
+    assert films2.high - films2.low < 1.6 * (rows2.high - rows2.low)
+
+
+def test_cluster_bootstrap_rejects_bad_input():
+    y, a, b, film = _rows_and_clusters(n_clusters=5, per=10)
+    with pytest.raises(ValueError, match="one entry per row"):
+        evaluation.cluster_bootstrap_diff(_accuracy, y, a, b[:-1], film)
+    with pytest.raises(ValueError, match="one entry per row"):
+        evaluation.cluster_bootstrap_diff(_accuracy, y, a, b, film[:-1])
+    with pytest.raises(ValueError, match="at least 2 clusters"):
+        evaluation.cluster_bootstrap_diff(_accuracy, y, a, b, np.zeros(len(y)))
