@@ -65,10 +65,12 @@ def run_chapter(path: Path, env: dict, dump: Path) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapters", nargs="+", default=["02", "05", "07"])
+    parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks",
+                        help="where the chapters are (e.g. a snapshot of them)")
     args = parser.parse_args()
     from llmrec_utils import config
 
-    paths = [next((ROOT / "notebooks").glob(f"{c}_*.ipynb")) for c in args.chapters]
+    paths = [next(args.notebooks.glob(f"{c}_*.ipynb")) for c in args.chapters]
     glued: dict = {}
     for name, setting in SETTINGS.items():
         cache = config.pinned_cache(prefix="llmrec-repro-")
