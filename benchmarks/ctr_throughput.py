@@ -48,6 +48,7 @@ def main() -> None:
 
     from llmrec_utils import ctr
     from llmrec_utils.config import SEED
+    from llmrec_utils.evaluation import uncertainty
 
     torch.set_num_threads(args.threads)
     task = ctr.ml100k_clicks()
@@ -81,7 +82,7 @@ def main() -> None:
           f"k={args.factors}, batch {args.batch_size}, {args.epochs} epochs, "
           f"{args.threads} thread(s), best of {args.repeat}, torch {torch.__version__}")  # fmt: skip
     for name, p in rows.items():
-        r = ctr.auc_logloss(task.y("test"), np.clip(p, 0, 1))
+        r = uncertainty.auc_logloss(task.y("test"), np.clip(p, 0, 1))
         print(f"{name:24s} {speed[name]:>10,.0f} examples/s   test AUC {r['AUC']}   "
               f"log loss {r['log loss']}")  # fmt: skip
     ref = speed.get("DeepFM (DeepCTR-Torch)")

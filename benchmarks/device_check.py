@@ -46,7 +46,7 @@ def header(device: str, precision: str) -> None:
 
 
 def encoders(texts: list[str], device: str) -> None:
-    from llmrec_utils import embeddings
+    from llmrec_utils.text import embeddings
 
     print(f"\n== chapter 2: encoder, {len(texts)} clothing reviews")
     runs = {"device (auto)": embeddings.Encoder.load(device=device),
@@ -61,8 +61,8 @@ def encoders(texts: list[str], device: str) -> None:
 
 
 def ner_finetune(reviews, n_reviews: int, device: str) -> None:
-    from llmrec_utils import ner
     from llmrec_utils.config import SEED
+    from llmrec_utils.text import ner
 
     gold = ner.load_gold()
     pool = reviews[~reviews["review"].isin({r["review"] for r in gold})]
@@ -84,7 +84,7 @@ def ner_finetune(reviews, n_reviews: int, device: str) -> None:
 
 
 def generation(n_prompts: int, device: str) -> None:
-    from llmrec_utils import augment, llm
+    from llmrec_utils.text import augment, llm
 
     recipe = augment.RECIPES["items"]
     jobs = augment.jobs("items")

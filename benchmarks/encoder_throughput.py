@@ -39,7 +39,8 @@ def main() -> None:
 
     from sentence_transformers import SentenceTransformer
 
-    from llmrec_utils import config, data, embeddings
+    from llmrec_utils import config, data
+    from llmrec_utils.text import embeddings
 
     reviews = data.clean_reviews(data.load_clothing_reviews())
     texts = reviews["text"].sample(n=args.n, random_state=0).tolist()

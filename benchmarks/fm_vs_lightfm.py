@@ -1,4 +1,4 @@
-"""Ours (fm.FeatureMF, torch) vs LightFM on MovieLens-100k with the same item features.
+"""Ours (feature_mf.FeatureMF, torch) vs LightFM on MovieLens-100k with the same item features.
 
 Prints NDCG@10 on the warm split (all items) and on the cold split (the cold
 films only, chapter 5's protocol), fit seconds for both, and the ratios, in
@@ -9,13 +9,13 @@ one run:
 Both use WARP, 32 factors, learning rate 0.05, at most 10 negative draws,
 Adagrad, the same epochs and one thread (regularisation: each its default,
 none in LightFM, 1e-4 on the batch's vectors in ours); the item features are the genre
-flags and release-decade one-hots (``fm.ml100k_item_features``), plus the
+flags and release-decade one-hots (``features.ml100k_item_features``), plus the
 MiniLM card vectors with ``--cards`` (chapter 7's features: their first 32
 principal components, ``knowledge.reduce``). LightFM gets an identity block for the
 training items (its way of having id embeddings) beside those features, so a
 cold item is its features alone, as in ours. Fit time is ``fit(train)`` of
 the warm split, wall clock. LightFM (``lightfm-next==1.19.0``, in the
-requirements; ``fm.LightFMModel`` wraps it) is on Python 3.11 a C build from
+requirements; ``peers.LightFMModel`` wraps it) is on Python 3.11 a C build from
 the sdist (PyPI has no 1.19.0 wheel for it, and the cp311 wheel of 1.18.7
 fails to import: undefined symbol ``__log_finite``); without it only our
 model's rows (and chance) are printed.
@@ -41,23 +41,25 @@ def main() -> None:
     import numpy as np
     import pandas as pd
 
-    from llmrec_utils import data, evaluation, fm
+    from llmrec_utils import data, evaluation
+    from llmrec_utils.data import features
+    from llmrec_utils.models import feature_mf, peers
 
     if args.cards:  # chapter 7's "+ MiniLM card" family
-        from llmrec_utils import knowledge
+        from llmrec_utils.chapters import knowledge
 
         features = knowledge.item_feature_sets(knowledge.reduce(knowledge.item_vectors()))[
             knowledge.FAMILIES[2]]
     else:
-        features = fm.ml100k_item_features()
+        features = features.ml100k_item_features()
     common = {"factors": 32, "lr": 0.05, "max_sampled": 10}
 
-    makers = {"ours (FeatureMF)": lambda: fm.FeatureMF(item_features=features, epochs=args.epochs,
+    makers = {"ours (FeatureMF)": lambda: feature_mf.FeatureMF(item_features=features, epochs=args.epochs,
                                                        threads=args.threads, **common)}
     try:
         import lightfm  # noqa: F401
 
-        makers["LightFM"] = lambda: fm.LightFMModel(features, epochs=args.epochs,
+        makers["LightFM"] = lambda: peers.LightFMModel(features, epochs=args.epochs,
                                                     threads=args.threads, **common)
     except ImportError as exc:
         print(f"LightFM not importable ({exc}); printing ours only.")

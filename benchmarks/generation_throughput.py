@@ -20,7 +20,8 @@ def main() -> None:
     ap.add_argument("--max-new-tokens", type=int, default=96)
     args = ap.parse_args()
 
-    from llmrec_utils import augment, data, llm
+    from llmrec_utils import data
+    from llmrec_utils.text import augment, llm
 
     items = data.load_ml100k_items().sort_values(data.ITEM).head(args.n)
     prompts = list(augment.item_jobs(items).values())

@@ -3,7 +3,7 @@ bfloat16 probe remembered? (issue 22)
 
 Runs chapters (default 2, 5 and 7, in order) once per setting, each setting in
 a fresh cache holding only the pinned assets, and collects every value the
-chapters glue into their prose (``llmrec_utils.page.GLUED``). Then prints, per
+chapters glue into their prose (``llmrec_utils.course.page.GLUED``). Then prints, per
 chapter, how many glued values there are and which differ between settings.
 Exits 1 if any differ.
 
@@ -33,7 +33,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parents[1]
 DUMP = """
 import json, os
-from llmrec_utils.page import GLUED
+from llmrec_utils.course.page import GLUED
 with open(os.environ["GLUE_DUMP"], "w") as f:
     json.dump({k: v if isinstance(v, (int, float, str, bool)) or v is None else repr(v)
                for k, v in GLUED.items()}, f, indent=1, sort_keys=True)

@@ -30,8 +30,10 @@ def main() -> None:
     import pandas as pd
     import surprise
 
-    from llmrec_utils import data, metrics, mf
-    from llmrec_utils.peers import SurpriseModel
+    from llmrec_utils import data
+    from llmrec_utils.evaluation import metrics
+    from llmrec_utils.models import mf
+    from llmrec_utils.models.peers import SurpriseModel
 
     ratings = data.load_ml100k_ratings()
     folds = data.kfold_splits(ratings, 5)

@@ -14,8 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import assets, student
 from .config import cache_dir
+from .course import student
+from .data import assets
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -51,7 +52,7 @@ def _student(args: argparse.Namespace) -> int:
 
 
 def _augment(args: argparse.Namespace) -> int:
-    from . import augment, llm
+    from .text import augment, llm
 
     try:
         generator = llm.load_generator(args.model)
@@ -71,16 +72,18 @@ def _augment(args: argparse.Namespace) -> int:
 
 
 def _rerank(args: argparse.Namespace) -> int:
-    from . import evaluation, llm, rerank
+    from .chapters import reranking
+    from .evaluation import protocols, uncertainty
+    from .text import llm
 
     try:
         if args.how == "ll":
-            out = rerank.ll_experiment(args.model, args.split, args.users, args.n, args.weights,
+            out = reranking.ll_experiment(args.model, args.split, args.users, args.n, args.weights,
                                        column=args.column)  # fmt: skip
             print(f"log-likelihood ({args.column}): {out['forward_passes']} forward passes "
                   f"(the rest from the cache) in {out['seconds']:.1f} s")
         else:
-            out = rerank.list_experiment(model=args.model, split=args.split, users=args.users,
+            out = reranking.list_experiment(model=args.model, split=args.split, users=args.users,
                                          n=args.n, weights=args.weights, replay=args.replay)
             b, reasons = out["bias"], out["run"].reasons
             print(f"listwise: {len(reasons)} answers rejected ({reasons.value_counts().to_dict()}); "
@@ -94,15 +97,15 @@ def _rerank(args: argparse.Namespace) -> int:
     per_user = out["per_user"]
     base = per_user["EASE"]["NDCG@10"]
     for name, frame in per_user.items():
-        line = f"{name:<14} NDCG@10 {evaluation.intervals(frame)['NDCG@10']}"
+        line = f"{name:<14} NDCG@10 {protocols.intervals(frame)['NDCG@10']}"
         if name != "EASE":
-            line += f"   vs EASE {evaluation.compare(base, frame['NDCG@10'])}"
+            line += f"   vs EASE {uncertainty.compare(base, frame['NDCG@10'])}"
         print(line)
     return 0
 
 
 def _assign(args: argparse.Namespace) -> int:
-    from . import grading
+    from .course import grading
 
     for path in grading.write_assignments(args.outdir, args.chapter or None):
         print(f"wrote {path}")
@@ -112,7 +115,7 @@ def _assign(args: argparse.Namespace) -> int:
 def _grade(args: argparse.Namespace) -> int:
     import time
 
-    from . import grading
+    from .course import grading
 
     if args.tests:
         written = grading.write_tests(args.tests, [args.chapter] if args.chapter else None)

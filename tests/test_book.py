@@ -295,7 +295,7 @@ def test_the_student_site_builds_without_solutions(tmp_path):
     solution code run but absent from the page, no written answers."""
     import nbformat
 
-    from llmrec_utils import student
+    from llmrec_utils.course import student
 
     root = tmp_path / "checkout"
     (root / "book").mkdir(parents=True)

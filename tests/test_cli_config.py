@@ -8,7 +8,9 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-from llmrec_utils import assets, cli, config, plots  # noqa: E402
+from llmrec_utils import cli, config
+from llmrec_utils.course import plots
+from llmrec_utils.data import assets
 
 
 def test_fetch_reports_every_asset(capsys):
@@ -59,9 +61,8 @@ def test_committed_data_ships_with_the_package():
     """Colab installs the package without a checkout: data_dir() then points at the
     wheel's data-files, which must include every committed data file."""
     import fnmatch
-    from pathlib import Path
-
     import tomllib
+    from pathlib import Path
 
     from llmrec_utils import config
 
@@ -78,7 +79,7 @@ def test_committed_data_ships_with_the_package():
 def test_grading_without_otter_says_how_to_install(monkeypatch):
     import importlib
 
-    from llmrec_utils import grading
+    from llmrec_utils.course import grading
 
     real = importlib.import_module
 

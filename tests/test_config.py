@@ -141,7 +141,7 @@ def test_real_probe_returns_a_ratio():
 def test_encoder_on_explicit_cpu_keeps_its_fingerprint(no_cuda, monkeypatch):
     import hashlib
 
-    from llmrec_utils import embeddings
+    from llmrec_utils.text import embeddings
 
     enc = embeddings.Encoder.load(device="cpu", precision="float32")
     key = f"{embeddings.DEFAULT_MODEL}|{embeddings.MINILM_SHA256}|float32|256|mean|l2"
@@ -157,7 +157,7 @@ def test_encoder_on_explicit_cpu_keeps_its_fingerprint(no_cuda, monkeypatch):
 
 
 def test_ner_train_and_predict_on_explicit_cpu(no_cuda):
-    from llmrec_utils import ner
+    from llmrec_utils.text import ner
 
     tokenizer, net = ner.new_tagger()
     examples = [{"tokens": "the linen is soft".split(), "tags": ["O", "B-FABRIC", "O", "B-FABRIC"]}] * 4

@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from llmrec_utils import ctr
-from llmrec_utils.ner import ENTITY_TYPES
+from llmrec_utils.evaluation import metrics, uncertainty
+from llmrec_utils.text import ner
+from llmrec_utils.text.ner import ENTITY_TYPES
 
 FAST = {"epochs": 8, "batch_size": 256, "lr": 0.02, "factors": 4}
 
@@ -67,7 +69,7 @@ def test_fm_and_deepfm_learn_an_interaction_logistic_regression_cannot():
     auc = {}
     for name, model in {"lr": ctr.LogisticCTR, "fm": ctr.FMCTR, "deepfm": ctr.DeepFM}.items():
         m = model(SPEC, **FAST).fit(*train, valid=valid)
-        auc[name] = ctr.roc_auc(test[1], m.predict_proba(test[0]))
+        auc[name] = metrics.roc_auc(test[1], m.predict_proba(test[0]))
     assert auc["lr"] < 0.6
     assert auc["fm"] > 0.85 and auc["deepfm"] > 0.85
     assert min(auc["fm"], auc["deepfm"]) - auc["lr"] > 0.25
@@ -81,7 +83,7 @@ def test_a_linear_signal_is_learned_by_every_model():
     train, valid, test = split3(X, y)
     for model in (ctr.LogisticCTR, ctr.FMCTR, ctr.DeepFM):
         p = model(SPEC, **FAST).fit(*train, valid=valid).predict_proba(test[0])
-        assert ctr.roc_auc(test[1], p) > 0.75, model.__name__
+        assert metrics.roc_auc(test[1], p) > 0.75, model.__name__
 
 
 @pytest.mark.parametrize("model", [ctr.FMCTR, ctr.DeepFM])
@@ -124,16 +126,16 @@ def test_unseen_categories_get_the_unknown_row():
 def test_auc_logloss_and_paired_comparison():
     y = np.array([0, 0, 1, 1] * 25, float)
     perfect, blind = np.where(y == 1, 0.9, 0.1), np.full(100, 0.5)
-    r = ctr.auc_logloss(y, perfect, n_boot=200)
+    r = uncertainty.auc_logloss(y, perfect, n_boot=200)
     assert r["AUC"].estimate == 1.0 and r["log loss"].estimate == pytest.approx(-np.log(0.9))
-    assert ctr.auc_logloss(y, blind, n_boot=200)["AUC"].estimate == 0.5
-    gap = ctr.compare(y, blind, perfect, n_boot=200)
+    assert uncertainty.auc_logloss(y, blind, n_boot=200)["AUC"].estimate == 0.5
+    gap = uncertainty.compare_clicks(y, blind, perfect, n_boot=200)
     assert gap["AUC"].estimate == pytest.approx(0.5) and gap["AUC"].low > 0
     assert gap["log loss"].high < 0
     with pytest.raises(ValueError, match="both classes"):
-        ctr.auc_logloss(np.ones(10), np.full(10, 0.5))
+        uncertainty.auc_logloss(np.ones(10), np.full(10, 0.5))
     with pytest.raises(ValueError, match="probabilities"):
-        ctr.auc_logloss(y, np.full(100, 1.5))
+        uncertainty.auc_logloss(y, np.full(100, 1.5))
 
 
 def test_cluster_bootstrap_is_wider_when_rows_of_a_cluster_move_together():
@@ -146,12 +148,12 @@ def test_cluster_bootstrap_is_wider_when_rows_of_a_cluster_move_together():
     a = np.clip(0.5 + 0.2 * (y - 0.5) + rng.normal(0, 0.2, film.size), 0.01, 0.99)
     effect = rng.normal(0.02, 0.15, 20)[film]  # each film's own shift, shared by its rows
     b = np.clip(a + effect * (y - 0.5), 0.01, 0.99)
-    rows = ctr.compare(y, a, b, n_boot=300)["AUC"]
-    films = ctr.compare(y, a, b, n_boot=300, clusters=film)["AUC"]
+    rows = uncertainty.compare_clicks(y, a, b, n_boot=300)["AUC"]
+    films = uncertainty.compare_clicks(y, a, b, n_boot=300, clusters=film)["AUC"]
     assert rows.estimate == films.estimate
     assert films.high - films.low > 2 * (rows.high - rows.low)
     with pytest.raises(ValueError, match="at least 2 clusters"):
-        ctr.compare(y, a, b, clusters=np.zeros(film.size))
+        uncertainty.compare_clicks(y, a, b, clusters=np.zeros(film.size))
 
 
 # --- bad input --------------------------------------------------------------------------------------
@@ -248,7 +250,7 @@ def test_leaky_profile_tells_the_label():
     aspects[:] = True  # every review mentions every aspect: rating_FIT is the mean rating
     honest = ctr.clothing_recommend(reviews, aspects, test_frac=0.3, seed=0)
     leaky = ctr.clothing_recommend(reviews, aspects, leaky=True, test_frac=0.3, seed=0)
-    auc = {name: ctr.roc_auc(t.y("test"), t.X("test")["rating_FIT"].rank(pct=True))
+    auc = {name: metrics.roc_auc(t.y("test"), t.X("test")["rating_FIT"].rank(pct=True))
            for name, t in (("honest", honest), ("leaky", leaky))}  # fmt: skip
     assert auc["leaky"] > auc["honest"] + 0.15
 
@@ -264,7 +266,7 @@ def test_clothing_errors_name_the_missing_ids():
 def test_review_aspects_uses_the_weak_labeller():
     reviews = pd.DataFrame({"review": [1, 2], "text": ["The fabric is soft but runs small.",
                                                        "Love it."]})  # fmt: skip
-    A = ctr.review_aspects(reviews)
+    A = ner.review_aspects(reviews)
     assert A.loc[1, "FABRIC"] and A.loc[1, "SIZE"] and not A.loc[2].any()
 
 

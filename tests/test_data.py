@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from llmrec_utils import data
-from llmrec_utils.data import ITEM, RATING, TIMESTAMP, USER
+from llmrec_utils.data import ITEM, RATING, TIMESTAMP, USER, splits
 
 
 def synthetic_log(n_users=30, n_items=40, per_user=8, seed=0) -> pd.DataFrame:
@@ -214,7 +214,7 @@ def test_holdout_split_is_the_first_of_five_folds():
 
 def test_standard_splits_by_name(tmp_cache, monkeypatch):
     log = synthetic_log()
-    monkeypatch.setattr(data, "load_ml100k_ratings", lambda: log)
+    monkeypatch.setattr(splits, "load_ml100k_ratings", lambda: log)
     for name, make in {"ml100k-random": lambda s: data.random_split(log, 0.2, s),
                        "ml100k-temporal": lambda s: data.temporal_split(log, 1, s),
                        "ml100k-cold-items": lambda s: data.cold_item_split(log, 0.1, s)}.items():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from llmrec_utils import embeddings
+from llmrec_utils.text import embeddings
 
 TEXTS = [
     "Runs small, order a size up.",

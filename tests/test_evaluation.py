@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from llmrec_utils import evaluation
+from llmrec_utils.chapters import choices
 
 
 def test_bootstrap_ci_brackets_the_estimate_and_narrows_with_n():
@@ -38,9 +39,9 @@ def test_paired_difference_is_narrower_than_separate_intervals():
 
 
 # --- ranking protocols and comparisons (chapter 8) ---------------------------------
-from llmrec_utils import data as _data  # noqa: E402
-from llmrec_utils import mf as _mf  # noqa: E402
-from llmrec_utils import models as _models  # noqa: E402
+from llmrec_utils import data as _data
+from llmrec_utils.models import base
+from llmrec_utils.models import mf as _mf
 
 
 def _toy_split():
@@ -52,7 +53,7 @@ def _toy_split():
 
 def test_evaluate_and_summarise():
     split = _toy_split()
-    per_user = evaluation.evaluate(_models.Popularity().fit(split.train), split,
+    per_user = evaluation.evaluate(base.Popularity().fit(split.train), split,
                                    ("NDCG@10", "Recall@20", "HR@5"))
     assert list(per_user.columns) == ["NDCG@10", "Recall@20", "HR@5"]
     assert len(per_user) == split.test["user"].nunique()
@@ -60,7 +61,7 @@ def test_evaluate_and_summarise():
     assert (s["low"] <= s["estimate"]).all() and (s["estimate"] <= s["high"]).all()
     empty = _data.Split(split.train, split.test.iloc[:0])
     with pytest.raises(ValueError, match="empty"):
-        evaluation.evaluate(_models.Popularity().fit(split.train), empty)
+        evaluation.evaluate(base.Popularity().fit(split.train), empty)
 
 
 def test_one_interval_type_and_its_format():
@@ -72,7 +73,7 @@ def test_one_interval_type_and_its_format():
     assert c.interval == evaluation.Interval(0.01, -0.002, 0.021)
     assert str(c) == "+0.0100 [-0.0020, +0.0210], p=0.04"
     split = _toy_split()
-    per_user = evaluation.evaluate(_models.Popularity().fit(split.train), split)
+    per_user = evaluation.evaluate(base.Popularity().fit(split.train), split)
     cis = evaluation.intervals(per_user)
     table = evaluation.summarise(per_user)
     assert list(table.columns) == ["estimate", "low", "high"]
@@ -95,7 +96,7 @@ def test_compare_detects_real_differences_only():
 def test_select_by_validation_picks_the_best():
     split = _toy_split()
     best, scores = evaluation.select_by_validation(
-        {"pop": _models.Popularity(), "ease": _mf.EASE(5.0)}, split)
+        {"pop": base.Popularity(), "ease": _mf.EASE(5.0)}, split)
     assert best == max(scores, key=scores.get) and set(scores) == {"pop", "ease"}
     with pytest.raises(ValueError, match="no candidates"):
         evaluation.select_by_validation({}, split)
@@ -104,7 +105,7 @@ def test_select_by_validation_picks_the_best():
 def test_leaderboard_and_saved_rows(tmp_cache, monkeypatch):
     split = _toy_split()
     per_user = {name: evaluation.evaluate(m.fit(split.train), split)
-                for name, m in {"pop": _models.Popularity(), "ease": _mf.EASE(5.0)}.items()}
+                for name, m in {"pop": base.Popularity(), "ease": _mf.EASE(5.0)}.items()}
     evaluation.save_per_user("augmented / v1", per_user["ease"], "EASE(5.0) on toy")
     evaluation.save_per_user("old name", per_user["pop"], "Popularity()")
     saved, stale = evaluation.saved_per_user({"augmented / v1": "EASE(5.0) on toy"})
@@ -152,7 +153,7 @@ def test_rating_evaluation_has_known_answers():
     assert evaluation.rating_evaluation(_Echo(split.test), split) == {"RMSE": 0.0, "MAE": 0.0}
     off = evaluation.rating_evaluation(_Echo(split.test, shift=-0.5), split)
     assert off["RMSE"] == pytest.approx(0.5) and off["MAE"] == pytest.approx(0.5)
-    mean = _mf.GlobalMean().fit(split.train)
+    mean = base.GlobalMean().fit(split.train)
     err = split.train["rating"].mean() - split.test["rating"]
     got = evaluation.rating_evaluation(mean, split)
     assert got["RMSE"] == pytest.approx(np.sqrt(np.mean(err**2)))
@@ -161,7 +162,7 @@ def test_rating_evaluation_has_known_answers():
 
 def test_ndcg_of_is_the_ndcg_of_the_models_lists():
     split = _toy_split()
-    model = _mf.Popularity().fit(split.train)
+    model = base.Popularity().fit(split.train)
     recs = model.recommend(split.test["user"].unique(), k=10)
     assert evaluation.ndcg_of(model, split) == pytest.approx(
         evaluation.metrics.ndcg_at_k(recs, split.test, k=10))
@@ -170,7 +171,7 @@ def test_ndcg_of_is_the_ndcg_of_the_models_lists():
 def test_tune_biased_mf_chooses_on_the_holdout_only():
     split = _rated_split()
     grid = ((2, 0.1), (2, 50.0))
-    model = evaluation.tune_biased_mf(split.train, grid, seed=0)
+    model = choices.tune_biased_mf(split.train, grid, seed=0)
     holdout = _data.holdout_split(split.train, seed=0)
     scores = {(f, reg): evaluation.rating_evaluation(
         _mf.BiasedMF(factors=f, reg=reg, seed=0).fit(holdout.train), holdout)["RMSE"]
@@ -181,29 +182,29 @@ def test_tune_biased_mf_chooses_on_the_holdout_only():
 
 
 def test_choose_ease_picks_from_the_grid():
-    choice = evaluation.choose_ease(_toy_split())
-    assert set(choice) == {"lam"} and choice["lam"] in evaluation.EASE_LAMBDAS
+    choice = choices.choose_ease(_toy_split())
+    assert set(choice) == {"lam"} and choice["lam"] in choices.EASE_LAMBDAS
 
 
 def test_saved_choices_are_read_back_or_made_again(tmp_cache, monkeypatch, capsys):
     calls = []
-    monkeypatch.setitem(evaluation.CHOOSERS, "ease", lambda: calls.append(1) or {"lam": 250})
-    assert evaluation.chosen("ease") == {"lam": 250} and len(calls) == 1  # made, saved
+    monkeypatch.setitem(choices.CHOOSERS, "ease", lambda: calls.append(1) or {"lam": 250})
+    assert choices.chosen("ease") == {"lam": 250} and len(calls) == 1  # made, saved
     assert "is missing" in capsys.readouterr().out
-    assert evaluation.chosen("ease") == {"lam": 250} and len(calls) == 1  # read back
-    evaluation.save_choice("ease", {"lam": 500})
-    assert evaluation.chosen("ease") == {"lam": 500}
+    assert choices.chosen("ease") == {"lam": 250} and len(calls) == 1  # read back
+    choices.save_choice("ease", {"lam": 500})
+    assert choices.chosen("ease") == {"lam": 500}
     path = tmp_cache / "artifacts" / "choices" / "ease.json"
     path.write_text("{")
-    assert evaluation.chosen("ease") == {"lam": 250} and len(calls) == 2
+    assert choices.chosen("ease") == {"lam": 250} and len(calls) == 2
     assert "unreadable" in capsys.readouterr().out
-    monkeypatch.setattr(evaluation, "EASE_LAMBDAS", (10, 20))  # the grid changed
-    assert evaluation.chosen("ease") == {"lam": 250} and len(calls) == 3
+    monkeypatch.setattr(choices, "EASE_LAMBDAS", (10, 20))  # the grid changed
+    assert choices.chosen("ease") == {"lam": 250} and len(calls) == 3
     assert "another grid" in capsys.readouterr().out
     with pytest.raises(KeyError, match="weighted-blend"):
-        evaluation.chosen("nope")
+        choices.chosen("nope")
     with pytest.raises(KeyError, match="ease"):
-        evaluation.save_choice("nope", {})
+        choices.save_choice("nope", {})
 
 
 def test_paired_fold_interval_is_a_t_interval_of_the_differences():

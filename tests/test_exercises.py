@@ -16,9 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmrec_utils import data, evaluation, exercises, metrics, ner
+from llmrec_utils import data, evaluation
+from llmrec_utils.course import exercises
+from llmrec_utils.course.exercises import ExerciseError
 from llmrec_utils.data import ITEM, RATING, TEXT, TIMESTAMP, USER
-from llmrec_utils.exercises import ExerciseError
+from llmrec_utils.evaluation import metrics
+from llmrec_utils.text import ner
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -263,7 +266,7 @@ def test_leave_last_out_rejects_wrong_answers_with_hints(fn, hint):
 def test_mean_pool():
     import torch
 
-    from llmrec_utils import embeddings
+    from llmrec_utils.text import embeddings
 
     exercises.check_mean_pool(solution("02_text_embeddings", "my_mean_pool"))
     exercises.check_mean_pool(embeddings.mean_pool)
@@ -309,10 +312,10 @@ def _macro_f1(y_true, y_pred, classes=None, average="macro"):
 
 
 def test_macro_f1():
-    from llmrec_utils import evaluation
+    from llmrec_utils.evaluation import metrics
 
     exercises.check_macro_f1(solution("02_text_embeddings", "my_macro_f1"))
-    exercises.check_macro_f1(evaluation.macro_f1)
+    exercises.check_macro_f1(metrics.macro_f1)
     exercises.check_macro_f1(lambda t, p: np.array([_macro_f1(t, p)]))  # one-element array
 
     def crashes_on_unpredicted(t, p):
@@ -577,7 +580,7 @@ def test_ease():
 # --- chapter 5 ---------------------------------------------------------------------
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_zscore_rows():
-    from llmrec_utils import hybrid
+    from llmrec_utils.models import hybrid
 
     exercises.check_zscore_rows(solution("05_hybrid", "zscore"))
     exercises.check_zscore_rows(hybrid.zscore_rows)
@@ -628,7 +631,7 @@ def test_content_scores():
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_gated_blend():
-    from llmrec_utils import hybrid
+    from llmrec_utils.models import hybrid
 
     right = solution("05_hybrid", "gated_blend", hybrid=hybrid)
     exercises.check_gated_blend(right)
@@ -778,10 +781,10 @@ def test_ndcg():
 
 
 def test_novelty():
-    from llmrec_utils import evaluation
+    from llmrec_utils.evaluation import metrics
 
     exercises.check_novelty(solution("08_evaluation", "novelty"))
-    exercises.check_novelty(evaluation.novelty)
+    exercises.check_novelty(metrics.novelty)
 
     def novelty(recs, train, rows=False, denom="users", log=np.log2, sign=-1, distinct_recs=False):
         counts = train.groupby(ITEM).size() if rows else train.groupby(ITEM)[USER].nunique()

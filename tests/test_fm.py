@@ -1,4 +1,4 @@
-"""Unit tests for llmrec_utils.fm (FeatureMF, the LightFM-style model). The
+"""Unit tests for llmrec_utils.models.feature_mf (FeatureMF, the LightFM-style model). The
 contract it shares with every model is tested in tests/test_models.py."""
 
 import numpy as np
@@ -7,8 +7,9 @@ import pytest
 import torch
 from test_models import block_ratings, vectors
 
-from llmrec_utils import evaluation, fm
+from llmrec_utils import evaluation
 from llmrec_utils.data import ITEM, RATING, USER, Split
+from llmrec_utils.models import feature_mf, peers
 
 
 def tiny_params(n_users=3, n_items=5, du=2, di=3, k=2, seed=0):
@@ -32,7 +33,7 @@ def test_pair_loss_gradient_matches_finite_differences(loss):
     names = list(params)
 
     def f(*tensors):
-        return fm.pair_loss(dict(zip(names, tensors)), Xu, Xi, u, i, j, loss, weight,
+        return feature_mf.pair_loss(dict(zip(names, tensors)), Xu, Xi, u, i, j, loss, weight,
                             margin=5.0, reg=0.1)  # fmt: skip
 
     # margin 5 keeps every WARP hinge active (away from its kink) on these values
@@ -46,16 +47,16 @@ def test_pair_loss_values():
     Q = params["Ei"] + Xi @ params["Wi"]
     b = params["b"] + Xi @ params["wb"]
     diff = (P[0] @ (Q[1] - Q[2]) + b[1] - b[2]).detach()
-    bpr = fm.pair_loss(params, Xu, Xi, u, i, j, "bpr")
+    bpr = feature_mf.pair_loss(params, Xu, Xi, u, i, j, "bpr")
     assert float(bpr.detach()) == pytest.approx(float(-torch.log(torch.sigmoid(diff))))
     w = torch.tensor([2.0], dtype=torch.float64)
-    warp = fm.pair_loss(params, Xu, Xi, u, i, j, "warp", w, margin=1.0)
+    warp = feature_mf.pair_loss(params, Xu, Xi, u, i, j, "warp", w, margin=1.0)
     assert float(warp.detach()) == pytest.approx(2.0 * max(0.0, 1.0 - float(diff)))
 
 
 def test_warp_weights_estimate_the_rank():
     # 11 items: a violator at the first draw means rank ~10, at the 10th rank ~1
-    w = fm.warp_weights(np.array([1, 3, 10]), 11)
+    w = feature_mf.warp_weights(np.array([1, 3, 10]), 11)
     assert w == pytest.approx([np.log(10), np.log(3), 0.0])
 
 
@@ -81,7 +82,7 @@ def genre_world(n_genres=6, n_users=36, seed=0):
 @pytest.mark.parametrize("loss", ["warp", "bpr"])
 def test_cold_items_are_ranked_from_their_features(loss):
     split, features, cold = genre_world()
-    model = fm.FeatureMF(factors=4, loss=loss, item_features=features, epochs=15,
+    model = feature_mf.FeatureMF(factors=4, loss=loss, item_features=features, epochs=15,
                          batch_size=32, seed=1).fit(split.train)  # fmt: skip
     assert set(cold) <= set(model.items_)  # cold items are scored, not fallen back on
     ndcg = evaluation.evaluate(model, split, ("NDCG@10",), items=cold)["NDCG@10"].mean()
@@ -92,7 +93,7 @@ def test_cold_items_are_ranked_from_their_features(loss):
     a, b = model.items_.get_indexer(cold[:2])
     assert S[:, a] == pytest.approx(S[:, b])
     # without features the same items are unknown: the fallback, 0
-    plain = fm.FeatureMF(factors=4, loss=loss, epochs=2, seed=1).fit(split.train)
+    plain = feature_mf.FeatureMF(factors=4, loss=loss, epochs=2, seed=1).fit(split.train)
     assert not set(cold) & set(plain.items_)
     assert plain.predict(np.array([0]), cold[:1]) == pytest.approx([0.0])
 
@@ -101,7 +102,7 @@ def test_lightfm_is_fitted_on_training_items_and_scores_cold_ones_from_features(
     """Like for like with FeatureMF: LightFM's interactions (and so WARP's
     negatives) range over the training items only; cold items are scored after."""
     split, features, cold = genre_world()
-    model = fm.LightFMModel(features, factors=4, epochs=15, seed=1).fit(split.train)
+    model = peers.LightFMModel(features, factors=4, epochs=15, seed=1).fit(split.train)
     n_trained = split.train[ITEM].nunique()
     assert model.m_.item_embeddings.shape[0] == n_trained + features.shape[1]
     assert set(cold) <= set(model.items_)
@@ -115,8 +116,8 @@ def test_lightfm_is_fitted_on_training_items_and_scores_cold_ones_from_features(
 
 def test_the_blocks_are_learned_with_and_without_features():
     train = block_ratings()
-    for model in (fm.FeatureMF(factors=4, epochs=40, batch_size=16, seed=0),
-                  fm.FeatureMF(factors=4, item_features=vectors()[1], item_ids=vectors()[0],
+    for model in (feature_mf.FeatureMF(factors=4, epochs=40, batch_size=16, seed=0),
+                  feature_mf.FeatureMF(factors=4, item_features=vectors()[1], item_ids=vectors()[0],
                                epochs=40, batch_size=16, seed=0)):  # fmt: skip
         recs = model.fit(train).recommend([0, 15], k=2)
         top0 = set(recs.loc[recs[USER] == 0, ITEM])
@@ -126,14 +127,14 @@ def test_the_blocks_are_learned_with_and_without_features():
 
 def test_positive_rating_keeps_low_ratings_out_of_the_positives():
     train = block_ratings()  # each user rated 2 films of the other block 1 star
-    model = fm.FeatureMF(factors=4, epochs=40, batch_size=16, positive_rating=4,
+    model = feature_mf.FeatureMF(factors=4, epochs=40, batch_size=16, positive_rating=4,
                          seed=0).fit(train)  # fmt: skip
     S = model.score([0])[0]
     own = model.items_.get_indexer(train.loc[(train[USER] == 0) & (train[RATING] == 5), ITEM])
     low = model.items_.get_indexer(train.loc[(train[USER] == 0) & (train[RATING] == 1), ITEM])
     assert S[own].min() > S[low].max()
     with pytest.raises(ValueError, match="positive_rating"):
-        fm.FeatureMF(positive_rating=6, epochs=1).fit(train)
+        feature_mf.FeatureMF(positive_rating=6, epochs=1).fit(train)
 
 
 def test_same_seed_same_model_other_seed_other_model():
@@ -141,7 +142,7 @@ def test_same_seed_same_model_other_seed_other_model():
     ids, V = vectors()
 
     def fit(seed):
-        return fm.FeatureMF(factors=4, item_features=V, item_ids=ids, epochs=3, batch_size=16,
+        return feature_mf.FeatureMF(factors=4, item_features=V, item_ids=ids, epochs=3, batch_size=16,
                             seed=seed).fit(train)  # fmt: skip
 
     a, b, c = fit(3), fit(3), fit(4)
@@ -152,7 +153,7 @@ def test_same_seed_same_model_other_seed_other_model():
 
 def test_threads_are_restored():
     before = torch.get_num_threads()
-    fm.FeatureMF(factors=2, epochs=1, threads=1).fit(block_ratings())
+    feature_mf.FeatureMF(factors=2, epochs=1, threads=1).fit(block_ratings())
     assert torch.get_num_threads() == before
 
 
@@ -161,7 +162,7 @@ def test_missing_features_get_zeros_and_are_reported(capsys):
     ids, V = vectors()
     keep = ids != 3  # item 3 (in training) has no feature row
     users = pd.DataFrame({"young": np.arange(19) % 2}, index=np.arange(19))  # user 19 lacks one
-    model = fm.FeatureMF(factors=2, item_features=V[keep], item_ids=ids[keep],
+    model = feature_mf.FeatureMF(factors=2, item_features=V[keep], item_ids=ids[keep],
                          user_features=users, epochs=1)  # fmt: skip
     model.fit(train)
     text = capsys.readouterr().out  # config.logger() writes to stdout
@@ -176,7 +177,7 @@ def test_feature_ids_that_do_not_match_the_ratings_are_an_error():
     wrong = pd.DataFrame(V, index=[f"m{i}" for i in ids])  # string ids, integer ratings
     with pytest.raises(ValueError, match=r"20 of 20 training items have no feature row.*"
                                          r"e\.g\. \[0, 1, 2\].*'m0', 'm1', 'm2'"):
-        fm.FeatureMF(item_features=wrong, epochs=1).fit(train)
+        feature_mf.FeatureMF(item_features=wrong, epochs=1).fit(train)
 
 
 def test_bad_feature_tables_are_rejected():
@@ -184,16 +185,16 @@ def test_bad_feature_tables_are_rejected():
     df = pd.DataFrame(V.copy(), index=ids, columns=["side", "noise", "offset"])
     df.loc[4, "noise"] = np.nan
     with pytest.raises(ValueError, match="NaN/inf.*'noise' for id 4"):
-        fm.FeatureMF(item_features=df)
+        feature_mf.FeatureMF(item_features=df)
     V2 = V.copy()
     V2[2, 2] = np.inf
     with pytest.raises(ValueError, match="'column 2' for id 2"):
-        fm.FeatureMF(item_features=V2, item_ids=ids)
+        feature_mf.FeatureMF(item_features=V2, item_ids=ids)
     with pytest.raises(ValueError, match="give the id of each row"):
-        fm.FeatureMF(item_features=V)
+        feature_mf.FeatureMF(item_features=V)
     with pytest.raises(ValueError, match="unique"):
-        fm.FeatureMF(item_features=V, item_ids=np.zeros(len(ids)))
+        feature_mf.FeatureMF(item_features=V, item_ids=np.zeros(len(ids)))
     with pytest.raises(ValueError, match="rows but"):
-        fm.FeatureMF(item_features=V, item_ids=ids[:3])
+        feature_mf.FeatureMF(item_features=V, item_ids=ids[:3])
     with pytest.raises(ValueError, match="loss must be"):
-        fm.FeatureMF(loss="hinge")
+        feature_mf.FeatureMF(loss="hinge")

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmrec_utils import cli, evaluation, exercises, grading, student
+from llmrec_utils import cli, evaluation
+from llmrec_utils.course import exercises, grading, student
 
 # instructors install otter-grader with the `grading` extra (`make` does; the
 # Colab-versions environment of `make compat` does not)

@@ -1,12 +1,12 @@
-"""Unit tests for llmrec_utils.hybrid (the content model and the blends)."""
+"""Unit tests for llmrec_utils.models.hybrid (the content model and the blends)."""
 
 import numpy as np
 import pandas as pd
 import pytest
 from test_models import block_ratings, vectors
 
-from llmrec_utils import hybrid, mf, models
 from llmrec_utils.data import ITEM, RATING, USER
+from llmrec_utils.models import base, hybrid, mf
 
 
 def test_zscore_rows():
@@ -19,7 +19,7 @@ def test_zscore_rows():
 def test_content_model_scores_cold_items_by_their_vectors():
     ids, V = vectors()
     model = hybrid.ContentModel(ids, V).fit(block_ratings())  # items 20-23 never rated
-    assert isinstance(model, models.Recommender)
+    assert isinstance(model, base.Recommender)
     recs = model.recommend([0, 15], k=2, items=[20, 21, 22, 23])
     assert set(recs.loc[recs[USER] == 0, ITEM]) == {20, 21}
     assert set(recs.loc[recs[USER] == 15, ITEM]) == {22, 23}

@@ -5,7 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmrec_utils import ctr, knowledge
+from llmrec_utils import ctr
+from llmrec_utils.chapters import knowledge
+from llmrec_utils.evaluation import metrics
 
 
 def test_item_feature_sets_add_one_family_at_a_time():
@@ -84,7 +86,7 @@ def test_deepctr_adapter_learns_and_maps_unseen_values_to_the_unknown_row(capsys
     assert model.fit(X[:500], y[:500]) is model
     p = model.predict_proba(X[500:])
     assert p.shape == (100,) and ((0 <= p) & (p <= 1)).all()
-    assert ctr.roc_auc(y[500:], p) > 0.8  # the interaction is learnable
+    assert metrics.roc_auc(y[500:], p) > 0.8  # the interaction is learnable
     unseen = X[500:].assign(user=999)
     assert np.isfinite(model.predict_proba(unseen)).all()
     assert model._inputs(unseen)["user"].max() == ctr.UNKNOWN

@@ -1,4 +1,4 @@
-"""Unit tests for llmrec_utils.llm: structured output, the cache, resuming after
+"""Unit tests for llmrec_utils.text.llm: structured output, the cache, resuming after
 a kill, the HTTP backend (against a local fake server), and the real default
 model once."""
 
@@ -17,7 +17,8 @@ import time
 import pydantic
 import pytest
 
-from llmrec_utils import llm
+from llmrec_utils import config
+from llmrec_utils.text import llm
 
 
 class Profile(pydantic.BaseModel):
@@ -163,7 +164,7 @@ def test_a_killed_run_resumes_without_loss_or_duplicates(tmp_path):
     script = textwrap.dedent(f"""
         import sys; sys.path.insert(0, {os.path.dirname(__file__)!r})
         from test_llm import FakeGenerator, Profile, jobs, GOOD
-        from llmrec_utils import llm
+        from llmrec_utils.text import llm
         gen = FakeGenerator(lambda p, d: GOOD, delay=0.05)
         llm.generate_structured(gen, jobs(200), Profile, llm.GenerationCache({str(path)!r}),
                                 "v1", batch_size=2, progress=False)
@@ -332,7 +333,7 @@ def test_cache_key_ignores_stop_at_json_while_off():
     off = llm.cache_key("m", "t", msgs, llm.Decoding())
     legacy = llm._sha256({"model": "m", "template": "t", "prompt": llm._sha256(msgs),
                           "decoding": {"max_new_tokens": 160, "temperature": 0.0, "top_p": 1.0,
-                                       "seed": llm.SEED, "repetition_penalty": 1.0}})  # fmt: skip
+                                       "seed": config.SEED, "repetition_penalty": 1.0}})  # fmt: skip
     assert off == legacy  # caches written before the option existed still match
     assert llm.cache_key("m", "t", msgs, llm.Decoding(stop_at_json=True)) != off
 
@@ -386,7 +387,7 @@ def test_default_generator_is_on_the_configured_device(smollm):
 
 
 def test_generator_rejects_a_bad_device_before_loading(monkeypatch):
-    from llmrec_utils import assets
+    from llmrec_utils.data import assets
 
     monkeypatch.setattr(assets, "fetch", lambda *a, **k: pytest.fail("loaded the model"))
     with pytest.raises(ValueError, match="not a device"):

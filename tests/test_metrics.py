@@ -7,12 +7,18 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import f1_score, mean_absolute_error, mean_squared_error, ndcg_score
+from sklearn.metrics import (
+    f1_score,
+    mean_absolute_error,
+    mean_squared_error,
+    ndcg_score,
+)
 from test_evaluation import _toy_split
 
-from llmrec_utils import metrics as m
 from llmrec_utils.data import ITEM, PREDICTION, RANK, RATING, SCORE, USER
-from llmrec_utils.models import Base
+from llmrec_utils.evaluation import metrics as m
+from llmrec_utils.evaluation import protocols
+from llmrec_utils.models.base import Base
 
 RANKING = [m.precision_at_k, m.recall_at_k, m.ndcg_at_k, m.map_at_k, m.hit_rate_at_k]
 
@@ -218,7 +224,7 @@ def test_sampled_metrics_perfect_model_hits_everything():
                 s[row, self.items_.get_indexer(test.loc[test["user"] == uu, "item"])] = 1.0
             return s
 
-    out = m.sampled_metrics(Oracle().fit(split.train), split, n_negatives=10)
+    out = protocols.sampled_metrics(Oracle().fit(split.train), split, n_negatives=10)
     assert (out["HR@10"] == 1).all() and (out["NDCG@10"] == 1).all()
 
 
@@ -237,7 +243,7 @@ def test_chance_metrics_equal_the_mean_over_every_order():
     """Exact: average the metrics over all 5! orders of 5 candidates."""
     import itertools
 
-    from llmrec_utils.metrics import chance_metrics, ranking_metrics
+    from llmrec_utils.evaluation.metrics import chance_metrics, ranking_metrics
 
     cands = ["a", "b", "c", "d", "e"]
     truth = pd.DataFrame({"user": [1, 1, 2, 3, 3, 3], "item": ["a", "c", "e", "b", "x", "y"]})
@@ -257,7 +263,7 @@ def test_chance_level_matches_a_model_without_information(tmp_cache):
     """A model that cannot tell candidates apart averages to the exact chance level."""
     from llmrec_utils import evaluation
     from llmrec_utils.data import Split
-    from llmrec_utils.models import Popularity
+    from llmrec_utils.models.base import Popularity
 
     rng = np.random.default_rng(0)
     train = pd.DataFrame({"user": np.repeat(np.arange(30), 5),
@@ -277,7 +283,7 @@ def test_chance_level_matches_a_model_without_information(tmp_cache):
 
 
 def test_chance_metrics_rejects_impossible_counts():
-    from llmrec_utils.metrics import chance_metrics
+    from llmrec_utils.evaluation.metrics import chance_metrics
 
     with pytest.raises(ValueError, match="n_relevant"):
         chance_metrics([3], [2], [3])

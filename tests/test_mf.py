@@ -1,4 +1,4 @@
-"""Unit tests for llmrec_utils.mf (biased MF, EASE, BPR). The contract every
+"""Unit tests for llmrec_utils.models.mf (biased MF, EASE, BPR). The contract every
 model passes is tested once, for all of them, in tests/test_models.py."""
 
 import numpy as np
@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from test_models import block_ratings, make_models
 
-from llmrec_utils import mf
 from llmrec_utils.data import ITEM, RATING, USER
+from llmrec_utils.models import mf
 
 
 @pytest.mark.parametrize("name", ["ALS", "SGD", "EASE", "surprise SVD", "implicit ALS",

@@ -1,4 +1,4 @@
-"""The contract every model of the book passes (llmrec_utils.models): one
+"""The contract every model of the book passes (llmrec_utils.models.base): one
 parametrised test for all of them, Spark's ALS included (skipped without
 Java or PySpark); the unknown-id rule and the tie-breaking."""
 
@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmrec_utils import fm, hybrid, mf, models
 from llmrec_utils.data import ITEM, RANK, RATING, SCORE, USER
-from llmrec_utils.peers import ImplicitModel, SurpriseModel
+from llmrec_utils.models import base, feature_mf, hybrid, mf, peers
+from llmrec_utils.models.peers import ImplicitModel, SurpriseModel
 
 
 def block_ratings(seed=0):
@@ -38,8 +38,8 @@ def make_models():
     import surprise
 
     return {
-        "global mean": models.GlobalMean(),
-        "popularity": models.Popularity(),
+        "global mean": base.GlobalMean(),
+        "popularity": base.Popularity(),
         "ALS": mf.BiasedMF(factors=4, reg=0.01, bias_reg=0.1, epochs=20),
         "SGD": mf.BiasedMF(factors=4, reg=0.01, bias_reg=0.1, epochs=60, solver="sgd", lr=0.05),
         "EASE": mf.EASE(lam=10.0),
@@ -51,11 +51,11 @@ def make_models():
         "content": hybrid.ContentModel(*vectors()),
         "weighted blend": hybrid.WeightedBlend(mf.EASE(10.0), hybrid.ContentModel(*vectors()), 0.3),
         "gated blend": hybrid.GatedBlend(mf.EASE(10.0), hybrid.ContentModel(*vectors()), 1.0),
-        "FeatureMF": fm.FeatureMF(factors=4, epochs=10, batch_size=16),
-        "FeatureMF with features": fm.FeatureMF(factors=4, item_features=vectors()[1],
+        "FeatureMF": feature_mf.FeatureMF(factors=4, epochs=10, batch_size=16),
+        "FeatureMF with features": feature_mf.FeatureMF(factors=4, item_features=vectors()[1],
                                                 item_ids=vectors()[0], epochs=10, batch_size=16),
-        "LightFM": fm.LightFMModel(factors=4, epochs=10),
-        "LightFM with features": fm.LightFMModel(pd.DataFrame(vectors()[1], index=vectors()[0]),
+        "LightFM": peers.LightFMModel(factors=4, epochs=10),
+        "LightFM with features": peers.LightFMModel(pd.DataFrame(vectors()[1], index=vectors()[0]),
                                                  factors=4, epochs=10),
         "Spark ALS": "spark",  # built by the contract test, which needs a session
     }
@@ -65,11 +65,11 @@ def make_models():
 def spark_session():
     """A local Spark session for the module (the same settings as tests/test_spark.py)."""
     pytest.importorskip("pyspark", reason="the spark extra is not installed")
-    from llmrec_utils import spark as S
+    from llmrec_utils.models import spark_als
 
-    if S.java_version() is None:
-        pytest.skip("no Java: Spark cannot start (see llmrec_utils.spark.require_java)")
-    session = S.session("llmrec-tests", cores=2)
+    if spark_als.java_version() is None:
+        pytest.skip("no Java: Spark cannot start (see llmrec_utils.models.spark_als.require_java)")
+    session = spark_als.session("llmrec-tests", cores=2)
     yield session
     session.stop()
 
@@ -78,7 +78,7 @@ def build(name, request):
     model = make_models()[name]
     if model == "spark":
         request.getfixturevalue("spark_session")
-        from llmrec_utils.spark import SparkALS
+        from llmrec_utils.models.spark_als import SparkALS
 
         model = SparkALS(factors=4, reg=0.05, max_iter=10)
     return model
@@ -88,7 +88,7 @@ def build(name, request):
 def test_recommender_contract(name, request):
     train = block_ratings()
     model = build(name, request)
-    assert isinstance(model, models.Recommender)
+    assert isinstance(model, base.Recommender)
     assert name.split()[0].lower() in repr(model).lower() or repr(model)
     with pytest.raises(RuntimeError, match="not fitted"):
         model.predict(np.array([0]), np.array([0]))
@@ -132,19 +132,19 @@ def test_ties_are_broken_per_user_and_per_seed():
     train = block_ratings()
     lists = {}
     for seed in (1, 2):
-        recs = models.GlobalMean(seed=seed).fit(train).recommend([0, 1], k=10)
+        recs = base.GlobalMean(seed=seed).fit(train).recommend([0, 1], k=10)
         for u, g in recs.groupby(USER):
             lists[seed, u] = g[ITEM].tolist()
     assert lists[1, 0] != lists[2, 0]  # another seed, another order of the ties
     # the same user's tied items come in a different order for another user
     common = [i for i in lists[1, 0] if i in lists[1, 1]]
     assert [i for i in lists[1, 1] if i in common] != common or len(common) < 2
-    again = models.GlobalMean(seed=1).fit(train).recommend([0, 1], k=10)
+    again = base.GlobalMean(seed=1).fit(train).recommend([0, 1], k=10)
     assert again.loc[again[USER] == 0, ITEM].tolist() == lists[1, 0]  # reproducible
 
 
 def test_tie_breaker_never_reorders_distinct_scores():
-    class Close(models.Base):
+    class Close(base.Base):
         def _fit(self, u, i, r):
             pass
 
@@ -159,23 +159,23 @@ def test_tie_breaker_never_reorders_distinct_scores():
 
 
 def test_tie_breaker_depends_on_ids_not_positions():
-    t = models.tie_breaker(7, [3, 4], [10, 11, 12])
+    t = base.tie_breaker(7, [3, 4], [10, 11, 12])
     assert t.shape == (2, 3) and ((t >= 0) & (t < 1)).all()
-    assert models.tie_breaker(7, [4], [12, 10])[0] == pytest.approx(t[1, [2, 0]])
-    assert not np.allclose(models.tie_breaker(8, [3, 4], [10, 11, 12]), t)
-    assert models.tie_breaker(7, ["a"], ["x", "y"]).shape == (1, 2)
+    assert base.tie_breaker(7, [4], [12, 10])[0] == pytest.approx(t[1, [2, 0]])
+    assert not np.allclose(base.tie_breaker(8, [3, 4], [10, 11, 12]), t)
+    assert base.tie_breaker(7, ["a"], ["x", "y"]).shape == (1, 2)
 
 
 def test_popularity_scores_unknown_users_by_the_item_count():
     train = block_ratings()
-    model = models.Popularity().fit(train)
+    model = base.Popularity().fit(train)
     count = int((train[ITEM] == 3).sum())
     assert model.predict([999, 999], [3, 999]).tolist() == [count, 0.0]
 
 
 def test_mf_keeps_the_old_names():
-    assert mf.Base is models.Base and mf.Recommender is models.Recommender
-    assert mf.GlobalMean is models.GlobalMean and mf.Popularity is models.Popularity
+    assert base.Base is base.Base and base.Recommender is base.Recommender
+    assert base.GlobalMean is base.GlobalMean and base.Popularity is base.Popularity
 
 
 @pytest.mark.parametrize("make", [

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from llmrec_utils import ner
+from llmrec_utils.text import ner
 
 
 def test_tokenize_keeps_offsets_and_compound_words():
@@ -50,7 +50,7 @@ def test_align_labels_first_subword_only():
 def test_align_labels_with_a_real_tokenizer():
     from transformers import AutoTokenizer
 
-    from llmrec_utils.embeddings import model_dir
+    from llmrec_utils.text.embeddings import model_dir
 
     tok = AutoTokenizer.from_pretrained(model_dir())
     words = ["The", "bodice", "runs", "small"]

@@ -1,7 +1,7 @@
 import numpy as np
 
-from llmrec_utils import page
 from llmrec_utils.config import cache_dir
+from llmrec_utils.course import page
 
 
 def test_glue_returns_plain_python_and_records_it():

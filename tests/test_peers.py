@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from test_models import block_ratings
 
-from llmrec_utils import peers
+from llmrec_utils.models import peers
 
 
 def test_implicit_als_factory_matches_a_direct_model():

@@ -30,7 +30,9 @@ import pandas as pd
 import pytest
 import torch
 
-from llmrec_utils import config, data, embeddings, evaluation, knowledge
+from llmrec_utils import config, data, evaluation
+from llmrec_utils.chapters import knowledge
+from llmrec_utils.text import embeddings
 
 SETTINGS = [(1, 3.0), (2, 0.5), (2, 3.0)]  # (torch threads, the probe memo's bf16 speed-up)
 

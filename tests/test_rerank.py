@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmrec_utils import llm, rerank
+from llmrec_utils.chapters import reranking
 from llmrec_utils.data import ITEM, RANK, RATING, SCORE, TIMESTAMP, TITLE, USER
+from llmrec_utils.text import llm, rerank
 
 
 def tiny_llama(vocab: int = 64):
@@ -260,7 +261,7 @@ def test_blend_with_no_weight_keeps_the_base_order():
 
 
 def test_users_without_candidates_or_history_are_skipped_and_counted(caplog):
-    from llmrec_utils import mf
+    from llmrec_utils.models import mf
 
     train = pd.DataFrame(
         {
@@ -309,7 +310,7 @@ def test_the_command_prints_paired_comparisons_with_ease(monkeypatch, capsys):
         return {"per_user": {"EASE": frame, "LL": frame * 0.5}, "skipped": skipped,
                 "seconds": 1.0, "forward_passes": 3}  # fmt: skip
 
-    monkeypatch.setattr(rerank, "ll_experiment", fake)
+    monkeypatch.setattr(reranking, "ll_experiment", fake)
     assert cli.main(["rerank", "--model", "org/bigger-model", "--users", "10"]) == 0
     out = capsys.readouterr().out
     assert seen == {"model": "org/bigger-model", "users": 10, "column": "ll_mean"}
@@ -321,12 +322,12 @@ def test_a_model_with_only_rerank_answers_replays_with_its_own_id(tmp_path, monk
     to replay M's listwise answers: the model id comes from that file."""
     import json
 
-    from llmrec_utils import augment
+    from llmrec_utils.text import augment
 
     monkeypatch.setattr(augment, "generations_dir", lambda: tmp_path)
     folder = tmp_path / "some-model"
     folder.mkdir()
     with pytest.raises(FileNotFoundError, match="no generations"):
-        augment.run_model_id("some-model", (rerank.RANK_FILE,))
-    (folder / rerank.RANK_FILE).write_text(json.dumps({"model": "org/some-model@abc"}) + "\n")
-    assert augment.run_model_id("some-model", (rerank.RANK_FILE,)) == "org/some-model@abc"
+        augment.run_model_id("some-model", (reranking.RANK_FILE,))
+    (folder / reranking.RANK_FILE).write_text(json.dumps({"model": "org/some-model@abc"}) + "\n")
+    assert augment.run_model_id("some-model", (reranking.RANK_FILE,)) == "org/some-model@abc"

@@ -1,4 +1,4 @@
-"""Unit tests for llmrec_utils.spark, in Spark's local mode (one session for the module)."""
+"""Unit tests for llmrec_utils.models.spark_als, in Spark's local mode (one session for the module)."""
 
 import json
 import os
@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llmrec_utils import augment, llm
-from llmrec_utils import spark as S
+from llmrec_utils.chapters import spark_costs
 from llmrec_utils.data import ITEM, RANK, RATING, SCORE, USER
+from llmrec_utils.models import spark_als
+from llmrec_utils.text import augment, llm, spark_text
 
 pytest.importorskip("pyspark", reason="the spark extra is not installed")
 
@@ -27,38 +28,38 @@ def fake_java(tmp_path, version_line: str) -> str:
 
 def test_java_versions_are_read_from_java_version(tmp_path, monkeypatch):
     monkeypatch.setenv("JAVA_HOME", fake_java(tmp_path, 'openjdk version "17.0.15" 2025-04-15'))
-    assert S.java_version() == 17 and S.require_java() == 17
+    assert spark_als.java_version() == 17 and spark_als.require_java() == 17
     (tmp_path / "jdk").rename(tmp_path / "old")
     monkeypatch.setenv("JAVA_HOME", fake_java(tmp_path, 'java version "1.8.0_401"'))
-    assert S.java_version() == 8
-    with pytest.raises(S.JavaMissing, match=r"found Java 8(.|\n)*openjdk-17-jre-headless"):
-        S.require_java()
+    assert spark_als.java_version() == 8
+    with pytest.raises(spark_als.JavaMissing, match=r"found Java 8(.|\n)*openjdk-17-jre-headless"):
+        spark_als.require_java()
 
 
 def test_missing_java_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setenv("JAVA_HOME", str(tmp_path / "nowhere"))
     monkeypatch.setenv("PATH", str(tmp_path))
-    assert S.java_version() is None
-    with pytest.raises(S.JavaMissing, match=r"no `java` was found(.|\n)*JAVA_HOME"):
-        S.require_java()
+    assert spark_als.java_version() is None
+    with pytest.raises(spark_als.JavaMissing, match=r"no `java` was found(.|\n)*JAVA_HOME"):
+        spark_als.require_java()
 
 
 def test_master_url_prefers_argument_then_environment(monkeypatch):
-    monkeypatch.delenv(S.MASTER_ENV, raising=False)
-    assert S.master_url(cores=2) == "local[2]"
-    assert S.master_url() == f"local[{os.cpu_count()}]"
-    monkeypatch.setenv(S.MASTER_ENV, "spark://head:7077")
-    assert S.master_url(cores=2) == "spark://head:7077"
-    assert S.master_url("local[1]") == "local[1]"
+    monkeypatch.delenv(spark_als.MASTER_ENV, raising=False)
+    assert spark_als.master_url(cores=2) == "local[2]"
+    assert spark_als.master_url() == f"local[{os.cpu_count()}]"
+    monkeypatch.setenv(spark_als.MASTER_ENV, "spark://head:7077")
+    assert spark_als.master_url(cores=2) == "spark://head:7077"
+    assert spark_als.master_url("local[1]") == "local[1]"
     with pytest.raises(ValueError, match="cores"):
-        S.master_url(cores=0)
+        spark_als.master_url(cores=0)
 
 
 @pytest.fixture(scope="module")
 def spark():
-    if S.java_version() is None:
-        pytest.skip("no Java: Spark cannot start (see llmrec_utils.spark.require_java)")
-    session = S.session("llmrec-tests", cores=2)
+    if spark_als.java_version() is None:
+        pytest.skip("no Java: Spark cannot start (see llmrec_utils.models.spark_als.require_java)")
+    session = spark_als.session("llmrec-tests", cores=2)
     yield session
     session.stop()
 
@@ -72,13 +73,13 @@ def test_local_session_is_sized_for_the_machine(spark):
 
 def test_ratings_frame_types_and_checks(spark):
     ratings = pd.DataFrame({USER: [1, 1, 2], ITEM: [10, 11, 10], RATING: [5, 3, 4]})
-    df = S.ratings_frame(ratings, spark)
+    df = spark_als.ratings_frame(ratings, spark)
     assert dict(df.dtypes) == {USER: "int", ITEM: "int", RATING: "float"}
     assert df.count() == 3
     with pytest.raises(ValueError, match="missing"):
-        S.ratings_frame(ratings.rename(columns={USER: "userId"}), spark)
+        spark_als.ratings_frame(ratings.rename(columns={USER: "userId"}), spark)
     with pytest.raises(ValueError, match="duplicate"):
-        S.ratings_frame(pd.concat([ratings, ratings.iloc[:1]]), spark)
+        spark_als.ratings_frame(pd.concat([ratings, ratings.iloc[:1]]), spark)
 
 
 def low_rank_ratings(n_users=30, n_items=20, seen=0.6, seed=0):
@@ -92,7 +93,7 @@ def low_rank_ratings(n_users=30, n_items=20, seen=0.6, seed=0):
 
 def test_spark_als_fits_a_low_rank_matrix(spark):
     train = low_rank_ratings()
-    model = S.SparkALS(factors=3, reg=0.001, max_iter=15).fit(train)
+    model = spark_als.SparkALS(factors=3, reg=0.001, max_iter=15).fit(train)
     pred = model.predict(train[USER], train[ITEM])
     assert np.sqrt(np.mean((pred - train[RATING]) ** 2)) < 0.1
     assert model.mu_ == pytest.approx(train[RATING].mean(), rel=1e-5)
@@ -105,7 +106,7 @@ def test_spark_recommendations_match_the_factors(spark):
     """Top-k from recommendForAllUsers + anti-join equals ranking by the
     factors themselves, seen items excluded."""
     train = low_rank_ratings(seen=0.5)
-    model = S.SparkALS(factors=3, reg=0.05).fit(train)
+    model = spark_als.SparkALS(factors=3, reg=0.05).fit(train)
     P = model.model_.userFactors.toPandas().set_index("id").sort_index()
     Q = model.model_.itemFactors.toPandas().set_index("id").sort_index()
     scores = pd.DataFrame(np.stack(P["features"]) @ np.stack(Q["features"]).T,
@@ -135,28 +136,28 @@ def test_spark_recommendations_match_the_factors(spark):
 
 def test_spark_als_rejects_bad_input(spark):
     with pytest.raises(RuntimeError, match="not fitted"):
-        S.SparkALS().predict([1], [2])
+        spark_als.SparkALS().predict([1], [2])
     with pytest.raises(ValueError, match="outside"):
-        S.SparkALS().fit(low_rank_ratings().assign(rating=10.0))
+        spark_als.SparkALS().fit(low_rank_ratings().assign(rating=10.0))
     with pytest.raises(ValueError, match="at least 1"):
-        S.SparkALS(factors=0)
-    frame = S.ratings_frame(low_rank_ratings(), spark).withColumnRenamed(RATING, "stars")
+        spark_als.SparkALS(factors=0)
+    frame = spark_als.ratings_frame(low_rank_ratings(), spark).withColumnRenamed(RATING, "stars")
     with pytest.raises(ValueError, match=r"lacks columns \['rating'\]"):
-        S.SparkALS().fit(frame)
+        spark_als.SparkALS().fit(frame)
 
 
 def test_embed_matches_the_single_machine_encoder(spark):
-    from llmrec_utils.embeddings import Encoder
+    from llmrec_utils.text.embeddings import Encoder
 
     texts = ["a soft cotton dress", "runs small, order a size up", "love it", "the zip broke"] * 3
     df = spark.createDataFrame(pd.DataFrame({"id": range(len(texts)), "text": texts})).repartition(3)
-    got = S.embed(df, "text").toPandas().sort_values("id")
+    got = spark_text.embed(df, "text").toPandas().sort_values("id")
     vectors = np.stack(got["vector"].to_numpy())
     expected = Encoder.load(precision="float32").encode(texts, progress=False)
     assert vectors.shape == (12, 384)
     assert np.abs(vectors - expected).max() < 1e-5
     with pytest.raises(ValueError, match="no column"):
-        S.embed(df, "review")
+        spark_text.embed(df, "review")
 
 
 def test_item_prompts_carry_the_keys_of_the_local_run(spark, tmp_path):
@@ -164,7 +165,7 @@ def test_item_prompts_carry_the_keys_of_the_local_run(spark, tmp_path):
                           "genres": ["Animation|Comedy", "Action|Thriller"]})  # fmt: skip
     recipe = augment.RECIPES["items"]
     for attempt in (0, 1):
-        got = S.item_prompt_frame(spark.createDataFrame(items), attempt, "m").toPandas()
+        got = spark_text.item_prompt_frame(spark.createDataFrame(items), attempt, "m").toPandas()
         dec = llm.attempt_decoding(recipe.decoding, attempt)
         jobs = augment.item_jobs(items)
         assert got.set_index(ITEM)["key"].to_dict() == {
@@ -173,19 +174,19 @@ def test_item_prompts_carry_the_keys_of_the_local_run(spark, tmp_path):
     record = {"key": "k1", "status": "accepted", "text": "{}", "completion_tokens": 3,
               "seconds": 0.5, "value": {"summary": "x"}}  # fmt: skip
     (tmp_path / "c.jsonl").write_text(json.dumps(record) + "\n" + json.dumps(record) + "\n")
-    cached = S.cache_frame(tmp_path / "c.jsonl", spark).toPandas()
+    cached = spark_text.cache_frame(tmp_path / "c.jsonl", spark).toPandas()
     assert cached.to_dict("records") == [
         {k: record[k] for k in ("key", "status", "text", "completion_tokens", "seconds")}]
     (tmp_path / "bad.jsonl").write_text('{"key": "k2", "status": "acc\n')
     with pytest.raises(Exception, match="(?i)malformed"):
-        S.cache_frame(tmp_path / "bad.jsonl", spark).count()
+        spark_text.cache_frame(tmp_path / "bad.jsonl", spark).count()
 
 
 def test_spark_top_k_exercise_check(spark):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from llmrec_utils import exercises
+    from llmrec_utils.course import exercises
 
     def top_k(scores, seen, k, anti=True, desc=True, per_user=True, limit=True):
         if anti:
@@ -222,6 +223,6 @@ def test_cost_lines_recover_known_lines():
         pd.DataFrame({"engine": "book", "n": size, "seconds": 0.5 + 0.002 * size}),
         pd.DataFrame({"engine": "Spark", "n": size, "seconds": 3.0 + 0.0005 * size}),
     ])  # fmt: skip
-    lines = S.cost_lines(times, "n")
+    lines = spark_costs.cost_lines(times, "n")
     assert np.allclose(lines.loc["book"], [0.5, 2.0]) and np.allclose(lines.loc["Spark"], [3.0, 0.5])
     assert list(lines.columns) == ["fixed s", "s per 1,000"]

@@ -9,7 +9,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from llmrec_utils import cli, student
+from llmrec_utils import cli
+from llmrec_utils.course import student
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
