@@ -108,8 +108,8 @@ def test_chapter5_models_from_stored_card_vectors():
     direct = hybrid.ContentModel(ids, V, center=False).fit(train)
     assert np.allclose(hybrid.card_content(cards, center=False).fit(train).predict(users, users),
                        direct.predict(users, users))
-    blend = hybrid.ease_card_blend(5.0, cards, weight=0.3).fit(train)
+    blend = hybrid.ease_blend(5.0, hybrid.card_content(cards), 0.3).fit(train)
     same = hybrid.WeightedBlend(mf.EASE(5.0), hybrid.ContentModel(ids, V), weight=0.3).fit(train)
     assert np.allclose(blend.predict(users, users), same.predict(users, users))
-    gate = hybrid.ease_card_gate(5.0, cards, beta=2.0, weight=0.1)
+    gate = hybrid.ease_gate(5.0, hybrid.card_content(cards), 2.0, 0.1)
     assert isinstance(gate, hybrid.GatedBlend) and (gate.beta, gate.weight) == (2.0, 0.1)

@@ -114,11 +114,11 @@ BLEND_EASE_LAM = 500.0
 
 
 def text_blend(ids, vectors: np.ndarray, weight: float, lam: float = BLEND_EASE_LAM):
-    """Chapter 6's warm model: ``EASE(lam)`` blended with a content model on
-    one text's item vectors (``hybrid.WeightedBlend``)."""
-    from ..models import hybrid, mf
+    """Chapter 6's warm model: :func:`~llmrec_utils.models.hybrid.ease_blend`
+    on one text's item vectors."""
+    from ..models import hybrid
 
-    return hybrid.WeightedBlend(mf.EASE(lam), hybrid.ContentModel(ids, vectors), weight=weight)
+    return hybrid.ease_blend(lam, hybrid.ContentModel(ids, vectors), weight)
 
 
 def profile_content(ids, vectors: np.ndarray, user_ids, user_vectors: np.ndarray,

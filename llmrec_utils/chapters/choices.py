@@ -75,13 +75,13 @@ def choose_blend_weight(split=None) -> dict:
     """Chapter 5's choice of the weighted blend's text weight (EASE with
     chapter 4's ``lam`` + item cards) by NDCG@10 on ``warm-validation``."""
     from ..data.splits import standard_split
-    from ..models.hybrid import ease_card_blend
+    from ..models.hybrid import card_content, ease_blend
     from ..text.embeddings import load_embeddings
 
     split = standard_split("warm-validation") if split is None else split
     cards, lam = load_embeddings("ml100k-item-cards"), chosen("ease")["lam"]
     best, _ = select_by_validation(
-        {w: ease_card_blend(lam, cards, w) for w in BLEND_WEIGHTS}, split)
+        {w: ease_blend(lam, card_content(cards), w) for w in BLEND_WEIGHTS}, split)
     return {"weight": best}
 
 

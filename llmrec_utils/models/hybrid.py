@@ -26,7 +26,7 @@ from ..data.columns import ITEM
 from .base import Base
 from .mf import EASE
 
-__all__ = ['ContentModel', 'WeightedBlend', 'GatedBlend', 'zscore_rows', 'card_content', 'ease_card_blend', 'ease_card_gate']  # fmt: skip
+__all__ = ['ContentModel', 'WeightedBlend', 'GatedBlend', 'zscore_rows', 'card_content', 'ease_blend', 'ease_gate']  # fmt: skip
 
 
 def zscore_rows(S: np.ndarray) -> np.ndarray:
@@ -212,11 +212,11 @@ def card_content(cards, **options) -> ContentModel:
     return ContentModel(cards.ids, cards.vectors, **options)
 
 
-def ease_card_blend(lam: float, cards, weight: float) -> WeightedBlend:
-    """Chapter 5's weighted blend: ``EASE(lam)`` and :func:`card_content`."""
-    return WeightedBlend(EASE(lam), card_content(cards), weight=weight)
+def ease_blend(lam: float, content: ContentModel, weight: float) -> WeightedBlend:
+    """The book's weighted blend: ``EASE(lam)`` and a content model (chapters 5-8)."""
+    return WeightedBlend(EASE(lam), content, weight=weight)
 
 
-def ease_card_gate(lam: float, cards, beta: float, weight: float) -> GatedBlend:
-    """Chapter 5's gated blend: ``EASE(lam)`` and :func:`card_content`."""
-    return GatedBlend(EASE(lam), card_content(cards), beta=beta, weight=weight)
+def ease_gate(lam: float, content: ContentModel, beta: float, weight: float) -> GatedBlend:
+    """The book's gated blend: ``EASE(lam)`` and a content model (chapters 5-8)."""
+    return GatedBlend(EASE(lam), content, beta=beta, weight=weight)
