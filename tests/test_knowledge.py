@@ -43,25 +43,78 @@ def test_a_richer_family_is_chosen_only_when_its_interval_is_above_zero():
         knowledge.prefer_simpler({})
 
 
-def test_board_rows_are_read_when_current_and_rebuilt_otherwise(tmp_cache, monkeypatch, capsys):
+SMALL = {"factors": 4, "epochs": 1}  # a fit of a fraction of a second
+
+
+@pytest.fixture
+def own_cache(pinned_cache_dir, monkeypatch):
+    """A private cache with the pinned assets: the rows written here are not
+    the session's."""
+    import shutil
+
+    from llmrec_utils.config import pinned_cache
+
+    path = pinned_cache(prefix="llmrec-test-board-", source=pinned_cache_dir)
+    monkeypatch.setenv("LLMREC_CACHE", str(path))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def small_vectors():
+    from llmrec_utils import data
+
+    ids = data.load_ml100k_items()["item"].to_numpy()
+    rng = np.random.default_rng(0)
+    return {name: pd.DataFrame(rng.normal(size=(len(ids), 6)), index=ids)
+            for name in ("card", "card + LLM profile")}
+
+
+def test_board_rows_are_computed_stored_read_back_and_rebuilt_when_stale(own_cache, monkeypatch,
+                                                                          capsys):
+    from llmrec_utils.data import splits
+    from llmrec_utils.evaluation import protocols
+
     calls = []
-    frame = pd.DataFrame({"NDCG@10": [0.5, 0.25], "Recall@20": [0.1, 0.2]}, index=[1, 2])
+    compute = knowledge.compute_board_rows
 
-    def compute(progress=True):
+    def counted(**kw):  # the real computation, counted
         calls.append(1)
-        return {name: frame * (k + 1) for k, name in enumerate(knowledge.board_definitions())}
+        return compute(**kw)
 
-    monkeypatch.setattr(knowledge, "compute_board_rows", compute)
-    rows = knowledge.board_rows()
-    assert list(rows) == list(knowledge.board_definitions()) and len(calls) == 1
-    assert "Rebuilding chapter 7's leaderboard rows" in capsys.readouterr().out
-    again = knowledge.board_rows()  # current: read from the cache
+    monkeypatch.setattr(knowledge, "compute_board_rows", counted)
+    vectors = small_vectors()
+    rows = knowledge.board_rows(progress=False, vectors=vectors, **SMALL)
+    assert len(calls) == 1 and "Rebuilding chapter 7's leaderboard rows" in capsys.readouterr().out
+    assert list(rows) == list(knowledge.board_definitions(vectors, **SMALL))
+    warm = splits.standard_split("warm")
+    ids_only = protocols.evaluate(knowledge.feature_mf(**SMALL).fit(warm.train), warm,
+                                  knowledge.METRICS)  # the chapter's code path, by hand
+    first, second = rows.values()
+    pd.testing.assert_frame_equal(first, ids_only)
+    assert list(second.columns) == list(knowledge.METRICS)
+    assert second.index.equals(ids_only.index)
+    assert not second.equals(first)  # the chosen item features change the scores
+    again = knowledge.board_rows(progress=False, vectors=vectors, **SMALL)  # current: read
     assert len(calls) == 1 and capsys.readouterr().out == ""
     for name in rows:
         pd.testing.assert_frame_equal(again[name], rows[name])
     monkeypatch.setattr(knowledge, "BOARD_VERSION", knowledge.BOARD_VERSION + 1)
-    knowledge.board_rows()
+    knowledge.board_rows(progress=False, vectors=vectors, **SMALL)  # stale: rebuilt
     assert len(calls) == 2 and "another model definition" in capsys.readouterr().out
+
+
+def test_the_chapter_stores_its_own_results_as_the_rows_chapter_8_reads(own_cache,
+                                                                        monkeypatch):
+    def never(**kw):
+        raise AssertionError("the chapter's stored rows are current: nothing is computed")
+
+    monkeypatch.setattr(knowledge, "compute_board_rows", never)
+    frame = pd.DataFrame({"NDCG@10": [0.5, 0.25], "Recall@20": [0.1, 0.2]}, index=[1, 2])
+    names = knowledge.save_board_rows(frame, frame * 2)
+    assert names == list(knowledge.board_definitions())
+    rows = knowledge.board_rows()
+    pd.testing.assert_frame_equal(rows[names[0]], frame)
+    pd.testing.assert_frame_equal(rows[names[1]], frame * 2)
 
 
 def clicks(n=600, seed=0):

@@ -257,7 +257,22 @@ def test_blend_with_no_weight_keeps_the_base_order():
     heavy = rerank.rerank(base, rerank.blend(base, "llm", 1e6))
     pd.testing.assert_frame_equal(heavy[[USER, ITEM]], llm_only[[USER, ITEM]])
     flat = base.assign(llm=1.0)  # no information: z = 0, the base order again
-    assert rerank.zscore(flat, "llm").eq(0).all()
+    pd.testing.assert_series_equal(rerank.blend(flat, "llm", 5.0), rerank.blend(base, "llm", 0.0))
+
+
+def test_both_experiments_end_in_the_same_lists_on_the_users_not_skipped():
+    from types import SimpleNamespace
+
+    cands = base_lists().assign(llm=np.random.default_rng(0).normal(size=16))
+    test = pd.DataFrame({USER: [1, 2, 3, 4], ITEM: [12, 21, 34, 41], RATING: 5})
+    s = reranking.Setup(SimpleNamespace(test=test), 1.0, np.array([1, 2, 3, 4]), cands,
+                        rerank.Skipped({4: "no history"}), None, {})  # fmt: skip
+    per_user = reranking.reranked_lists(s, cands, "llm", "LLM", (0.5,))
+    assert list(per_user) == ["EASE", "LLM", "blend w=0.5", "random order"]
+    assert all(list(f.index) == [1, 2, 3] for f in per_user.values())  # 4 was skipped
+    again = reranking.reranked_lists(s, cands, "llm", "LLM", (0.5,))
+    pd.testing.assert_frame_equal(again["random order"], per_user["random order"])  # seeded
+    assert (per_user["EASE"]["NDCG@10"] == 1 / np.log2(np.array([3, 2, 5]))).all()
 
 
 def test_users_without_candidates_or_history_are_skipped_and_counted(caplog):

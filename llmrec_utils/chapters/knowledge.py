@@ -21,9 +21,15 @@ chapters share:
   LLM user profile (reduced likewise; zeros elsewhere);
 * :func:`feature_mf`: :class:`~llmrec_utils.models.feature_mf.FeatureMF` with the chapter's fixed settings
   (:data:`FM_SETTINGS`, the benchmark's, the same for LightFM);
-* :func:`board_rows`: the chapter's models on the leaderboard's protocol
-  (warm split, per user), stored like chapter 6's rows, the item features
-  chosen on ``warm_valid``.
+* :func:`card_content`: chapter 5's centred content model on the card vectors;
+* :func:`score_models`: models fitted and scored per user on the protocols'
+  splits (the chapter's table, and the leaderboard's rows);
+* :func:`click_table`: the CTR models' AUC and log loss with intervals;
+* :func:`board_rows`: the chapter's two warm rows on the leaderboard. The
+  chapter stores its own per-user results as these rows
+  (:func:`save_board_rows`); when they are missing or stale (chapter 8 run
+  alone), :func:`compute_board_rows` makes them again by the same functions
+  (:func:`choose_item_features` on ``warm_valid``, then :func:`score_models`).
 """
 
 from __future__ import annotations
@@ -36,10 +42,11 @@ from ..data import features, loaders, splits
 from ..data.columns import ITEM, USER
 from ..evaluation import board, protocols, uncertainty
 from ..models.feature_mf import FeatureMF
+from ..models.hybrid import ContentModel
 from ..text import augment
 from . import augmentation
 
-__all__ = ['COMPONENTS', 'FAMILIES', 'FM_SETTINGS', 'board_definitions', 'board_rows', 'choose_item_features', 'compute_board_rows', 'feature_mf', 'item_feature_sets', 'item_vectors', 'prefer_simpler', 'reduce', 'user_features']  # fmt: skip
+__all__ = ['COMPONENTS', 'FAMILIES', 'FM_SETTINGS', 'METRICS', 'board_definitions', 'board_rows', 'card_content', 'choose_item_features', 'click_table', 'compute_board_rows', 'feature_mf', 'item_feature_sets', 'item_vectors', 'prefer_simpler', 'reduce', 'save_board_rows', 'score_models', 'user_features']  # fmt: skip
 
 
 # the same for every FeatureMF fit in the chapter and for LightFM in the benchmark
@@ -55,6 +62,9 @@ FAMILIES = ("ids only", "+ genres, decade", "+ MiniLM card", "+ LLM item profile
 
 
 BOARD_VERSION = 2  # bump when the code below changes what a row holds (2: the tie rule)
+
+
+METRICS = tuple(board.LEADERBOARD_PROTOCOL["metrics"])  # NDCG@10, Recall@20
 
 
 def item_vectors(items: pd.DataFrame | None = None, encoder=None,
@@ -148,22 +158,64 @@ def feature_mf(item_features: pd.DataFrame | None = None,
                         **{**FM_SETTINGS, **settings})  # fmt: skip
 
 
+def card_content(vectors: dict[str, pd.DataFrame]) -> ContentModel:
+    """Chapter 5's centred content model on the card vectors of :func:`item_vectors`."""
+    return ContentModel(vectors["card"].index, vectors["card"].to_numpy())
+
+
+def score_models(runs: dict, splits_by: dict, items: dict | None = None,
+                 metrics=METRICS, progress: bool = True) -> dict:  # fmt: skip
+    """``{(protocol, name): per-user scores}``: each model of ``runs``
+    (``{protocol: {name: factory}}``, a factory makes a fresh model) fitted on
+    ``splits_by[protocol].train`` and scored on its test part, among the
+    candidates ``items.get(protocol)`` (all items when absent), in the order
+    given; the bar counts the fits."""
+    from tqdm.auto import tqdm
+
+    items = items or {}
+    out = {}
+    with tqdm(total=sum(map(len, runs.values())), desc="fits", disable=not progress) as bar:
+        for protocol, models in runs.items():
+            split = splits_by[protocol]
+            for name, make in models.items():
+                model = make().fit(split.train)
+                out[protocol, name] = protocols.evaluate(model, split, metrics,
+                                                         items=items.get(protocol))  # fmt: skip
+                bar.update()
+    return out
+
+
+def click_table(preds: dict, y) -> pd.DataFrame:
+    """CTR predictions ``{(model, features): probabilities}`` of the labels
+    ``y``: AUC and log loss, each with its bootstrap interval, one row each."""
+    rows = {}
+    for key, p in preds.items():
+        s = uncertainty.auc_logloss(y, p)
+        rows[key] = {"AUC": str(s["AUC"]), "log loss": str(s["log loss"])}
+    return pd.DataFrame(rows).T.rename_axis(["model", "features"])
+
+
 # --- the chapter's rows on the book's leaderboard (chapter 8 shows them) -----------
-def board_definitions() -> dict:
-    """Chapter 7's leaderboard rows: name -> the exact model definition."""
-    items = augmentation._sha(augment.run_dir() / augment.RECIPES["items"].file)
+def board_definitions(vectors: dict | None = None, **settings) -> dict:
+    """Chapter 7's leaderboard rows: name -> the exact model definition, for
+    the item vectors of :func:`item_vectors` (``vectors``: others, given by the
+    caller) and :data:`FM_SETTINGS` updated with ``settings``."""
+    items = ("item vectors given by the caller" if vectors is not None else
+             "item profiles " + augmentation._sha(augment.run_dir() / augment.RECIPES["items"].file)
+             + ", encoder all-MiniLM-L6-v2")  # fmt: skip
     v = f"[board v{BOARD_VERSION}, seed {SEED}]"
-    settings = ", ".join(f"{k}={val}" for k, val in FM_SETTINGS.items())
+    settings = ", ".join(f"{k}={val}" for k, val in {**FM_SETTINGS, **settings}.items())
     return {
         "FeatureMF, ids only (WARP)": f"FeatureMF({settings}, loss='warp') {v}",
         "FeatureMF + item features": (
             f"FeatureMF({settings}, loss='warp', item features in {FAMILIES[1:]} chosen on "
-            f"warm_valid (a richer family only where its paired interval is above zero), text vectors cut to {COMPONENTS} principal components); item "
-            f"profiles {items}, encoder all-MiniLM-L6-v2 {v}"),
+            f"warm_valid (a richer family only where its paired interval is above zero), text vectors cut to {COMPONENTS} principal components); "
+            f"{items} {v}"),
     }  # fmt: skip
 
 
-def choose_item_features(sets: dict, valid: splits.Split, progress: bool = False) -> tuple:
+def choose_item_features(sets: dict, valid: splits.Split, progress: bool = False,
+                         **settings) -> tuple:  # fmt: skip
     """The feature family to use, chosen on ``valid`` by a rule fixed in advance.
 
     Each family with features is fitted and scored by NDCG@10 per validation
@@ -175,7 +227,7 @@ def choose_item_features(sets: dict, valid: splits.Split, progress: bool = False
     WARP's sampling noise could make (seeds move a fit's NDCG@10 by several
     thousandths) never decides. Returns ``(name, {name: mean NDCG@10},
     {name: Comparison of that family against the choice it was tested
-    against})``.
+    against})``. ``settings`` override :data:`FM_SETTINGS`.
     """
     from tqdm import tqdm
 
@@ -184,7 +236,7 @@ def choose_item_features(sets: dict, valid: splits.Split, progress: bool = False
     per_user = {}
     for name in tqdm([n for n in sets if sets[n] is not None], desc="validation",
                      disable=not progress):  # fmt: skip
-        model = feature_mf(sets[name]).fit(valid.train)
+        model = feature_mf(sets[name], **settings).fit(valid.train)
         per_user[name] = protocols.evaluate(model, valid, ("NDCG@10",), items=only)["NDCG@10"]
     best, tests = prefer_simpler(per_user)
     return best, {n: float(s.mean()) for n, s in per_user.items()}, tests
@@ -205,21 +257,42 @@ def prefer_simpler(per_user: dict) -> tuple:
     return best, tests
 
 
-def compute_board_rows(progress: bool = True) -> dict:
-    """Chapter 7's models chosen on ``warm_valid`` and scored on the warm test
-    split, per user. Chapter 7 checks that these equal its own results."""
+def save_board_rows(ids_only: pd.DataFrame, chosen: pd.DataFrame) -> list[str]:
+    """Store the chapter's own per-user warm scores as its leaderboard rows:
+    FeatureMF with ids only, and with the item features chosen on
+    ``warm_valid`` (:func:`choose_item_features`). Returns the rows' names."""
+    definitions = board_definitions()
+    for (name, definition), per_user in zip(definitions.items(), (ids_only, chosen)):
+        board.save_per_user(name, per_user, definition)
+    return list(definitions)
+
+
+def compute_board_rows(progress: bool = True, vectors: dict | None = None, **settings) -> dict:
+    """Chapter 7's two leaderboard rows made again, by the chapter's own
+    functions: the item features chosen on ``warm_valid``
+    (:func:`choose_item_features`), then FeatureMF without and with them
+    fitted and scored on the warm split (:func:`score_models`). ``vectors``
+    (default :func:`item_vectors`) are :func:`reduce`-d; ``settings``
+    override :data:`FM_SETTINGS` (a test's small fit)."""
     warm, warm_valid = splits.standard_split("warm"), splits.standard_split("warm-validation")
-    sets = item_feature_sets(reduce(item_vectors()))
-    best, *_ = choose_item_features(sets, warm_valid, progress)
-    score = board.LEADERBOARD_PROTOCOL["metrics"]
-    names = list(board_definitions())
-    return {names[0]: protocols.evaluate(feature_mf().fit(warm.train), warm, score),
-            names[1]: protocols.evaluate(feature_mf(sets[best]).fit(warm.train), warm, score)}
+    sets = item_feature_sets(reduce(item_vectors() if vectors is None else vectors))
+    best, *_ = choose_item_features(sets, warm_valid, progress, **settings)
+    names = list(board_definitions(vectors, **settings))
+    runs = {"warm": {names[0]: lambda: feature_mf(**settings),
+                     names[1]: lambda: feature_mf(sets[best], **settings)}}  # fmt: skip
+    scores = score_models(runs, {"warm": warm}, progress=progress)
+    return {name: scores["warm", name] for name in names}
 
 
-def board_rows(rebuild: bool = False, progress: bool = True) -> dict:
+def board_rows(rebuild: bool = False, progress: bool = True, vectors: dict | None = None,
+               **settings) -> dict:  # fmt: skip
     """Chapter 7's rows for chapter 8's leaderboard, name -> per-user scores:
-    stored ones when their definitions are today's, else computed and stored
-    (:func:`board.stored_rows`)."""
-    return board.stored_rows(board_definitions(), compute_board_rows, "chapter 7",
+    the stored ones when their definitions are today's (the chapter stores
+    its own, :func:`save_board_rows`), else :func:`compute_board_rows`' and
+    stored (:func:`board.stored_rows`). ``vectors`` and ``settings`` go to
+    both (a test's small fit, stored under its own definition)."""
+    import functools
+
+    compute = functools.partial(compute_board_rows, vectors=vectors, **settings)
+    return board.stored_rows(board_definitions(vectors, **settings), compute, "chapter 7",
                                   rebuild=rebuild, progress=progress)  # fmt: skip

@@ -1,4 +1,4 @@
-r"""The LLM as a zero-shot re-ranker of a base model's top-N (issue 16).
+r"""The LLM as a zero-shot re-ranker of a base model's top-N.
 
 A base model (EASE) proposes each user's top ``N`` films (:func:`candidates`);
 an LLM that never saw the ratings re-orders them from the user's history, in
@@ -34,8 +34,8 @@ two ways:
   recorded (``position``), so :func:`position_bias` measures how often the
   model's first choice is simply the first candidate shown.
 
-:func:`blend` mixes the per-user z-scores of the base score and of an LLM
-score, :math:`z(b) + w\,z(\ell)`; :func:`rerank` turns any per-candidate score
+:func:`blend` mixes the per-user z-scores (:func:`hybrid.zscore_rows` on each
+user's candidates) of the base score and of an LLM score, :math:`z(b) + w\,z(\ell)`; :func:`rerank` turns any per-candidate score
 into ranked lists that :func:`metrics.ranking_metrics` and
 :func:`evaluation.compare` score against the base model's own order.
 """
@@ -55,12 +55,13 @@ import pydantic
 
 from ..config import SEED, logger
 from ..data.columns import ITEM, RANK, RATING, SCORE, TIMESTAMP, TITLE, USER
+from ..models.hybrid import zscore_rows
 from . import llm
 
 if TYPE_CHECKING:
     from ..models.base import Recommender
 
-__all__ = ['LL_TEMPLATE_VERSION', 'N_CANDIDATES', 'N_HISTORY', 'RANK_DECODING', 'RANK_TEMPLATE_VERSION', 'LLScorer', 'Ranking', 'RankingRun', 'Skipped', 'blend', 'candidates', 'check_ranking', 'display_title', 'histories', 'list_metrics', 'll_prompt', 'll_scores', 'llm_ranking', 'position_bias', 'rank_jobs', 'rank_prompt', 'rerank', 'shuffle_positions', 'token_logprobs', 'zscore']  # fmt: skip
+__all__ = ['LL_TEMPLATE_VERSION', 'N_CANDIDATES', 'N_HISTORY', 'RANK_DECODING', 'RANK_TEMPLATE_VERSION', 'LLScorer', 'Ranking', 'RankingRun', 'Skipped', 'blend', 'candidates', 'check_ranking', 'display_title', 'histories', 'list_metrics', 'll_prompt', 'll_scores', 'llm_ranking', 'position_bias', 'rank_jobs', 'rank_prompt', 'rerank', 'shuffle_positions', 'token_logprobs']  # fmt: skip
 
 
 N_CANDIDATES = 20  # the base model's top-N that the LLM re-orders
@@ -470,19 +471,18 @@ def position_bias(run: RankingRun) -> dict:
 
 
 # --- 3. blend and re-rank -------------------------------------------------------------
-def zscore(scores: pd.DataFrame, column: str) -> pd.Series:
-    r"""Per-user z-score :math:`(x - \bar x_u) / \sigma_u`; 0 where a user's
-    scores are all equal (or the user has one candidate)."""
-    g = scores.groupby(USER)[column]
-    mean, std = g.transform("mean"), g.transform("std", ddof=0)
-    return ((scores[column] - mean) / std.where(std > 0)).fillna(0.0)
+def _user_z(scores: pd.DataFrame, column: str) -> pd.Series:
+    """``column`` standardised within each user's candidates
+    (:func:`hybrid.zscore_rows`: 0 where a user's scores are all equal)."""
+    return scores.groupby(USER)[column].transform(
+        lambda x: zscore_rows(x.to_numpy(float)[None, :])[0])
 
 
 def blend(scores: pd.DataFrame, llm_column: str, w: float, base_column: str = SCORE) -> pd.Series:
-    r""":math:`z_u(\text{base}) + w\,z_u(\text{LLM})` per candidate (z-scores per
-    user, :func:`zscore`). ``w = 0`` keeps the base order; large ``w`` tends to
-    the LLM's. Choose ``w`` on validation."""
-    return zscore(scores, base_column) + w * zscore(scores, llm_column)
+    r""":math:`z_u(\text{base}) + w\,z_u(\text{LLM})` per candidate (z-scores
+    within each user's candidates, :func:`hybrid.zscore_rows`). ``w = 0`` keeps
+    the base order; large ``w`` tends to the LLM's. Choose ``w`` on validation."""
+    return _user_z(scores, base_column) + w * _user_z(scores, llm_column)
 
 
 def rerank(base: pd.DataFrame, score: pd.Series | str) -> pd.DataFrame:
