@@ -8,8 +8,10 @@ rejected with a hint that names the mistake, and a stub.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +20,7 @@ import pytest
 
 from llmrec_utils import data, evaluation
 from llmrec_utils.course import exercises
-from llmrec_utils.course.exercises import ExerciseError
+from llmrec_utils.course.exercises import ExerciseError, ch01_data, common
 from llmrec_utils.data import ITEM, RATING, TEXT, TIMESTAMP, USER
 from llmrec_utils.evaluation import metrics
 from llmrec_utils.text import ner
@@ -134,7 +136,7 @@ def test_number_accepts_harmless_variants():
         (0.5,),
         pd.Series([0.5]),
     ):
-        assert exercises._number(value, "x") == 0.5
+        assert common.number(value, "x") == 0.5
     for value, hint in [
         (..., "not computed yet"),
         (None, "not computed yet"),
@@ -143,7 +145,26 @@ def test_number_accepts_harmless_variants():
         (float("nan"), "NaN"),
     ]:
         with pytest.raises(ExerciseError, match=hint):
-            exercises._number(value, "x")
+            common.number(value, "x")
+
+
+def test_each_chapter_module_holds_the_checks_its_chapter_calls():
+    """``exercises/chNN_<stem>.py`` defines exactly the checks ``NN_<stem>.ipynb``
+    calls; the package re-exports each (the chapters call ``exercises.check_x``)."""
+    chapters = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    assert chapters
+    every = set()
+    for path in chapters:
+        module = importlib.import_module(f"{exercises.__name__}.ch{path.stem}")
+        called = set(re.findall(r"exercises\.(check_\w+)\(", path.read_text()))
+        defined = {name for name, value in vars(module).items() if name.startswith("check_")
+                   and getattr(value, "__module__", None) == module.__name__}  # fmt: skip
+        assert called and called == defined, (
+            f"{path.name} calls {sorted(called)}; {module.__name__} defines {sorted(defined)}")
+        assert all(getattr(exercises, name) is getattr(module, name) for name in called)
+        every |= called
+    assert set(exercises.__all__) == every | {"ExerciseError"}
+    assert {name for name in dir(exercises) if name.startswith("check_")} == every
 
 
 # --- chapter 1 ---------------------------------------------------------------------
@@ -182,7 +203,7 @@ def test_validate():
 def test_recall():
     right = solution("01_data", "recall_at_k")
     exercises.check_recall(right)
-    recs, truth, k = exercises._ranked_lists()[0]
+    recs, truth, k = ch01_data._ranked_lists()[0]
     assert right(recs, truth, k) == pytest.approx(metrics.recall_at_k(recs, truth, k=k))
 
     def recall(recs, truth, k, cut=True, strict=False, rows=False, denom="relevant",

@@ -4,8 +4,8 @@ The submissions are built from the chapters themselves: ``correct`` keeps the
 reference solutions (and has an extra cell the grader must not run), ``wrong``
 makes a typical mistake in each exercise, ``missing`` is the student edition
 (``llmrec student``) handed in untouched, and ``silenced`` makes the same mistakes
-but wraps every check in ``try/except`` and replaces one check by a function that
-accepts anything.
+but wraps every check in ``try/except``, replaces one check by a function that
+accepts anything and makes another check's chapter module accept any mistake.
 """
 
 from __future__ import annotations
@@ -97,10 +97,11 @@ def make_submission(chapter: str, kind: str, folder: Path) -> Path:
         if kind == "silenced" and "exercises.check_" in src:
             src = _silence(src)
         cell["source"] = src
-    if kind == "silenced":  # and the check replaced, in a way no text search finds
+    if kind == "silenced":  # and the checks replaced, in a way no text search finds
         nb["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [],
                             "execution_count": None, "source": (
             "setattr(exercises, 'check_' + 'ndcg', lambda *args: None)\n"
+            "setattr(getattr(exercises, 'ch08_' + 'evaluation'), 'judge', lambda *a, **k: True)\n"
             "ndcg = lambda hits, n_relevant, k: 1.0")})  # fmt: skip
     if kind == "correct":  # an edited cell that the grader must not run
         marker = folder / "ran-a-cell.txt"
@@ -201,6 +202,26 @@ def test_otter_assign_writes_public_and_hidden_tests(tmp_path):
     table = grading.grade_folder(tmp_path / "subs", tmp_path / "grades.csv").set_index("student")
     assert table.loc["ref", "total"] == 3 * grading.POINTS
     assert table.loc["blank", "total"] == 0
+
+
+def test_an_answer_that_patches_the_checks_changes_nothing():
+    novelty = exercises.check_novelty
+    ns = grading.run_cell(
+        "setattr(exercises, 'check_novelty', None)\n"
+        "exercises.ch08_evaluation.judge = lambda *args, **kwargs: True\n"
+        "exercises.common.number = float\n"
+        "exercises.ch08_evaluation.added = 1\n"
+        "np.allclose = lambda *args, **kwargs: True", {"exercises": exercises, "np": np})
+    assert ns["exercises"] is exercises
+    assert exercises.check_novelty is novelty is exercises.ch08_evaluation.check_novelty
+    assert not hasattr(exercises.ch08_evaluation, "added")
+    assert not np.allclose(0.0, 1.0)
+    wrong = {"np": np, "ITEM": ITEM, "USER": USER}
+    exec(WRONG["novelty"], wrong)  # noqa: S102 - rows counted, not distinct users
+    with pytest.raises(exercises.ExerciseError, match="distinct users"):
+        exercises.check_novelty(wrong["novelty"])
+    with pytest.raises(exercises.ExerciseError, match="NaN"):
+        exercises.common.number(float("nan"), "x")
 
 
 def test_answers_may_use_other_cells_and_loops_time_out(tmp_path, monkeypatch):

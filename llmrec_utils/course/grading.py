@@ -56,6 +56,8 @@ import pandas as pd
 from ..data.columns import ITEM, RATING, TIMESTAMP, USER
 from ..data.loaders import load_ml100k_items, load_ml100k_ratings
 from . import exercises
+from .exercises import ch06_llm_augmentation as ch06
+from .exercises.common import STUB, ExerciseError, call, number, same
 from .student import notebooks_dir
 
 NOTEBOOKS = notebooks_dir()  # the chapters: in a checkout, or shipped with the package
@@ -282,10 +284,14 @@ def _quiet(fn: Callable, *args, **kwargs):
 
 @contextlib.contextmanager
 def _restored():
-    """Restore the checks, this module, NumPy's and pandas' namespaces on exit, so
-    an answer that replaces a check (``setattr(exercises, "check_x", ...)``) or
-    ``np.allclose`` changes nothing for the tests or the next submission."""
-    saved = {m: dict(vars(m)) for m in (exercises, sys.modules[__name__], np, pd, math)}
+    """Restore the checks (the package and each of its modules: a chapter's, and
+    the shared helpers), this module, NumPy's and pandas' namespaces on exit, so
+    an answer that replaces a check (``setattr(exercises, "check_x", ...)``), a
+    helper a check calls (``exercises.ch08_evaluation.judge``) or ``np.allclose``
+    changes nothing for the tests or the next submission."""
+    checks = [m for name, m in sorted(sys.modules.items())
+              if name == exercises.__name__ or name.startswith(exercises.__name__ + ".")]
+    saved = {m: dict(vars(m)) for m in (*checks, sys.modules[__name__], np, pd, math)}
     try:
         yield
     finally:
@@ -507,8 +513,8 @@ def _loo_args(rng):
 VARIANTS: dict[str, tuple[Callable, Callable]] = {
     "check_validate": (_frame, len),  # one variant per way of breaking the contract
     "check_recall": (_recall_args, float),
-    "check_augmented_set": (_reviews_args, lambda out: exercises._pairs(out)),
-    "check_augmentation_effect": (_effect_args, lambda out: np.array(exercises._bounds(out))),
+    "check_augmented_set": (_reviews_args, ch06.pairs),
+    "check_augmentation_effect": (_effect_args, lambda out: np.array(ch06.bounds(out))),
     "check_leave_last_out": (_log, lambda out: (_pairs(out[1]), _pairs(out[0]))),
     "check_mean_pool": (_mean_pool_args, lambda out: np.asarray(out, float)),
     "check_macro_f1": (lambda rng: tuple(rng.integers(0, 4, (2, 25))), float),
@@ -542,7 +548,7 @@ N_VARIANTS = 5
 
 def _agree(got, want) -> bool:
     if isinstance(want, (np.ndarray, float)):
-        return exercises._same(got, want)  # inf equals inf
+        return same(got, want)  # inf equals inf
     return got == want
 
 
@@ -566,30 +572,29 @@ def _function_variants(ex: Exercise, fn: Callable) -> None:
         try:
             got = _outcome(fn, args, key)
         except NotImplementedError:
-            raise exercises.ExerciseError("Your function still raises NotImplementedError: "
-                                          "replace that line with your code.") from None
+            raise ExerciseError(STUB) from None
         except Exception as exc:  # noqa: BLE001 - a crash or a wrong type of output
-            raise exercises.ExerciseError(f"variant {i + 1}: {type(exc).__name__} (a crash, or "
-                                          "an output of the wrong form).") from None
+            raise ExerciseError(f"variant {i + 1}: {type(exc).__name__} (a crash, or "
+                                "an output of the wrong form).") from None
         if isinstance(want, str) != isinstance(got, str) or not _agree(got, want):
-            raise exercises.ExerciseError(f"variant {i + 1} of {n}: the answer "
-                                          "differs from the reference.")
+            raise ExerciseError(f"variant {i + 1} of {n}: the answer "
+                                "differs from the reference.")
 
 
 def _sign_flip_variants(ex: Exercise, fn: Callable) -> None:
     reference = context().reference(ex)
     for i, shift in enumerate((0.35, -0.1, 0.0)):
         diffs = np.random.default_rng(2000 + i).normal(shift, 1.0, 70)
-        p = exercises._number(exercises._call(fn, diffs.copy(), 2999, 3), "p")
+        p = number(call(fn, diffs.copy(), 2999, 3), "p")
         want = reference(diffs, 40_000, 1)
         if abs(p - want) > 0.02 + 0.1 * want:
-            raise exercises.ExerciseError(f"variant {i + 1}: the p-value is off.")
+            raise ExerciseError(f"variant {i + 1}: the p-value is off.")
 
 
 def _value_variants(ex: Exercise, env: dict) -> None:
     code = answer_code(ex, env)
     if code is None:
-        raise exercises.ExerciseError("the answer cell was not found.")
+        raise ExerciseError("the answer cell was not found.")
     tree = _parse(code)  # a cell that loads `ratings` itself gets the half instead
     kept = [n for n in tree.body if not any(_defines_one(n, d) for d in ex.data)]
     code = ast.unparse(ast.Module(body=kept, type_ignores=[]))
@@ -599,15 +604,15 @@ def _value_variants(ex: Exercise, env: dict) -> None:
         try:
             ns = run_cell(code, context().namespace(ex, half))
         except Exception as exc:  # noqa: BLE001
-            raise exercises.ExerciseError(f"variant {i + 1}: the cell raised "
-                                          f"{type(exc).__name__} on other data.") from None
+            raise ExerciseError(f"variant {i + 1}: the cell raised "
+                                f"{type(exc).__name__} on other data.") from None
         if ex.answer not in ns:
-            raise exercises.ExerciseError(f"variant {i + 1}: {ex.answer} is not defined.")
+            raise ExerciseError(f"variant {i + 1}: {ex.answer} is not defined.")
         try:
             _quiet(getattr(exercises, ex.check), ns[ex.answer], *(half[n] for n in ex.data))
-        except exercises.ExerciseError:
-            raise exercises.ExerciseError(f"variant {i + 1}: on a random half of the data "
-                                          "the answer is wrong (a number typed in?).") from None
+        except ExerciseError:
+            raise ExerciseError(f"variant {i + 1}: on a random half of the data "
+                                "the answer is wrong (a number typed in?).") from None
 
 
 # --- the tests, called from otter's test files ------------------------------------------
@@ -638,7 +643,7 @@ def _verdict(run: Callable) -> bool | str:
         with _time_limit(TIMEOUT):
             run()
         return True
-    except exercises.ExerciseError as exc:
+    except ExerciseError as exc:
         return str(exc)
     except _Timeout as exc:
         return f"The answer {exc}."
