@@ -1,4 +1,4 @@
-"""Hyper-parameters chosen on validation by one chapter and read by the next.
+r"""Hyper-parameters chosen on validation by one chapter and read by the next.
 
 A chapter that chooses (chapter 4's biased MF, EASE's :math:`\lambda`, the
 implicit ALS grid; chapter 5's blend weight) saves the choice
