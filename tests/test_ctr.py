@@ -286,3 +286,34 @@ def test_ml100k_clicks_task():
     assert {"card_0", "card_2"} <= set(with_cards.spec.dense)
     with pytest.raises(ValueError, match=r"no card vector.*\[1, 2, 3\].*\['1', '2', '3'\]"):
         ctr.ml100k_clicks(item_vectors={"card": vectors.set_axis(ids.astype(str))})
+
+
+def clicks(n=600, seed=0):
+    """Users of two kinds and items of two kinds: a click when the kinds match."""
+    rng = np.random.default_rng(seed)
+    u, i = rng.integers(0, 30, n), rng.integers(0, 20, n)
+    y = ((u % 2) == (i % 2)).astype(float)
+    flip = rng.random(n) < 0.1
+    y[flip] = 1 - y[flip]
+    X = pd.DataFrame({"user": u, "item": i, "dense": rng.normal(size=n)})
+    return X, y
+
+
+def test_deepctr_adapter_learns_and_maps_unseen_values_to_the_unknown_row(capsys):
+    import importlib.util
+
+    if importlib.util.find_spec("deepctr_torch") is None:  # importing it here would
+        pytest.skip("deepctr-torch is not installed")  # start its PyPI thread
+    X, y = clicks()
+    spec = ctr.FeatureSpec(("user", "item"), ["dense"])
+    model = ctr.DeepCTRDeepFM(spec, factors=4, hidden=(8,), lr=0.02, epochs=15, batch_size=64)
+    assert model.fit(X[:500], y[:500]) is model
+    p = model.predict_proba(X[500:])
+    assert p.shape == (100,) and ((0 <= p) & (p <= 1)).all()
+    assert metrics.roc_auc(y[500:], p) > 0.8  # the interaction is learnable
+    unseen = X[500:].assign(user=999)
+    assert np.isfinite(model.predict_proba(unseen)).all()
+    assert model._inputs(unseen)["user"].max() == ctr.UNKNOWN
+    assert "check the latest version" not in capsys.readouterr().out  # no PyPI thread
+    with pytest.raises(ValueError, match="0/1 labels"):
+        ctr.DeepCTRDeepFM(spec).fit(X, y * 2)

@@ -1,13 +1,10 @@
-"""Chapter 7's shared parts: feature sets, the DeepCTR-Torch adapter, the stored
-leaderboard rows."""
+"""Chapter 7's shared parts: feature sets, the stored leaderboard rows."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from llmrec_utils import ctr
 from llmrec_utils.chapters import knowledge
-from llmrec_utils.evaluation import metrics
 
 
 def test_item_feature_sets_add_one_family_at_a_time():
@@ -116,33 +113,3 @@ def test_the_chapter_stores_its_own_results_as_the_rows_chapter_8_reads(own_cach
     pd.testing.assert_frame_equal(rows[names[0]], frame)
     pd.testing.assert_frame_equal(rows[names[1]], frame * 2)
 
-
-def clicks(n=600, seed=0):
-    """Users of two kinds and items of two kinds: a click when the kinds match."""
-    rng = np.random.default_rng(seed)
-    u, i = rng.integers(0, 30, n), rng.integers(0, 20, n)
-    y = ((u % 2) == (i % 2)).astype(float)
-    flip = rng.random(n) < 0.1
-    y[flip] = 1 - y[flip]
-    X = pd.DataFrame({"user": u, "item": i, "dense": rng.normal(size=n)})
-    return X, y
-
-
-def test_deepctr_adapter_learns_and_maps_unseen_values_to_the_unknown_row(capsys):
-    import importlib.util
-
-    if importlib.util.find_spec("deepctr_torch") is None:  # importing it here would
-        pytest.skip("deepctr-torch is not installed")  # start its PyPI thread
-    X, y = clicks()
-    spec = ctr.FeatureSpec(("user", "item"), ["dense"])
-    model = ctr.DeepCTRDeepFM(spec, factors=4, hidden=(8,), lr=0.02, epochs=15, batch_size=64)
-    assert model.fit(X[:500], y[:500]) is model
-    p = model.predict_proba(X[500:])
-    assert p.shape == (100,) and ((0 <= p) & (p <= 1)).all()
-    assert metrics.roc_auc(y[500:], p) > 0.8  # the interaction is learnable
-    unseen = X[500:].assign(user=999)
-    assert np.isfinite(model.predict_proba(unseen)).all()
-    assert model._inputs(unseen)["user"].max() == ctr.UNKNOWN
-    assert "check the latest version" not in capsys.readouterr().out  # no PyPI thread
-    with pytest.raises(ValueError, match="0/1 labels"):
-        ctr.DeepCTRDeepFM(spec).fit(X, y * 2)
