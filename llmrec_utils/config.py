@@ -258,7 +258,8 @@ def bf16_speedup() -> float:
             return float(entry["bf16_speedup"])
     except FileNotFoundError:
         pass
-    except Exception:  # corrupt or foreign: measure again and rewrite it
+    except Exception as exc:  # corrupt or foreign: measure again and rewrite it
+        warn_corrupt(path, exc, "measuring again")
         memo = {}
     speedup = probe_bf16()
     memo[key] = {"bf16_speedup": round(speedup, 4), "measured": time.strftime("%Y-%m-%d %H:%M:%S")}
@@ -305,16 +306,40 @@ def probe_bf16(repeats: int = 7, budget_s: float = 1.5, seed: int = SEED) -> flo
     return min(f32) / min(b16)
 
 
+LOG_STDOUT_ENV = "LLMREC_LOG_STDOUT"  # "0": the package prints no log lines itself
+
+
 def logger() -> logging.Logger:
     """The package's logger, ``llmrec``: one plain line per message on stdout.
 
     Used for the few things a reader should be told while a chapter runs (for
     example that an artefact of another chapter is being rebuilt, and why);
-    per-fit diagnostics are logged at DEBUG. The level is the reader's:
-    ``logging.getLogger("llmrec").setLevel(logging.WARNING)`` silences it and
-    ``DEBUG`` shows the diagnostics, set before or after the first message
-    (the level is only defaulted to INFO when nobody has set one).
+    per-fit diagnostics are logged at DEBUG.
+
+    **The rule.** ``llmrec`` is an ordinary library logger: its records
+    propagate to the root logger, so a user's logging configuration (handlers,
+    formats, files, pytest's ``caplog``) receives them. On first use the
+    package also adds one plain stdout handler, so that a chapter shows its
+    lines without any configuration; set ``LLMREC_LOG_STDOUT=0`` (or call
+    :func:`log_to_stdout` with ``False``) when your own handlers already show
+    them. The level is the reader's: ``logging.getLogger("llmrec").setLevel(
+    logging.WARNING)`` silences it and ``DEBUG`` shows the diagnostics, set
+    before or after the first message (INFO only when nobody has set one).
     """
+    import logging
+
+    log = logging.getLogger("llmrec")
+    if not getattr(log, "_llmrec_configured", False):  # once, on first use, never at import
+        log._llmrec_configured = True
+        if log.level == logging.NOTSET:  # a level the reader set stays
+            log.setLevel(logging.INFO)
+        log_to_stdout(os.environ.get(LOG_STDOUT_ENV, "1").strip() not in ("0", "false", "no"))
+    return log
+
+
+def log_to_stdout(on: bool = True) -> None:
+    """Add (``True``) or remove (``False``) the package's plain stdout handler on
+    the ``llmrec`` logger; propagation to the root logger is unaffected."""
     import logging
     import sys
 
@@ -324,11 +349,53 @@ def logger() -> logging.Logger:
             super().emit(record)
 
     log = logging.getLogger("llmrec")
-    if not log.handlers:  # configured once, on first use, never at import
+    ours = [h for h in log.handlers if getattr(h, "_llmrec_stdout", False)]
+    if on and not ours:
         handler = _Stdout(sys.stdout)
+        handler._llmrec_stdout = True
         handler.setFormatter(logging.Formatter("%(message)s"))
         log.addHandler(handler)
-        if log.level == logging.NOTSET:  # a level the reader set stays
-            log.setLevel(logging.INFO)
-        log.propagate = False
-    return log
+    elif not on:
+        for handler in ours:
+            log.removeHandler(handler)
+
+
+class CorruptCacheWarning(UserWarning):
+    """A cached file could not be read and is being rebuilt (:func:`warn_corrupt`)."""
+
+
+def warn_corrupt(path, exc: BaseException, action: str = "rebuilding it") -> None:
+    """The one rule for a corrupt or unreadable cache file, everywhere in the package:
+    warn (a :class:`CorruptCacheWarning` naming the file and the error) and
+    rebuild it; never fail on it, never skip it silently. A file that is
+    readable but stale (other inputs, another version) is not corrupt: that is
+    said through :func:`logger` by the code that rebuilds it. The generation
+    log of :mod:`llmrec_utils.text.llm` is a record, not a cache (it cannot be
+    remade offline): a corrupt line there is an error."""
+    import warnings
+
+    name = getattr(path, "name", None) or str(path)
+    warnings.warn(f"Cached file {name} is corrupt or unreadable ({type(exc).__name__}: {exc}); "
+                  f"{action}.", CorruptCacheWarning, stacklevel=3)  # fmt: skip
+
+
+class torch_threads:
+    """``with torch_threads(n):`` run torch on ``n`` CPU threads, restoring the
+    previous count afterwards (``None``: leave torch's setting). A fixed count
+    keeps float sums in a fixed order, so two CPU fits give the same numbers."""
+
+    def __init__(self, n: int | None):
+        self.n = n
+
+    def __enter__(self) -> "torch_threads":
+        import torch
+
+        self.before = torch.get_num_threads()
+        if self.n is not None:
+            torch.set_num_threads(self.n)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import torch
+
+        torch.set_num_threads(self.before)

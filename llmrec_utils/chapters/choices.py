@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from ..config import SEED, artifacts_dir, logger, write_atomic
+from ..config import SEED, artifacts_dir, logger, warn_corrupt, write_atomic
 from ..evaluation.protocols import ndcg_of, rating_evaluation, select_by_validation
 
 # --- hyper-parameters chosen on validation, read by later chapters ---------------
@@ -130,6 +130,7 @@ def chosen(name: str) -> dict:
     except FileNotFoundError:
         pass
     except (OSError, ValueError, AttributeError, KeyError) as exc:  # a corrupt file
+        warn_corrupt(path, exc, "choosing again")
         reason = f"is unreadable ({exc})"
     logger().info("The saved choice %r %s; choosing again on validation.", name, reason)
     params = CHOOSERS[name]()

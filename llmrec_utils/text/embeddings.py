@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -220,7 +219,7 @@ def encode_cached(encoder: Encoder, texts: Sequence[str], **kwargs) -> np.ndarra
                 raise ValueError(f"shape {array.shape}")
             return array
         except Exception as exc:
-            warnings.warn(f"Embedding cache {path} is corrupt ({exc}); rebuilding it.", stacklevel=2)
+            config.warn_corrupt(path, exc)
     array = encoder.encode(texts, **kwargs)
     config.write_atomic(path, lambda tmp: np.save(tmp, array))
     meta = {"model": encoder.name, "precision": encoder.precision, "n": len(texts),
@@ -331,6 +330,7 @@ def load_embeddings(name: str, rebuild: bool = True) -> StoredEmbeddings:
         try:
             stored = _read_stored(path)
         except Exception as exc:
+            config.warn_corrupt(path, exc)
             reason = f"the saved file is unreadable ({exc})"
         else:
             if name not in SHARED:

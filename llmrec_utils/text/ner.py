@@ -778,7 +778,7 @@ def train_cached(net: torch.nn.Module, tokenizer: PreTrainedTokenizerBase,
             config.logger().info(f"loaded the weights of an identical earlier run ({path.name})")
             return TrainResult(**saved["result"])
         except Exception as exc:  # corrupt or from another version: train again
-            config.logger().info(f"could not read {path.name} ({exc}); training again")
+            config.warn_corrupt(path, exc, "training again")
     result = train(net, tokenizer, encoded, **kwargs)
     weights = {n: t for n, t in net.state_dict().items() if n in trainable}
     config.write_atomic(path, lambda tmp: torch.save({"weights": weights, "result": result.__dict__}, tmp))
