@@ -142,7 +142,7 @@ def user_features(profiles: bool = True, encoder=None, components: int = COMPONE
         V = embeddings.encode_cached(encoder, [augmentation.user_profile_text(p) for p in found],
                                      progress=False)  # fmt: skip
         V = _pca(np.asarray(V, float), components, seed)
-        V = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
+        V = features.unit_rows(V)
         frame = pd.DataFrame(V, index=found.index.astype(int),
                              columns=[f"profile_{j}" for j in range(V.shape[1])])
         out = out.join(frame).fillna(0.0)
