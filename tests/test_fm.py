@@ -5,7 +5,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from test_models import block_ratings, vectors
 
 from llmrec_utils import evaluation
 from llmrec_utils.data import ITEM, RATING, USER, Split
@@ -114,7 +113,7 @@ def test_lightfm_is_fitted_on_training_items_and_scores_cold_ones_from_features(
     assert S[:, a] == pytest.approx(S[:, b])  # same features, same score
 
 
-def test_the_blocks_are_learned_with_and_without_features():
+def test_the_blocks_are_learned_with_and_without_features(block_ratings, vectors):
     train = block_ratings()
     for model in (feature_mf.FeatureMF(factors=4, epochs=40, batch_size=16, seed=0),
                   feature_mf.FeatureMF(factors=4, item_features=vectors()[1], item_ids=vectors()[0],
@@ -125,7 +124,7 @@ def test_the_blocks_are_learned_with_and_without_features():
         assert top0 <= set(range(10)) | {20, 21} and top15 <= set(range(10, 20)) | {22, 23}
 
 
-def test_positive_rating_keeps_low_ratings_out_of_the_positives():
+def test_positive_rating_keeps_low_ratings_out_of_the_positives(block_ratings):
     train = block_ratings()  # each user rated 2 films of the other block 1 star
     model = feature_mf.FeatureMF(factors=4, epochs=40, batch_size=16, positive_rating=4,
                          seed=0).fit(train)  # fmt: skip
@@ -137,7 +136,7 @@ def test_positive_rating_keeps_low_ratings_out_of_the_positives():
         feature_mf.FeatureMF(positive_rating=6, epochs=1).fit(train)
 
 
-def test_same_seed_same_model_other_seed_other_model():
+def test_same_seed_same_model_other_seed_other_model(block_ratings, vectors):
     train = block_ratings()
     ids, V = vectors()
 
@@ -151,13 +150,13 @@ def test_same_seed_same_model_other_seed_other_model():
     assert not np.allclose(a.score([0, 5]), c.score([0, 5]))
 
 
-def test_threads_are_restored():
+def test_threads_are_restored(block_ratings):
     before = torch.get_num_threads()
     feature_mf.FeatureMF(factors=2, epochs=1, threads=1).fit(block_ratings())
     assert torch.get_num_threads() == before
 
 
-def test_missing_features_get_zeros_and_are_reported(capsys):
+def test_missing_features_get_zeros_and_are_reported(block_ratings, vectors, capsys):
     train = block_ratings()
     ids, V = vectors()
     keep = ids != 3  # item 3 (in training) has no feature row
@@ -171,7 +170,7 @@ def test_missing_features_get_zeros_and_are_reported(capsys):
     assert np.isfinite(model.score([0, 19])).all()
 
 
-def test_feature_ids_that_do_not_match_the_ratings_are_an_error():
+def test_feature_ids_that_do_not_match_the_ratings_are_an_error(block_ratings, vectors):
     train = block_ratings()
     ids, V = vectors()
     wrong = pd.DataFrame(V, index=[f"m{i}" for i in ids])  # string ids, integer ratings
@@ -180,7 +179,7 @@ def test_feature_ids_that_do_not_match_the_ratings_are_an_error():
         feature_mf.FeatureMF(item_features=wrong, epochs=1).fit(train)
 
 
-def test_bad_feature_tables_are_rejected():
+def test_bad_feature_tables_are_rejected(vectors):
     ids, V = vectors()
     df = pd.DataFrame(V.copy(), index=ids, columns=["side", "noise", "offset"])
     df.loc[4, "noise"] = np.nan

@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-from test_models import block_ratings, vectors
 
 from llmrec_utils.data import ITEM, RATING, USER
 from llmrec_utils.models import base, hybrid, mf
@@ -16,7 +15,7 @@ def test_zscore_rows():
         hybrid.zscore_rows(np.array([[1.0, -np.inf]]))
 
 
-def test_content_model_scores_cold_items_by_their_vectors():
+def test_content_model_scores_cold_items_by_their_vectors(block_ratings, vectors):
     ids, V = vectors()
     model = hybrid.ContentModel(ids, V).fit(block_ratings())  # items 20-23 never rated
     assert isinstance(model, base.Recommender)
@@ -25,7 +24,7 @@ def test_content_model_scores_cold_items_by_their_vectors():
     assert set(recs.loc[recs[USER] == 15, ITEM]) == {22, 23}
 
 
-def test_centering_removes_the_shared_direction():
+def test_centering_removes_the_shared_direction(vectors):
     ids, V = vectors()
     raw = hybrid.ContentModel(ids, V, center=False)
     centred = hybrid.ContentModel(ids, V)
@@ -33,7 +32,7 @@ def test_centering_removes_the_shared_direction():
     assert (centred.vectors @ centred.vectors.T).min() < -0.9
 
 
-def test_weight_by_rating_pushes_away_disliked_items():
+def test_weight_by_rating_pushes_away_disliked_items(vectors):
     ids, V = vectors()
     train = pd.DataFrame({USER: 0, ITEM: [0, 1, 10, 11], RATING: [5.0, 5.0, 1.0, 1.0]})
     liked = hybrid.ContentModel(ids, V, weight_by_rating=True).fit(train)
@@ -41,7 +40,7 @@ def test_weight_by_rating_pushes_away_disliked_items():
     assert s[0] > 0 > s[1]
 
 
-def test_user_text_vectors_steer_the_taste_vector():
+def test_user_text_vectors_steer_the_taste_vector(block_ratings, vectors):
     ids, V = vectors()
     train = block_ratings()  # user 0 rated items of the first group
     other_side = np.array([[-1.0, 0.0, 5.0]])  # a profile pointing at the second group
@@ -58,7 +57,7 @@ def test_user_text_vectors_steer_the_taste_vector():
         hybrid.ContentModel(ids, V, user_ids=[0], user_vectors=other_side, user_weight=2)
 
 
-def test_content_model_input_checks():
+def test_content_model_input_checks(vectors):
     ids, V = vectors()
     with pytest.raises(ValueError, match="one vector per id"):
         hybrid.ContentModel(ids[:-1], V)
@@ -71,7 +70,7 @@ def test_content_model_input_checks():
         hybrid.ContentModel(ids, V).fit(train)
 
 
-def test_blend_weights_interpolate_between_members():
+def test_blend_weights_interpolate_between_members(block_ratings, vectors):
     ids, V = vectors()
     train = block_ratings()
     for weight, like in [(0.0, mf.EASE(10.0)), (1.0, hybrid.ContentModel(ids, V))]:
@@ -83,7 +82,7 @@ def test_blend_weights_interpolate_between_members():
         hybrid.WeightedBlend(mf.EASE(), hybrid.ContentModel(ids, V), 1.5)
 
 
-def test_gated_blend_uses_content_for_cold_items_only():
+def test_gated_blend_uses_content_for_cold_items_only(block_ratings, vectors):
     ids, V = vectors()
     train = block_ratings()
     gated = hybrid.GatedBlend(mf.EASE(10.0), hybrid.ContentModel(ids, V), beta=1.0).fit(train)
@@ -98,7 +97,7 @@ def test_gated_blend_uses_content_for_cold_items_only():
         hybrid.GatedBlend(mf.EASE(), hybrid.ContentModel(ids, V), beta=0)
 
 
-def test_chapter5_models_from_stored_card_vectors():
+def test_chapter5_models_from_stored_card_vectors(block_ratings, vectors):
     from types import SimpleNamespace
 
     ids, V = vectors(20)

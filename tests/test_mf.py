@@ -4,7 +4,6 @@ model passes is tested once, for all of them, in tests/test_models.py."""
 import numpy as np
 import pandas as pd
 import pytest
-from test_models import block_ratings, make_models
 
 from llmrec_utils.data import ITEM, RATING, USER
 from llmrec_utils.models import mf
@@ -12,7 +11,7 @@ from llmrec_utils.models import mf
 
 @pytest.mark.parametrize("name", ["ALS", "SGD", "EASE", "surprise SVD", "implicit ALS",
                                   "content", "weighted blend", "gated blend"])
-def test_personalised_models_learn_the_blocks(name):
+def test_personalised_models_learn_the_blocks(block_ratings, make_models, name):
     train = block_ratings()
     model = make_models()[name].fit(train)
     recs = model.recommend([0, 15], k=2)
@@ -22,7 +21,7 @@ def test_personalised_models_learn_the_blocks(name):
     assert top0 <= set(range(10)) | {20, 21} and top15 <= set(range(10, 20)) | {22, 23}
 
 
-def test_biased_mf_predicts_held_out_ratings():
+def test_biased_mf_predicts_held_out_ratings(block_ratings):
     full = block_ratings()
     test = full.groupby(USER).head(2)
     train = full.drop(test.index)
@@ -53,7 +52,7 @@ def test_gradients_match_finite_differences():
         assert (up - down) / 2e-6 == pytest.approx(g[name][idx], rel=1e-5)
 
 
-def test_als_half_step_minimises_the_loss_for_its_side():
+def test_als_half_step_minimises_the_loss_for_its_side(block_ratings):
     train = block_ratings()
     model = mf.BiasedMF(factors=3, epochs=1).fit(train)
     f = model.runs_[0]
@@ -69,7 +68,7 @@ def test_als_half_step_minimises_the_loss_for_its_side():
         assert np.abs(after[name]).max() < 1e-5 * np.abs(before[name]).max(), name
 
 
-def test_fallbacks_for_unknown_ids():
+def test_fallbacks_for_unknown_ids(block_ratings):
     train = block_ratings()
     model = mf.BiasedMF(factors=2, epochs=3).fit(train)
     f = model.runs_[0]
@@ -79,7 +78,7 @@ def test_fallbacks_for_unknown_ids():
     assert new_item == pytest.approx(np.clip(f.mu + f.bu[model.users_.get_loc(0)], 1, 5))
 
 
-def test_ease_matches_the_closed_form():
+def test_ease_matches_the_closed_form(block_ratings):
     train = block_ratings()
     model = mf.EASE(lam=2.0).fit(train)
     X = model.seen_.toarray()
@@ -89,19 +88,19 @@ def test_ease_matches_the_closed_form():
     assert np.allclose(model.B_, B)
 
 
-@pytest.mark.parametrize("frame, message", [
-    (block_ratings().assign(rating=np.nan), "missing values"),
-    (block_ratings().iloc[:0], "empty"),
-    (block_ratings().assign(rating=7.0), "outside the scale"),
-    (block_ratings().rename(columns={USER: "uid"}), "missing column"),
-    (pd.concat([block_ratings(), block_ratings().head(1)]), "duplicate"),
+@pytest.mark.parametrize("spoil, message", [
+    (lambda df: df.assign(rating=np.nan), "missing values"),
+    (lambda df: df.iloc[:0], "empty"),
+    (lambda df: df.assign(rating=7.0), "outside the scale"),
+    (lambda df: df.rename(columns={USER: "uid"}), "missing column"),
+    (lambda df: pd.concat([df, df.head(1)]), "duplicate"),
 ])  # fmt: skip
-def test_bad_training_input(frame, message):
+def test_bad_training_input(spoil, message, block_ratings):
     with pytest.raises(ValueError, match=message):
-        mf.BiasedMF().fit(frame)
+        mf.BiasedMF().fit(spoil(block_ratings()))
 
 
-def test_bad_hyper_parameters():
+def test_bad_hyper_parameters(block_ratings):
     with pytest.raises(ValueError, match="solver"):
         mf.BiasedMF(solver="adam")
     with pytest.raises(ValueError, match="lam"):
@@ -110,7 +109,7 @@ def test_bad_hyper_parameters():
         mf.EASE().fit(block_ratings()).recommend([0], k=0)
 
 
-def test_history_and_runs():
+def test_history_and_runs(block_ratings):
     full = block_ratings()
     valid = full.groupby(USER).head(2)
     model = mf.BiasedMF(factors=2, epochs=4, n_runs=2, valid=valid)
@@ -120,7 +119,7 @@ def test_history_and_runs():
     assert model.history_["train_rmse"].iloc[-1] < model.history_["train_rmse"].iloc[0]
 
 
-def test_als_objective_never_increases():
+def test_als_objective_never_increases(block_ratings):
     # each ALS half-step solves its ridge problems exactly, so J cannot go up
     train = block_ratings()
     model = mf.BiasedMF(factors=3, reg=0.05, bias_reg=0.5, epochs=10).fit(train)
@@ -135,7 +134,7 @@ def test_als_objective_never_increases():
     assert h["objective"].iloc[-1] == pytest.approx(J)
 
 
-def test_bpr_learns_clean_blocks():
+def test_bpr_learns_clean_blocks(block_ratings):
     # BPR reads every interaction as a positive, so it gets blocks without the
     # cross-group 1-star noise of block_ratings (there it overfits 200 rows).
     train = block_ratings()
@@ -146,7 +145,7 @@ def test_bpr_learns_clean_blocks():
     assert set(recs.loc[recs[USER] == 15, ITEM]) <= set(range(10, 20))
 
 
-def test_bpr_extra_triples_move_scores_and_pruning_drops_the_worst():
+def test_bpr_extra_triples_move_scores_and_pruning_drops_the_worst(block_ratings):
     train = block_ratings()
     target = set(range(10, 20)) - set(train.loc[train[USER] == 0, ITEM])
     item = min(target)  # an out-of-group item user 0 has not rated

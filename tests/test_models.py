@@ -1,64 +1,27 @@
 """The contract every model of the book passes (llmrec_utils.models.base): one
-parametrised test for all of them, Spark's ALS included (skipped without
-Java or PySpark); the unknown-id rule and the tie-breaking."""
+parametrised test for all of them, Spark's ALS included (marked ``spark``;
+skipped without Java or PySpark); the unknown-id rule and the tie-breaking.
+The models and the toy data are tests/conftest.py's fixtures."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from llmrec_utils.data import ITEM, RANK, RATING, SCORE, USER
-from llmrec_utils.models import base, feature_mf, hybrid, mf, peers
-from llmrec_utils.models.peers import ImplicitModel, SurpriseModel
+from llmrec_utils.data import ITEM, RANK, SCORE, USER
+from llmrec_utils.models import base, mf
+
+# every model of tests/conftest.py's make_models, and Spark's ALS
+NAMES = ["global mean", "popularity", "ALS", "SGD", "EASE", "BPR", "surprise SVD",
+         "implicit ALS", "content", "weighted blend", "gated blend", "FeatureMF",
+         "FeatureMF with features", "LightFM", "LightFM with features"]  # fmt: skip
+ALL = NAMES + [pytest.param("Spark ALS", marks=pytest.mark.spark)]
+# models that draw at random: another seed, another fit (the others use it for ties)
+STOCHASTIC = {"ALS", "SGD", "BPR", "surprise SVD", "implicit ALS", "FeatureMF",
+              "FeatureMF with features", "LightFM", "LightFM with features", "Spark ALS"}
 
 
-def block_ratings(seed=0):
-    """Two taste groups: users 0-9 rate 8 of items 0-9 with 5 stars and 2 of items
-    10-19 with 1 star; users 10-19 the reverse. The two unrated in-group items of
-    each user are the known right answer, for rating and for top-K models."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for u in range(20):
-        own = np.arange(10) + (0 if u < 10 else 10)
-        other = np.arange(10) + (10 if u < 10 else 0)
-        rows += [(u, i, 5.0) for i in rng.choice(own, size=8, replace=False)]
-        rows += [(u, i, 1.0) for i in rng.choice(other, size=2, replace=False)]
-    return pd.DataFrame(rows, columns=[USER, ITEM, RATING])
-
-
-def vectors(n_items=24, seed=0):
-    """Items 0-9 and 20-21 point one way, 10-19 and 22-23 the other (plus an offset)."""
-    rng = np.random.default_rng(seed)
-    side = np.array([1.0 if (i < 10 or i in (20, 21)) else -1.0 for i in range(n_items)])
-    V = np.column_stack([side, rng.normal(0, 0.1, n_items), np.full(n_items, 5.0)])
-    return np.arange(n_items), V
-
-
-def make_models():
-    import implicit
-    import surprise
-
-    return {
-        "global mean": base.GlobalMean(),
-        "popularity": base.Popularity(),
-        "ALS": mf.BiasedMF(factors=4, reg=0.01, bias_reg=0.1, epochs=20),
-        "SGD": mf.BiasedMF(factors=4, reg=0.01, bias_reg=0.1, epochs=60, solver="sgd", lr=0.05),
-        "EASE": mf.EASE(lam=10.0),
-        "BPR": mf.BPR(factors=4, lr=0.05, epochs=300, batch_size=16),
-        "surprise SVD": SurpriseModel(lambda: surprise.SVD(
-            n_factors=4, n_epochs=200, lr_all=0.02, random_state=0)),
-        "implicit ALS": ImplicitModel(
-            lambda: implicit.als.AlternatingLeastSquares(factors=4, random_state=0)),
-        "content": hybrid.ContentModel(*vectors()),
-        "weighted blend": hybrid.WeightedBlend(mf.EASE(10.0), hybrid.ContentModel(*vectors()), 0.3),
-        "gated blend": hybrid.GatedBlend(mf.EASE(10.0), hybrid.ContentModel(*vectors()), 1.0),
-        "FeatureMF": feature_mf.FeatureMF(factors=4, epochs=10, batch_size=16),
-        "FeatureMF with features": feature_mf.FeatureMF(factors=4, item_features=vectors()[1],
-                                                item_ids=vectors()[0], epochs=10, batch_size=16),
-        "LightFM": peers.LightFMModel(factors=4, epochs=10),
-        "LightFM with features": peers.LightFMModel(pd.DataFrame(vectors()[1], index=vectors()[0]),
-                                                 factors=4, epochs=10),
-        "Spark ALS": "spark",  # built by the contract test, which needs a session
-    }
+def test_the_contract_test_covers_every_model(make_models):
+    assert list(make_models()) == NAMES
 
 
 @pytest.fixture(scope="module")
@@ -74,42 +37,69 @@ def spark_session():
     session.stop()
 
 
-def build(name, request):
-    model = make_models()[name]
-    if model == "spark":
-        request.getfixturevalue("spark_session")
-        from llmrec_utils.models.spark_als import SparkALS
+@pytest.fixture
+def build(request, make_models):
+    """``build(name, seed)``: a fresh, unfitted model of the contract test."""
+    def make(name, seed=base.SEED):
+        if name == "Spark ALS":
+            request.getfixturevalue("spark_session")
+            from llmrec_utils.models.spark_als import SparkALS
 
-        model = SparkALS(factors=4, reg=0.05, max_iter=10)
-    return model
+            return SparkALS(factors=4, reg=0.05, max_iter=10, seed=seed)
+        return make_models(seed)[name]
+
+    return make
 
 
-@pytest.mark.parametrize("name", list(make_models()))
-def test_recommender_contract(name, request):
+def rated(model, scores):
+    """What ``predict`` returns for raw scores: clipped to the scale for a rating model."""
+    return np.clip(scores, *model.rating_scale) if getattr(model, "explicit", False) else scores
+
+
+def assert_ties_follow_the_seed(model, recs):
+    """Within each user's run of equal scores, items come by descending tie-breaker."""
+    runs = 0
+    for u, g in recs.groupby(USER, sort=False):
+        s, items = g[SCORE].to_numpy(), g[ITEM].to_numpy()
+        ties = base.pair_tie_breaker(model.seed, np.full(len(items), u), items)
+        for a in range(len(s) - 1):
+            if s[a] == s[a + 1]:
+                runs += 1
+                assert ties[a] > ties[a + 1], (u, items[a], items[a + 1])
+    return runs
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_recommender_contract(name, build, block_ratings):
     train = block_ratings()
-    model = build(name, request)
-    assert isinstance(model, base.Recommender)
-    assert name.split()[0].lower() in repr(model).lower() or repr(model)
+    model = build(name)
+    assert repr(model).startswith(type(model).__name__ + "(")
     with pytest.raises(RuntimeError, match="not fitted"):
         model.predict(np.array([0]), np.array([0]))
+    members = [v for v in vars(model).values() if isinstance(v, base.Base)]
     assert model.fit(train) is model
+    assert isinstance(model, base.Recommender)  # methods, seed, and users_/items_ once fitted
+    assert not any(hasattr(m, "items_") for m in members)  # fit copies, never refits, them
+    for ids in (model.users_, model.items_):  # read by the metrics and the re-rankers
+        assert isinstance(ids, pd.Index) and ids.is_monotonic_increasing and ids.is_unique
     assert list(model.users_) == sorted(train[USER].unique())
     assert set(train[ITEM]) <= set(model.items_)
-    # predict: one finite score per pair; unknown ids get the documented fallback
+    # predict: one finite score per pair, the pair's entry of score(), clipped;
+    # unknown ids get the documented fallback
     users = np.array([0, 0, 999, 0, 999])
     items = np.array([1, 15, 1, 999, 999])
     scores = model.predict(users, items)
     assert scores.shape == (5,) and np.isfinite(scores).all()
     fallback = model.fallback(users[2:], items[2:])
     assert np.isfinite(fallback).all()
-    assert scores[2:] == pytest.approx(model._clip(fallback))
+    assert scores[2:] == pytest.approx(rated(model, fallback))
     with pytest.raises(ValueError, match="equal length"):
         model.predict(np.array([0, 1]), np.array([0]))
     # score: every known item, in items_ order; predict agrees with it
     S = model.score([0, 15, 999])
     assert S.shape == (3, len(model.items_))
     cols = model.items_.get_indexer([1, 15])
-    assert model._clip(S[0, cols]) == pytest.approx(scores[:2], rel=1e-4, abs=1e-6)
+    assert rated(model, S[0, cols]) == pytest.approx(scores[:2], rel=1e-4, abs=1e-6)
     assert S[2] == pytest.approx(model.fallback(np.full(len(model.items_), 999),
                                                 model.items_.to_numpy()))
     # recommend: the documented shape, best first, no training items, k respected
@@ -121,14 +111,35 @@ def test_recommender_contract(name, request):
         assert group[RANK].tolist() == list(range(1, len(group) + 1))
         seen = set(train.loc[train[USER] == u, ITEM])
         assert not seen & set(group[ITEM])
-    # candidates: only the given items come back, unknown ones scored by fallback
-    recs = model.recommend([0], k=5, exclude_seen=False, items=[0, 1, 2, 3, 999])
-    assert set(recs[ITEM]) <= {0, 1, 2, 3, 999} and len(recs) == 5
+    assert_ties_follow_the_seed(model, model.recommend([0, 1], k=len(model.items_)))
+    # candidates: only the given items come back, unknown ones scored by fallback;
+    # the unknown ones tie (one fallback), and the model's seed orders them
+    cands = [0, 1, 2, 3, 995, 996, 997, 998, 999]
+    recs = model.recommend([0, 1], k=len(cands), exclude_seen=False, items=cands)
+    assert set(recs[ITEM]) <= set(cands) and len(recs) == 2 * len(cands)
+    assert assert_ties_follow_the_seed(model, recs) >= 2 * 4
     with pytest.raises(ValueError, match="not in the training data"):
         model.recommend([12345])
 
 
-def test_ties_are_broken_per_user_and_per_seed():
+@pytest.mark.parametrize("name", ALL)
+def test_the_seed_is_passed_on(name, build, block_ratings):
+    """The same seed, the same fit; another seed, another fit for a model that
+    draws at random (its seed reaches the library that draws)."""
+    train = block_ratings()
+    users = np.repeat(np.arange(20), 24)
+    items = np.tile(np.arange(24), 20)
+    first = build(name, seed=1).fit(train).predict(users, items)
+    again = build(name, seed=1).fit(train).predict(users, items)
+    np.testing.assert_array_equal(first, again)
+    other = build(name, seed=2).fit(train).predict(users, items)
+    if name in STOCHASTIC:
+        assert not np.allclose(first, other)
+    else:
+        np.testing.assert_array_equal(first, other)
+
+
+def test_ties_are_broken_per_user_and_per_seed(block_ratings):
     train = block_ratings()
     lists = {}
     for seed in (1, 2):
@@ -164,18 +175,15 @@ def test_tie_breaker_depends_on_ids_not_positions():
     assert base.tie_breaker(7, [4], [12, 10])[0] == pytest.approx(t[1, [2, 0]])
     assert not np.allclose(base.tie_breaker(8, [3, 4], [10, 11, 12]), t)
     assert base.tie_breaker(7, ["a"], ["x", "y"]).shape == (1, 2)
+    pairs = base.pair_tie_breaker(7, np.array([3, 4, 4], np.int32), [10, 12, 11])
+    assert pairs.tolist() == [t[0, 0], t[1, 2], t[1, 1]]  # the same numbers, any int width
 
 
-def test_popularity_scores_unknown_users_by_the_item_count():
+def test_popularity_scores_unknown_users_by_the_item_count(block_ratings):
     train = block_ratings()
     model = base.Popularity().fit(train)
     count = int((train[ITEM] == 3).sum())
     assert model.predict([999, 999], [3, 999]).tolist() == [count, 0.0]
-
-
-def test_mf_keeps_the_old_names():
-    assert base.Base is base.Base and base.Recommender is base.Recommender
-    assert base.GlobalMean is base.GlobalMean and base.Popularity is base.Popularity
 
 
 @pytest.mark.parametrize("make", [

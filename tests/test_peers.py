@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from test_models import block_ratings
 
 from llmrec_utils.models import peers
 
 
-def test_implicit_als_factory_matches_a_direct_model():
+def test_implicit_als_factory_matches_a_direct_model(block_ratings):
     import implicit
 
     train = block_ratings()

@@ -5,13 +5,19 @@ ALS, has the same methods, so the evaluation chapter can loop over them:
 
 * ``Model(**hyper_parameters, seed=SEED)``: everything a model needs besides
   the training ratings is given here (validation data to monitor, extra
-  training triples), never smuggled in through ``fit``;
-* ``fit(train) -> self`` (a ratings DataFrame with ``user, item[, rating]``);
-  afterwards ``users_`` and ``items_`` (sorted ``pd.Index``) are the ids the
-  model knows;
+  training triples), never smuggled in through ``fit``. ``seed`` is passed on
+  to whatever the model draws at random (initial factors, sampled negatives,
+  a wrapped library's ``random_state``), so the same seed gives the same fit
+  and another seed another one; a deterministic model (the means, EASE, the
+  content model) uses it for ties only;
+* ``fit(train) -> self`` (a ratings DataFrame with ``user, item[, rating]``)
+  changes the model and nothing else: a model built from other models (the
+  blends) fits *copies* of them, so the models passed in stay as they were;
+  afterwards ``users_`` and ``items_`` (sorted ``pd.Index``, read by the
+  metrics and the re-rankers) are the ids the model knows;
 * ``predict(users, items) -> np.ndarray``: one score per pair (a rating,
   clipped to ``rating_scale``, for rating models; a ranking score for top-K
-  models);
+  models), equal to the pair's entry of ``score`` (or ``fallback``), clipped;
 * ``score(users) -> np.ndarray`` of shape ``(len(users), len(items_))``: the
   raw (unclipped) score of every known item, in the order of ``items_``;
 * ``fallback(users, items) -> np.ndarray``: the score of a pair whose user or
@@ -41,6 +47,15 @@ so each model (through its own ``seed``) and each user gets its own order.
 The tie-breaker only orders items with *equal* scores; it never reorders
 distinct scores, and the returned ``score`` is the model's own.
 
+**Where a model departs from** :class:`Base` **(the only places).**
+:class:`~llmrec_utils.models.peers.SurpriseModel` predicts through Surprise's
+own ``predict`` (its estimate for unknown ids is its fallback, so the rule
+above holds). :class:`~llmrec_utils.models.spark_als.SparkALS` predicts and
+ranks the whole catalogue on Spark: ties are ordered by the same
+:func:`tie_breaker` there, among the ``k`` plus longest-history items MLlib
+returns per user, so an exact tie *at that depth* keeps MLlib's choice of
+which items were returned (with float factors, practically never).
+
 :class:`Base` handles ids, input checks, unknown ids and top-K once; a model
 writes ``_fit(u, i, r)`` and ``_scores(u)`` on integer codes (and
 ``_fallback(u, i)``, codes -1 for unknown, when 0 is not its baseline).
@@ -60,7 +75,7 @@ from ..config import SEED
 from ..data.columns import ITEM, RANK, RATING, SCORE, USER
 from ..data.loaders import validate_ratings
 
-__all__ = ['Recommender', 'Base', 'GlobalMean', 'Popularity', 'tie_breaker']  # fmt: skip
+__all__ = ['Recommender', 'Base', 'GlobalMean', 'Popularity', 'tie_breaker', 'pair_tie_breaker']  # fmt: skip
 
 
 _BLOCK = 256  # users scored at once: keeps the (users x items) arrays small
@@ -69,6 +84,10 @@ _BLOCK = 256  # users scored at once: keeps the (users x items) arrays small
 @runtime_checkable
 class Recommender(Protocol):
     """What every model in the book provides (see the module docstring)."""
+
+    seed: int
+    users_: pd.Index  # after fit: the training users, sorted
+    items_: pd.Index  # after fit: the items the model scores, sorted
 
     def fit(self, train: pd.DataFrame) -> "Recommender": ...
 
@@ -95,7 +114,13 @@ def _hash_ids(ids: ArrayLike) -> np.ndarray:
     ids = np.asarray(ids).ravel()
     if ids.dtype.kind in "USO":  # strings: hashed as Python objects
         ids = ids.astype(object)
+    elif ids.dtype.kind in "iu":  # an id is its value, whatever its width (Spark's int32)
+        ids = ids.astype(np.int64)
     return pd.util.hash_array(ids, categorize=False)
+
+
+def _seed_hash(seed: int) -> np.ndarray:
+    return _mix(np.array([seed], dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15))
 
 
 def tie_breaker(seed: int, users: ArrayLike, items: ArrayLike) -> np.ndarray:
@@ -106,9 +131,19 @@ def tie_breaker(seed: int, users: ArrayLike, items: ArrayLike) -> np.ndarray:
     whatever the candidate list, and differs between users and between seeds.
     """
     hu, hi = _hash_ids(users), _hash_ids(items)
-    hs = _mix(np.array([seed], dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15))
     with np.errstate(over="ignore"):
-        x = _mix(_mix(hu ^ hs)[:, None] + hi[None, :])
+        x = _mix(_mix(hu ^ _seed_hash(seed))[:, None] + hi[None, :])
+    return (x >> np.uint64(11)).astype(float) * 2.0**-53
+
+
+def pair_tie_breaker(seed: int, users: ArrayLike, items: ArrayLike) -> np.ndarray:
+    """:func:`tie_breaker` of each (user, item) *pair*: ``tie_breaker(seed, [u],
+    [i])[0, 0]`` for each, 1-D (for rankings computed elsewhere, e.g. on Spark)."""
+    hu, hi = _hash_ids(users), _hash_ids(items)
+    if hu.shape != hi.shape:
+        raise ValueError(f"users and items must be of equal length, got {hu.shape} and {hi.shape}.")
+    with np.errstate(over="ignore"):
+        x = _mix(_mix(hu ^ _seed_hash(seed)) + hi)
     return (x >> np.uint64(11)).astype(float) * 2.0**-53
 
 

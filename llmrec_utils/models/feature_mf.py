@@ -59,8 +59,8 @@ naming ids of both. Features are used as given: put columns on comparable
 scales. A user absent from training gets the contract's fallback (0), even if
 it has features.
 
-For the chapter of issue 16 (language-model knowledge inside the model);
-``benchmarks/fm_vs_lightfm.py`` compares it with LightFM.
+Chapter 7 fits it on language-model features; ``benchmarks/fm_vs_lightfm.py``
+compares it with LightFM.
 """
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ import pandas as pd
 import torch
 from numpy.typing import ArrayLike
 
-from ..config import SEED, logger
+from ..config import SEED, logger, torch_threads
 from ..data.columns import ITEM
+from ..data.features import keyed_rows, plain_ids
 from .base import Base
 
 __all__ = ['FeatureMF', 'FeatureTable', 'feature_table', 'pair_loss', 'warp_weights']  # fmt: skip
@@ -89,11 +90,6 @@ class FeatureTable:
     ids: pd.Index
     values: np.ndarray
     columns: list
-
-
-def _ids(values) -> list:
-    """Ids as plain Python values, for messages (``4``, not ``np.int64(4)``)."""
-    return [v.item() if isinstance(v, np.generic) else v for v in values]
 
 
 def feature_table(features: pd.DataFrame | ArrayLike, ids: ArrayLike | None = None,
@@ -120,7 +116,7 @@ def feature_table(features: pd.DataFrame | ArrayLike, ids: ArrayLike | None = No
     if len(ids) != len(values):
         raise ValueError(f"{side}_features has {len(values)} rows but {len(ids)} ids.")
     if ids.has_duplicates:
-        dup = _ids(ids[ids.duplicated()][:1])[0]
+        dup = plain_ids(ids[ids.duplicated()][:1])[0]
         raise ValueError(f"{side} ids must be unique; {dup!r} has more than one feature row.")
     bad = ~np.isfinite(values)
     if bad.any():
@@ -128,7 +124,7 @@ def feature_table(features: pd.DataFrame | ArrayLike, ids: ArrayLike | None = No
         row = int(np.argmax(bad[:, col]))
         raise ValueError(
             f"{side}_features has {int(bad.sum())} NaN/inf values, e.g. in {columns[col]!r} "
-            f"for id {_ids(ids[row : row + 1])[0]!r}; fill or drop them (a missing value "
+            f"for id {plain_ids(ids[row : row + 1])[0]!r}; fill or drop them (a missing value "
             "is not a zero)."
         )
     return FeatureTable(ids, values, columns)
@@ -138,21 +134,12 @@ def _check_ids(table: FeatureTable, ids: pd.Index, trained: np.ndarray,
                max_missing: float, side: str) -> np.ndarray:
     """Rows of ``table`` for ``ids`` (-1: none); raises if too many training ids
     lack features (the table is keyed differently), logs how many do."""
-    rows = table.ids.get_indexer(ids) if ids.inferred_type == table.ids.inferred_type \
-        else np.full(len(ids), -1)
+    rows = keyed_rows(table.ids, ids, max_missing, f"training {side}s", "feature row", trained)
     missing = trained & (rows < 0)
-    share = missing.sum() / max(trained.sum(), 1)
-    if share > max_missing:
-        raise ValueError(
-            f"{int(missing.sum())} of {int(trained.sum())} training {side}s have no feature row "
-            f"(more than max_missing={max_missing:g}), e.g. {_ids(ids[missing][:3])}; the "
-            f"feature ids look like {_ids(table.ids[:3])}. Key the {side} features by the "
-            "ratings' ids (same values and type)."
-        )
     if missing.any():
         logger().info(
             f"FeatureMF: {int(missing.sum())} training {side}(s) have no features, e.g. "
-            f"{_ids(ids[missing][:1])[0]!r}; they get a zero feature vector (id embedding only)."
+            f"{plain_ids(ids[missing][:1])[0]!r}; they get a zero feature vector (id embedding only)."
         )
     return rows
 
@@ -267,20 +254,12 @@ class FeatureMF(Base):
         if self.items is None:
             return super()._item_index(train)
         seen = pd.Index(np.sort(train[ITEM].unique()))
-        rows = self.items.ids.get_indexer(seen) if seen.inferred_type == \
-            self.items.ids.inferred_type else np.full(len(seen), -1)
-        if (rows < 0).sum() > self.max_missing * len(seen):  # the ids-mismatch error
-            _check_ids(self.items, seen, np.ones(len(seen), bool), self.max_missing, "item")
+        keyed_rows(self.items.ids, seen, self.max_missing, "training items", "feature row")
         return seen.append(self.items.ids[~self.items.ids.isin(seen)]).sort_values()
 
     def _fit(self, u, i, r):
-        before = torch.get_num_threads()
-        if self.threads is not None:
-            torch.set_num_threads(self.threads)
-        try:
+        with torch_threads(self.threads):
             self._train(u, i, r)
-        finally:
-            torch.set_num_threads(before)
 
     def _train(self, u, i, r):
         n_users, n_items, k = len(self.users_), len(self.items_), self.factors

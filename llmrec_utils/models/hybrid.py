@@ -17,12 +17,15 @@ Taught in ``notebooks/05_hybrid.ipynb``. Every class here is a
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from ..config import SEED
 from ..data.columns import ITEM
+from ..data.features import unit_rows
 from .base import Base
 from .mf import EASE
 
@@ -36,12 +39,6 @@ def zscore_rows(S: np.ndarray) -> np.ndarray:
         raise ValueError("scores must be finite to be standardised; replace -inf/NaN first.")
     sd = S.std(axis=1, keepdims=True)
     return np.divide(S - S.mean(axis=1, keepdims=True), sd, out=np.zeros_like(S), where=sd > 0)
-
-
-def _unit(X: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (zero rows stay zero)."""
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    return np.divide(X, norms, out=np.zeros_like(X), where=norms > 0)
 
 
 class ContentModel(Base):
@@ -80,7 +77,7 @@ class ContentModel(Base):
             raise ValueError("item vectors contain NaN or inf.")
         mean = vectors.mean(axis=0) if center else np.zeros(vectors.shape[1])
         self.ids = ids
-        self.vectors = _unit(vectors - mean)
+        self.vectors = unit_rows(vectors - mean)
         self.weight_by_rating, self.center, self.seed = weight_by_rating, center, seed
         self.user_ids, self.user_vectors, self.user_weight = None, None, user_weight
         if user_vectors is not None:
@@ -89,7 +86,7 @@ class ContentModel(Base):
                 raise ValueError("give user_ids and one user vector per id, of the items' size.")
             if not 0 <= user_weight <= 1:
                 raise ValueError(f"user_weight must be in [0, 1], got {user_weight!r}.")
-            self.user_ids, self.user_vectors = pd.Index(user_ids), _unit(user_vectors - mean)
+            self.user_ids, self.user_vectors = pd.Index(user_ids), unit_rows(user_vectors - mean)
 
     def __repr__(self) -> str:
         n, d = self.vectors.shape
@@ -113,12 +110,12 @@ class ContentModel(Base):
             user_mean = np.bincount(u, weights=r, minlength=len(self.users_)) / np.maximum(n, 1)
             weights = r - user_mean[u]
         W = sp.csr_matrix((weights, (u, i)), shape=self.seen_.shape)
-        self.profiles_ = _unit(np.asarray(W @ self.vectors))
+        self.profiles_ = unit_rows(np.asarray(W @ self.vectors))
         if self.user_vectors is not None:
             rows = self.user_ids.get_indexer(self.users_)
             has = rows >= 0
             w = self.user_weight
-            self.profiles_[has] = _unit(
+            self.profiles_[has] = unit_rows(
                 (1 - w) * self.profiles_[has] + w * self.user_vectors[rows[has]])
 
     def _scores(self, u):
@@ -129,15 +126,17 @@ class _Blend(Base):
     """Two members, CF and content, mixed on per-user z-scores over all items.
 
     Each member is read through its public contract: ``score`` for the items
-    it knows, ``fallback`` for the others. An unknown user scores 0.
+    it knows, ``fallback`` for the others. An unknown user scores 0. ``fit``
+    fits copies of the members (``cf_``, ``content_``): the models passed in
+    are left as they were, and keep their own seeds.
     """
 
     def __init__(self, cf: Base, content: ContentModel, seed: int = SEED):
         self.cf, self.content, self.seed = cf, content, seed
 
     def fit(self, train: pd.DataFrame) -> "_Blend":
-        self.cf.fit(train)
-        self.content.fit(train)
+        self.cf_ = copy.deepcopy(self.cf).fit(train)
+        self.content_ = copy.deepcopy(self.content).fit(train)
         return super().fit(train)
 
     def _item_index(self, train: pd.DataFrame) -> pd.Index:
@@ -163,7 +162,7 @@ class _Blend(Base):
 
     def _scores(self, u):
         w = self.content_weight()
-        return (1 - w) * self._member_z(self.cf, u) + w * self._member_z(self.content, u)
+        return (1 - w) * self._member_z(self.cf_, u) + w * self._member_z(self.content_, u)
 
 
 class WeightedBlend(_Blend):

@@ -91,10 +91,24 @@ class LightFMModel(Base):
         return self.P_[u] @ self.Q_.T + self.b_
 
 
+def _build(make: Callable, seed: int):
+    """``make(seed)``, or ``make()`` for a maker that takes no argument (which
+    then fixes its own ``random_state``)."""
+    import inspect
+
+    try:
+        takes_seed = bool(inspect.signature(make).parameters)
+    except (TypeError, ValueError):  # a builtin or a class without a signature
+        takes_seed = False
+    return make(seed) if takes_seed else make()
+
+
 class SurpriseModel(Base):
     """A Surprise algorithm behind the protocol.
 
-    ``make`` builds a fresh algorithm, e.g. ``lambda: surprise.SVD(random_state=0)``.
+    ``make`` builds a fresh algorithm from the model's seed, e.g.
+    ``lambda seed: surprise.SVD(random_state=seed)`` (a maker without an
+    argument, ``lambda: surprise.SVD(random_state=0)``, fixes its own).
     Unknown users or items get Surprise's own fallback (its baseline or the
     global mean), which the book's models match.
     """
@@ -112,19 +126,12 @@ class SurpriseModel(Base):
         frame = pd.DataFrame({"u": u, "i": i, "r": r})
         reader = surprise.Reader(rating_scale=self.rating_scale)
         trainset = surprise.Dataset.load_from_df(frame, reader).build_full_trainset()
-        self.algo_ = self.make()
+        self.algo_ = _build(self.make, self.seed)
         self.algo_.fit(trainset)
 
     def _estimate(self, u: np.ndarray, i: np.ndarray) -> np.ndarray:
         # Surprise maps raw ids (our codes; -1 = unknown) to its inner ids itself
         return np.array([self.algo_.predict(a, b).est for a, b in zip(u.tolist(), i.tolist())])
-
-    def predict(self, users: ArrayLike, items: ArrayLike) -> np.ndarray:
-        self._check_fitted()
-        users, items = self._pairs(users, items)
-        u = self.users_.get_indexer(users)
-        i = self.items_.get_indexer(items)
-        return self._estimate(u, i)
 
     def _scores(self, u):
         n = len(self.items_)
@@ -141,8 +148,9 @@ class SurpriseModel(Base):
 class ImplicitModel(Base):
     """An ``implicit`` model (ALS, BPR...) trained on binary interactions.
 
-    ``make`` builds a fresh model, e.g.
-    ``lambda: implicit.als.AlternatingLeastSquares(factors=64, random_state=0)``.
+    ``make`` builds a fresh model from the model's seed, e.g.
+    ``lambda seed: implicit.als.AlternatingLeastSquares(factors=64, random_state=seed)``
+    (a maker without an argument fixes its own ``random_state``).
     Scores are the dot products of its user and item factors; an unknown
     user or item scores 0 (the package's rule; ``implicit`` has no baseline).
     """
@@ -156,7 +164,7 @@ class ImplicitModel(Base):
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(1, "blas"):  # implicit's advice: its own threads, 1 BLAS thread
-            model = self.make()
+            model = _build(self.make, self.seed)
             model.fit(self.seen_.astype(np.float32).tocsr(), show_progress=False)
         uf, itf = model.user_factors, model.item_factors
         to_numpy = getattr(uf, "to_numpy", None)  # GPU models return their own arrays
@@ -178,7 +186,7 @@ def implicit_als(factors: int, regularization: float, seed: int = SEED,
     ``"implicit ALS (factors=32, reg=10.0)"``.
     """
 
-    def make():
+    def make(seed: int):
         from implicit.als import AlternatingLeastSquares
 
         return AlternatingLeastSquares(factors=factors, regularization=regularization,
@@ -186,4 +194,4 @@ def implicit_als(factors: int, regularization: float, seed: int = SEED,
 
     if name is None:
         name = f"implicit ALS (factors={factors}, reg={regularization})"
-    return ImplicitModel(make, name)
+    return ImplicitModel(make, name, seed=seed)

@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike
 from ..config import SEED, cache_dir
 from ..data.columns import ITEM, RANK, RATING, SCORE, USER
 from ..data.loaders import validate_ratings
-from .base import Base
+from .base import Base, pair_tie_breaker
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame as SparkFrame
@@ -338,7 +338,8 @@ class SparkALS(Base):
         return np.full(len(u), self.mu_)
 
     def predict(self, users: ArrayLike, items: ArrayLike) -> np.ndarray:
-        """One predicted rating per (user, item) pair (on Spark), clipped to the scale."""
+        """One predicted rating per (user, item) pair (on Spark), clipped to the scale;
+        unknown ids get :meth:`fallback` (the training mean)."""
         self._check_fitted()
         users, items = self._pairs(users, items)
         pairs = pd.DataFrame({"row": np.arange(len(users), dtype="int64"),
@@ -356,7 +357,9 @@ class SparkALS(Base):
         ``recommendForAllUsers`` ranks every item, seen ones included, so it is
         asked for ``k`` plus the largest number of items any user has seen;
         the seen ones are then removed with an anti-join and the rest ranked
-        per user. Every user thus keeps ``k`` unseen items. The depth grows
+        per user, equal scores by the model's seed
+        (:func:`~llmrec_utils.models.base.pair_tie_breaker`, as every model
+        breaks ties). Every user thus keeps ``k`` unseen items. The depth grows
         with the heaviest user's history (``max_seen_``), for every user: with
         very long histories, remove the seen pairs before the top-``k``, or call
         ``recommendForUserSubset`` per group of users with that group's own
@@ -378,7 +381,13 @@ class SparkALS(Base):
             USER, F.col("rec")[ITEM].alias(ITEM), F.col("rec")[RATING].alias(SCORE), "pos")
         if exclude_seen:
             flat = flat.join(self.train_, [USER, ITEM], "left_anti")
-        order = Window.partitionBy(USER).orderBy(F.desc(SCORE), "pos")
+        seed = self.seed
+
+        def ties(users: pd.Series, items: pd.Series) -> pd.Series:
+            return pd.Series(pair_tie_breaker(seed, users.to_numpy(), items.to_numpy()))
+
+        flat = flat.withColumn("tie", F.pandas_udf(ties, "double")(USER, ITEM))
+        order = Window.partitionBy(USER).orderBy(F.desc(SCORE), F.desc("tie"))
         return (flat.withColumn(RANK, F.row_number().over(order)).where(F.col(RANK) <= k)
                 .select(USER, ITEM, SCORE, RANK))  # fmt: skip
 
@@ -387,7 +396,7 @@ class SparkALS(Base):
         """Top-``k`` items per user as a pandas ``user, item, score, rank`` frame.
 
         Over all training items this runs on Spark (:meth:`recommend_frame`;
-        equal scores keep MLlib's order); with ``items`` (candidates) it ranks
+        equal scores ordered by the seed, as everywhere); with ``items`` (candidates) it ranks
         the collected factors like every other model (:meth:`Base.recommend`).
         """
         self._check_fitted()
