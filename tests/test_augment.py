@@ -1,17 +1,48 @@
-"""Unit tests for llmrec_utils.text.augment and the `llmrec augment` command."""
+"""Unit tests for llmrec_utils.text.augment, the `llmrec augment` command and
+chapter 6's experiments and leaderboard rows (llmrec_utils.chapters.augmentation)."""
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_llm import GOOD, server  # noqa: F401  (a fixture)
 
 from llmrec_utils import cli, config, data
 from llmrec_utils.chapters import augmentation
 from llmrec_utils.text import augment, llm
+
+GOOD = ('{"summary": "A toy story.", "themes": ["friendship", "toys"], "mood": "warm", '
+        '"audience": "families"}')  # a valid item profile
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """A fake OpenAI-compatible endpoint that answers every request with GOOD."""
+
+    def do_POST(self):  # noqa: N802
+        self.rfile.read(int(self.headers["Content-Length"]))
+        reply = {"choices": [{"message": {"content": GOOD}}],
+                 "usage": {"prompt_tokens": 7, "completion_tokens": 12}}  # fmt: skip
+        body = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def server():
+    srv = http.server.HTTPServer(("127.0.0.1", 0), _Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_port}/v1"
+    srv.shutdown()
 
 
 @pytest.mark.parametrize("version, examples", [
@@ -48,7 +79,7 @@ def test_profile_text_reads_as_one_line():
     assert "\n" not in text
 
 
-def test_augment_command_generates_then_resumes(server, monkeypatch, tmp_path, capsys):  # noqa: F811
+def test_augment_command_generates_then_resumes(server, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv(llm.ENV_BASE_URL, server)
     monkeypatch.setenv(llm.ENV_MODEL, "tiny")
     out = tmp_path / "profiles.jsonl"
@@ -106,7 +137,7 @@ def test_pick_candidates_jobs_and_triples(tmp_path):
     items = data.load_ml100k_items()
     path = tmp_path / "cands.csv"
     cands = augment.load_pick_candidates(train, path)
-    assert path.exists() and len(cands) == 30 * augment.N_CANDIDATES
+    assert path.exists() and len(cands) == 30 * augment.PICK_CANDIDATES
     for _, g in cands.groupby(data.USER):  # ranks 1..10, shown in a shuffled order
         assert sorted(g["rank"]) == sorted(g["position"]) == list(range(1, 11))
     assert (cands["rank"] != cands["position"]).any()
@@ -186,36 +217,116 @@ def test_paraphrase_prompt_and_eda_baseline():
         augment.eda_augment(review, p=1.0)
 
 
-def test_board_rows_are_read_when_current_and_rebuilt_otherwise(tmp_cache, monkeypatch, capsys):
-    import pandas as pd
+SMALL = {"factors": 4, "epochs": 1}  # BPR fits of a fraction of a second
 
-    from llmrec_utils.chapters import augmentation
+
+@pytest.fixture
+def own_cache(pinned_cache_dir, monkeypatch):
+    """A private cache with the pinned assets: the rows written here are not
+    the session's."""
+    import shutil
+
+    path = config.pinned_cache(prefix="llmrec-test-board6-", source=pinned_cache_dir)
+    monkeypatch.setenv("LLMREC_CACHE", str(path))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def small_vectors():
+    """Random item vectors (card, card + LLM profile) and user vectors for
+    the profiled users, in place of the embedded texts."""
+    ids = np.sort(data.load_ml100k_items()[data.ITEM].to_numpy())
+    rng = np.random.default_rng(0)
+    vectors = {name: rng.normal(size=(len(ids), 6)) for name in ("card", "card + LLM profile")}
+    users = augment.profiled_users(augment.generation_train())
+    return vectors, pd.DataFrame(rng.normal(size=(len(users), 6)), index=users)
+
+
+def test_board_rows_are_computed_stored_read_back_and_rebuilt_when_stale(own_cache, monkeypatch,
+                                                                          capsys):
+    from llmrec_utils.evaluation import protocols
 
     calls = []
-    frame = pd.DataFrame({"NDCG@10": [0.5, 0.25], "Recall@20": [0.1, 0.2]}, index=[1, 2])
+    compute = augmentation.compute_board_rows
 
-    def compute(progress=True):
+    def counted(**kw):  # the real computation, counted
         calls.append(1)
-        return {name: frame * (k + 1) for k, name in enumerate(augmentation.board_definitions())}
+        return compute(**kw)
 
-    monkeypatch.setattr(augmentation, "compute_board_rows", compute)
-    rows = augmentation.board_rows()
-    assert list(rows) == list(augmentation.board_definitions()) and len(calls) == 1
-    assert "Rebuilding chapter 6's leaderboard rows" in capsys.readouterr().out
-    again = augmentation.board_rows()  # current: read from the cache
-    assert len(calls) == 1 and capsys.readouterr().out == ""
+    monkeypatch.setattr(augmentation, "compute_board_rows", counted)
+    vectors, users = small_vectors()
+    rows = augmentation.board_rows(progress=False, vectors=vectors, user_vectors=users, **SMALL)
+    assert len(calls) == 1 and "Rebuilding chapter 6's leaderboard rows" in capsys.readouterr().out
+    assert list(rows) == list(augmentation.board_definitions(vectors, users, **SMALL))
+    warm = data.standard_split("warm")
+    bpr = protocols.evaluate(augmentation.bpr_fit(warm.train, **SMALL), warm,
+                             augmentation.BOARD_METRICS)  # the chapter's code path, by hand
+    pd.testing.assert_frame_equal(rows["BPR (ours)"], bpr)
+    for name, frame in rows.items():
+        assert list(frame.columns) == list(augmentation.BOARD_METRICS), name
+        assert frame.index.equals(bpr.index), name
+    assert not rows["BPR + LLM picks"].equals(bpr)  # the picked triples change the fit
+    again = augmentation.board_rows(progress=False, vectors=vectors, user_vectors=users, **SMALL)
+    assert len(calls) == 1 and capsys.readouterr().out == ""  # current: read back
     for name in rows:
         pd.testing.assert_frame_equal(again[name], rows[name])
-    monkeypatch.setattr(augmentation, "BOARD_VERSION", augmentation.BOARD_VERSION + 1)  # the model changed
-    augmentation.board_rows()
-    assert len(calls) == 2 and "another model definition" in capsys.readouterr().out
+    monkeypatch.setattr(augmentation, "compute_board_rows", lambda **kw: calls.append(1) or rows)
+    monkeypatch.setattr(augmentation, "BOARD_VERSION", augmentation.BOARD_VERSION + 1)
+    augmentation.board_rows(progress=False, vectors=vectors, user_vectors=users, **SMALL)
+    assert len(calls) == 2 and "another model definition" in capsys.readouterr().out  # rebuilt
+
+
+def test_the_chapter_stores_its_own_results_as_the_rows_chapter_8_reads(own_cache, monkeypatch):
+    def never(**kw):
+        raise AssertionError("the chapter's stored rows are current: nothing is computed")
+
+    monkeypatch.setattr(augmentation, "compute_board_rows", never)
+    frame = pd.DataFrame({"NDCG@10": [0.5, 0.25], "Recall@20": [0.1, 0.2]}, index=[1, 2])
+    names = list(augmentation.board_definitions())
+    stored = augmentation.save_board_rows({name: frame * (k + 1) for k, name in enumerate(names)})
+    assert stored == names
+    rows = augmentation.board_rows()
+    for k, name in enumerate(names):
+        pd.testing.assert_frame_equal(rows[name], frame * (k + 1))
+    with pytest.raises(ValueError, match="must be exactly"):
+        augmentation.save_board_rows({names[0]: frame})
+
+
+def test_each_experiment_chooses_on_validation_and_scores_the_test_split():
+    """The functions the chapter and its leaderboard rows share, on a tiny
+    split: the choice is the best validation score, the test frames are the
+    chosen model's."""
+    from llmrec_utils.data.splits import Split
+    from llmrec_utils.evaluation import protocols
+    from llmrec_utils.models import mf
+
+    ratings = block_ratings().assign(**{data.TIMESTAMP: 0})
+    test = ratings.groupby(data.USER).head(2)
+    train = ratings.drop(test.index)
+    inner = train.groupby(data.USER).head(2)
+    warm, valid = Split(train, test), Split(train.drop(inner.index), inner)
+    ids, V = vectors(20)
+    w, scores, frame = augmentation.blend_experiment(ids, V, warm, valid, weights=(0.0, 1.0))
+    assert w == max(scores, key=scores.get) and set(scores) == {0.0, 1.0}
+    direct = protocols.evaluate(augmentation.text_blend(ids, V, w).fit(warm.train), warm,
+                                augmentation.BOARD_METRICS)  # fmt: skip
+    pd.testing.assert_frame_equal(frame, direct)
+    a, scores, frames = augmentation.profile_experiment(
+        ids, V, [0, 1], V[:2] + 0.1, [0, 1], warm, valid, weights=(0.0, 0.5), also=(1.0, 0.0))
+    assert a == max(scores, key=scores.get) and list(frames) == list(dict.fromkeys((a, 1.0, 0.0)))
+    extra = pd.DataFrame({data.USER: [0, 10], "positive": [1, 11], "negative": [11, 1]})
+    best, scores = augmentation.choose_pick_setting(extra, valid, settings=((1, 0.0), (3, 0.0)),
+                                                    **SMALL)  # fmt: skip
+    assert set(scores) == {"base", (1, 0.0), (3, 0.0)}
+    assert best == max([(1, 0.0), (3, 0.0)], key=scores.get)
+    runs = augmentation.score_picks(extra, best, warm, seeds=(1, 2), **SMALL)
+    assert list(runs) == [1, 2]
+    base = protocols.evaluate(mf.BPR(seed=2, **SMALL).fit(warm.train), warm,
+                              augmentation.BOARD_METRICS)  # fmt: skip
+    pd.testing.assert_frame_equal(runs[2][0], base)
 
 
 def test_card_texts_append_valid_profiles_only():
-    import pandas as pd
-
-    from llmrec_utils.chapters import augmentation
-
     items = pd.DataFrame({"item": [1, 2], "title": ["A (1990)", "B (1991)"], "genres": ["Drama", "Comedy"]})
     profile = {"summary": "S.", "themes": ["t"], "mood": "m", "audience": "a"}
     results = pd.DataFrame({"status": ["repaired", "rejected"], "value": [profile, None]}, index=[1, 2])
@@ -226,11 +337,7 @@ def test_card_texts_append_valid_profiles_only():
 
 
 def test_one_folder_per_model_run(tmp_path, monkeypatch):
-    import json
-
-    from llmrec_utils.text import augment as aug
-    from llmrec_utils.text import llm
-
+    aug = augment
     assert aug.run_name("smollm2-135m") == aug.DEFAULT_RUN
     assert aug.run_name("HuggingFaceTB/SmolLM2-1.7B-Instruct") == "HuggingFaceTB-SmolLM2-1.7B-Instruct"
     monkeypatch.setenv("LLMREC_LLM_MODEL", "my-model")
@@ -291,9 +398,28 @@ def test_fit_review_classifier_learns_a_clear_signal():
     assert list(clf.predict(vec.transform(["so lovely", "so awful"]))) == [True, False]
 
 
-def test_chapter6_models_match_direct_constructions():
-    from test_models import block_ratings, vectors
+def block_ratings(seed=0):
+    """Two taste groups: users 0-9 rate 8 of items 0-9 with 5 stars and 2 of
+    items 10-19 with 1 star; users 10-19 the reverse."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for u in range(20):
+        own = np.arange(10) + (0 if u < 10 else 10)
+        other = np.arange(10) + (10 if u < 10 else 0)
+        rows += [(u, i, 5.0) for i in rng.choice(own, size=8, replace=False)]
+        rows += [(u, i, 1.0) for i in rng.choice(other, size=2, replace=False)]
+    return pd.DataFrame(rows, columns=[data.USER, data.ITEM, data.RATING])
 
+
+def vectors(n_items=24, seed=0):
+    """Items 0-9 and 20-21 point one way, 10-19 and 22-23 the other (plus an offset)."""
+    rng = np.random.default_rng(seed)
+    side = np.array([1.0 if (i < 10 or i in (20, 21)) else -1.0 for i in range(n_items)])
+    V = np.column_stack([side, rng.normal(0, 0.1, n_items), np.full(n_items, 5.0)])
+    return np.arange(n_items), V
+
+
+def test_chapter6_models_match_direct_constructions():
     from llmrec_utils.models import hybrid, mf
 
     ids, V = vectors(20)

@@ -23,7 +23,7 @@ from ..data import loaders, splits
 from ..data.columns import ITEM, RATING, TEXT, TITLE, USER
 from . import llm
 
-__all__ = ['generations_dir', 'ITEM_TEMPLATE_VERSION', 'ItemProfile', 'item_prompt', 'item_jobs', 'profile_text', 'USER_TEMPLATE_VERSION', 'UserProfile', 'user_history', 'user_prompt', 'PICK_TEMPLATE_VERSION', 'Pick', 'pick_prompt', 'check_pick', 'PARAPHRASE_TEMPLATE_VERSION', 'Paraphrase', 'paraphrase_prompt', 'eda_augment', 'ITEM_TEMPLATE_V1', 'N_CANDIDATES', 'generation_train', 'N_PROFILED_USERS', 'profiled_users', 'user_jobs', 'pick_candidates', 'load_pick_candidates', 'pick_jobs', 'pick_triples', 'review_splits', 'paraphrase_jobs', 'Recipe', 'RECIPES', 'jobs', 'run', 'replay', 'DEFAULT_RUN', 'run_name', 'run_dir', 'runs', 'run_model_id']  # fmt: skip
+__all__ = ['generations_dir', 'ITEM_TEMPLATE_VERSION', 'ItemProfile', 'item_prompt', 'item_jobs', 'profile_text', 'USER_TEMPLATE_VERSION', 'UserProfile', 'user_history', 'user_prompt', 'PICK_TEMPLATE_VERSION', 'Pick', 'pick_prompt', 'check_pick', 'PARAPHRASE_TEMPLATE_VERSION', 'Paraphrase', 'paraphrase_prompt', 'eda_augment', 'ITEM_TEMPLATE_V1', 'PICK_CANDIDATES', 'generation_train', 'N_PROFILED_USERS', 'profiled_users', 'user_jobs', 'pick_candidates', 'load_pick_candidates', 'pick_jobs', 'pick_triples', 'review_splits', 'paraphrase_jobs', 'Recipe', 'RECIPES', 'jobs', 'run', 'replay', 'DEFAULT_RUN', 'run_name', 'run_dir', 'runs', 'run_model_id']  # fmt: skip
 
 
 DEFAULT_RUN = "smollm2-135m"  # the folder of the default model's committed generations
@@ -247,14 +247,14 @@ def user_prompt(history: str) -> list[dict]:
 PICK_TEMPLATE_VERSION = "pick-v1"
 
 
-N_CANDIDATES = 10  # the base model's top-N shown to the LLM
+PICK_CANDIDATES = 10  # the base model's top-N shown to the LLM
 
 
 class Pick(pydantic.BaseModel):
     """Among numbered candidates: one the user would like, one they would not."""
 
-    positive: int = pydantic.Field(ge=1, le=N_CANDIDATES)  # outside the list: hallucinated
-    negative: int = pydantic.Field(ge=1, le=N_CANDIDATES)
+    positive: int = pydantic.Field(ge=1, le=PICK_CANDIDATES)  # outside the list: hallucinated
+    negative: int = pydantic.Field(ge=1, le=PICK_CANDIDATES)
 
 
 # No worked example: with one, the small model copied the example's two
@@ -386,7 +386,7 @@ def user_jobs(train: pd.DataFrame, items: pd.DataFrame,
     return {int(u): user_prompt(histories[int(u)]) for u in sorted(users)}
 
 
-def pick_candidates(train: pd.DataFrame, n: int = N_CANDIDATES) -> pd.DataFrame:
+def pick_candidates(train: pd.DataFrame, n: int = PICK_CANDIDATES) -> pd.DataFrame:
     """The base model's top ``n`` unseen films per user (``user, rank, item,
     position``): :class:`mf.BPR` with its defaults, fitted on ``train``.
     ``position`` is where the film is shown in the prompt: a seeded shuffle,
