@@ -100,11 +100,11 @@ def test_code_fits_the_rendered_page(path):
 
 # Calls that read what another chapter made, and the chapter that makes it.
 CROSS_CHAPTER_READS = {"embeddings.load_embeddings(": "02_text_embeddings",
-                       "augment.board_rows(": "06_llm_augmentation",
+                       "augmentation.board_rows(": "06_llm_augmentation",
                        "knowledge.board_rows(": "07_knowledge_in_models",
-                       'evaluation.chosen("ease")': "04_matrix_factorization",
-                       'evaluation.chosen("implicit-als")': "04_matrix_factorization",
-                       'evaluation.chosen("weighted-blend")': "05_hybrid"}
+                       'choices.chosen("ease")': "04_matrix_factorization",
+                       'choices.chosen("implicit-als")': "04_matrix_factorization",
+                       'choices.chosen("weighted-blend")': "05_hybrid"}
 
 
 def test_chapters_that_read_another_chapter_run_alone_under_nbval():
@@ -115,10 +115,13 @@ def test_chapters_that_read_another_chapter_run_alone_under_nbval():
     spec = importlib.util.spec_from_file_location("nb_conftest", ROOT / "notebooks" / "conftest.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    readers = set()
+    readers, seen = set(), set()
     for path in NOTEBOOKS:
         code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
                          if c.cell_type == "code")  # fmt: skip
+        seen |= {call for call in CROSS_CHAPTER_READS if call in code}
         readers |= {path.stem for call, maker in CROSS_CHAPTER_READS.items()
                     if call in code and path.stem != maker}  # fmt: skip
+    assert seen == set(CROSS_CHAPTER_READS), \
+        f"calls no chapter makes any more (renamed?): {set(CROSS_CHAPTER_READS) - seen}"
     assert readers == module.ALONE, f"chapters reading another chapter's results: {readers}"
