@@ -113,3 +113,17 @@ def test_the_chapter_stores_its_own_results_as_the_rows_chapter_8_reads(own_cach
     pd.testing.assert_frame_equal(rows[names[0]], frame)
     pd.testing.assert_frame_equal(rows[names[1]], frame * 2)
 
+
+def test_the_protocol_table_shows_each_mean_with_its_interval_in_the_order_asked():
+    from llmrec_utils import evaluation
+
+    rng = np.random.default_rng(0)
+    per_user = {(p, m): pd.DataFrame({"NDCG@10": rng.random(40), "Recall@20": rng.random(40)})
+                for p in ("warm", "cold") for m in ("EASE", "ours")}  # fmt: skip
+    table = evaluation.interval_table(per_user, [("cold", "ours"), ("warm", "EASE")])
+    assert list(table.index) == [("cold", "ours"), ("warm", "EASE")]
+    assert table.index.names == ["protocol", "model"]
+    assert list(table.columns) == ["NDCG@10", "Recall@20"]
+    ci = evaluation.intervals(per_user["cold", "ours"])["NDCG@10"]
+    assert table.loc[("cold", "ours"), "NDCG@10"] == str(ci)
+    assert len(evaluation.interval_table(per_user)) == 4  # every key by default

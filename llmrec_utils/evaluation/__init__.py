@@ -23,6 +23,7 @@ from .uncertainty import (  # noqa: F401
 from .protocols import (  # noqa: F401
     chance_level,
     evaluate,
+    interval_table,
     intervals,
     ndcg_of,
     rating_evaluation,

@@ -116,6 +116,19 @@ def intervals(per_user: pd.DataFrame, n_boot: int = 1000, alpha: float = 0.05,
             for name in per_user.columns}  # fmt: skip
 
 
+def interval_table(per_user: Mapping, keys=None,
+                   names: Sequence[str] = ("protocol", "model")) -> pd.DataFrame:  # fmt: skip
+    """One row per key of ``per_user`` (``{(protocol, model): per-user
+    scores}``), in the order of ``keys`` (default: every key): each metric's
+    mean with its bootstrap interval (:func:`intervals`), as text; the keys'
+    parts, named ``names``, are the index."""
+    rows = []
+    for key in per_user if keys is None else keys:
+        cis = intervals(per_user[key])
+        rows.append({**dict(zip(names, key)), **{m: str(ci) for m, ci in cis.items()}})
+    return pd.DataFrame(rows).set_index(list(names))
+
+
 def summarise(per_user: pd.DataFrame, n_boot: int = 1000, alpha: float = 0.05,
               seed: int = SEED) -> pd.DataFrame:  # fmt: skip
     """:func:`intervals` as a table: one row per metric, columns
