@@ -38,6 +38,62 @@ def split3(X, y):
         (X[cut2:].reset_index(drop=True), y[cut2:])
 
 
+# --- the CTR contract (llmrec_utils.ctr), every model --------------------------------------------
+def _deepctr(spec, **kw):
+    import importlib.util
+
+    if importlib.util.find_spec("deepctr_torch") is None:  # importing it here would
+        pytest.skip("deepctr-torch is not installed")  # start its PyPI thread
+    kw.pop("dropout", None)
+    return ctr.DeepCTRDeepFM(spec, hidden=(8,), **kw)
+
+
+CTR_MODELS = {"logistic": ctr.LogisticCTR, "FM": ctr.FMCTR, "DeepFM": ctr.DeepFM,
+              "DeepCTR-Torch DeepFM": _deepctr}
+
+
+@pytest.mark.parametrize("name", list(CTR_MODELS))
+def test_ctr_contract(name):
+    """fit(X, y, valid) -> self; predict_proba(X) -> probabilities; the seed
+    fixes them; bad input is an error; unseen values share the unknown row;
+    valid is for early stopping only (the best epoch's model is kept)."""
+    make = CTR_MODELS[name]
+    train, valid, test = split3(*parity_task(n=900))
+    kw = {**FAST, "epochs": 4}
+    with pytest.raises(RuntimeError, match="not fitted"):
+        make(SPEC, **kw).predict_proba(test[0])
+    model = make(SPEC, **kw)
+    assert model.fit(*train) is model
+    p = model.predict_proba(test[0])
+    assert p.shape == (len(test[0]),) and ((0 <= p) & (p <= 1)).all()
+    # same seed, same predictions
+    np.testing.assert_array_equal(make(SPEC, **kw).fit(*train).predict_proba(test[0]), p)
+    # bad input: missing column, labels that are not 0/1, one class, a bad valid
+    with pytest.raises(ValueError, match="lacks the column"):
+        make(SPEC, **kw).fit(train[0].drop(columns="b"), train[1])
+    with pytest.raises(ValueError, match="0/1"):
+        make(SPEC, **kw).fit(train[0], train[1] * 2)
+    with pytest.raises(ValueError, match="one class"):
+        make(SPEC, **kw).fit(train[0], np.ones(len(train[1])))
+    with pytest.raises(TypeError, match="pair"):
+        make(SPEC, **kw).fit(*train, valid=valid[0])
+    with pytest.raises(ValueError, match="lacks the column"):
+        model.predict_proba(test[0].drop(columns="x"))
+    # values unseen in training: finite, and all alike (the one unknown row)
+    unseen = [model.predict_proba(test[0].assign(a=v))[:5] for v in (99, 98)]
+    assert np.isfinite(unseen[0]).all()
+    np.testing.assert_array_equal(unseen[0], unseen[1])
+    # valid: early stopping on its log loss; the best epoch's model is kept,
+    # the same as a fit of that many epochs without valid
+    stopped = make(SPEC, **{**kw, "epochs": 12}, patience=2).fit(*train, valid=valid)
+    losses = [h["valid_logloss"] for h in stopped.history_]
+    assert stopped.best_epoch_ == int(np.argmin(losses)) + 1 <= 12
+    assert len(losses) == 12 or len(losses) == stopped.best_epoch_ + 2
+    again = make(SPEC, **{**kw, "epochs": stopped.best_epoch_}).fit(*train)
+    np.testing.assert_allclose(stopped.predict_proba(test[0]), again.predict_proba(test[0]),
+                               atol=1e-6)
+
+
 # --- the interaction ---------------------------------------------------------------------------
 def test_fast_identity_equals_the_pairwise_sum():
     g = torch.Generator().manual_seed(0)

@@ -13,12 +13,20 @@ from sklearn.metrics import (
     mean_squared_error,
     ndcg_score,
 )
-from test_evaluation import _toy_split
 
 from llmrec_utils.data import ITEM, PREDICTION, RANK, RATING, SCORE, USER
 from llmrec_utils.evaluation import metrics as m
 from llmrec_utils.evaluation import protocols
 from llmrec_utils.models.base import Base
+from llmrec_utils.data import random_split
+
+
+def _toy_split():
+    """40 users with 12 of 30 items each, a random quarter held out."""
+    rng = np.random.default_rng(0)
+    rows = [(u, i) for u in range(40) for i in rng.choice(30, 12, replace=False)]
+    df = pd.DataFrame(rows, columns=[USER, ITEM]).assign(rating=4.0, timestamp=0)
+    return random_split(df, 0.25, seed=0)
 
 RANKING = [m.precision_at_k, m.recall_at_k, m.ndcg_at_k, m.map_at_k, m.hit_rate_at_k]
 

@@ -40,7 +40,7 @@ loop:
   vector, so the wide, the pairwise and the deep parts learn one shared
   representation.
 
-**Training** (:meth:`CTRModel.fit`): mini-batch Adam on the log loss
+**Training** (:meth:`CTRModel.fit`, the CTR contract of :mod:`llmrec_utils.ctr`): mini-batch Adam on the log loss
 (binary cross-entropy), plus :math:`\lambda` times the squared norm of the
 embedding rows a batch looks up. With ``valid=(X_valid, y_valid)`` the model
 is scored on validation log loss after every epoch, training stops after
@@ -79,7 +79,8 @@ import pandas as pd
 import torch
 from numpy.typing import ArrayLike
 
-from ..config import SEED, logger
+from ..config import SEED, logger, torch_threads
+from ..data.features import plain_ids
 from ..evaluation.metrics import _labels
 
 __all__ = ['FMCTR', 'CTRModel', 'DeepFM', 'FeatureSpec', 'LogisticCTR', 'fm_interaction', 'pairwise_interaction']  # fmt: skip
@@ -141,8 +142,19 @@ class FeatureSpec:
                 )
 
 
-def _plain(values) -> list:
-    return [v.item() if isinstance(v, np.generic) else v for v in values]
+def click_labels(y: ArrayLike, n: int) -> np.ndarray:
+    """The training labels of every CTR model: ``n`` values, 0/1, both present."""
+    y = _labels(y, n, "y")
+    if y.min() == y.max():
+        raise ValueError("y holds one class only; a CTR model needs clicks and non-clicks.")
+    return y
+
+
+def check_valid(valid) -> tuple:
+    """``valid`` as the CTR contract takes it: a pair ``(X_valid, y_valid)``."""
+    if not (isinstance(valid, tuple) and len(valid) == 2):
+        raise TypeError("valid must be a pair (X_valid, y_valid) of validation rows and labels.")
+    return valid
 
 
 # --- the interaction -----------------------------------------------------------------------
@@ -268,45 +280,29 @@ class CTRModel:
             if unseen.all() and len(values) and values.inferred_type != vocab.inferred_type:
                 raise ValueError(
                     f"no value of {what}[{c!r}] was seen in training: they look like "
-                    f"{_plain(values[:3])} ({values.inferred_type}), the training values like "
-                    f"{_plain(vocab[:3])} ({vocab.inferred_type}). Key them the same way."
+                    f"{plain_ids(values[:3])} ({values.inferred_type}), the training values like "
+                    f"{plain_ids(vocab[:3])} ({vocab.inferred_type}). Key them the same way."
                 )
             if unseen.any() and not fitting:
                 logger().info(f"{type(self).__name__}: {int(unseen.sum())} row(s) of {what} have "
-                              f"a {c!r} unseen in training, e.g. {_plain(values[unseen][:1])[0]!r};"
+                              f"a {c!r} unseen in training, e.g. {plain_ids(values[unseen][:1])[0]!r};"
                               " they get the unknown (zero) embedding.")  # fmt: skip
             cat[:, f] = codes
         dense = X[list(self.spec.dense)].to_numpy(dtype=np.float32) if self.spec.dense else \
             np.zeros((len(X), 0), np.float32)
         return torch.from_numpy(cat), torch.tensor(dense)
 
-    def _threads(self):
-        model = self
-
-        class _Ctx:
-            def __enter__(self):
-                self.before = torch.get_num_threads()
-                if model.threads is not None:
-                    torch.set_num_threads(model.threads)
-
-            def __exit__(self, *exc):
-                torch.set_num_threads(self.before)
-
-        return _Ctx()
-
     # training
     def fit(self, X: pd.DataFrame, y: ArrayLike, valid: tuple | None = None) -> CTRModel:
         """Fit on ``X`` (a DataFrame with the spec's columns) and 0/1 labels ``y``;
         ``valid=(X_valid, y_valid)`` turns on early stopping on its log loss."""
         cat, dense = self._encode(X, "X", fitting=True)
-        y = _labels(y, len(X), "y")
-        if y.min() == y.max():
-            raise ValueError("y holds one class only; a CTR model needs clicks and non-clicks.")
+        y = click_labels(y, len(X))
         if valid is not None:
-            Xv, yv = valid
+            Xv, yv = check_valid(valid)
             vcat, vdense = self._encode(Xv, "X_valid")
             yv = torch.tensor(_labels(yv, len(Xv), "y_valid"), dtype=torch.float32)
-        with self._threads():
+        with torch_threads(self.threads):
             return self._train(cat, dense, torch.tensor(y, dtype=torch.float32),
                                None if valid is None else (vcat, vdense, yv))  # fmt: skip
 
@@ -372,7 +368,7 @@ class CTRModel:
         if not hasattr(self, "net_"):
             raise RuntimeError(f"{type(self).__name__} is not fitted; call fit first.")
         cat, dense = self._encode(X, "X")
-        with self._threads():
+        with torch_threads(self.threads):
             return torch.sigmoid(self._logits(cat, dense)).double().numpy()
 
 

@@ -18,8 +18,9 @@ import pandas as pd
 
 from ..config import SEED, logger
 from ..data.columns import ITEM, ML100K_GENRES, RATING, USER
+from ..data.features import keyed_rows, plain_ids, unit_rows
 from ..data.splits import Split
-from .nets import FeatureSpec, _plain
+from .nets import FeatureSpec
 
 __all__ = ['CTRTask', 'clothing_recommend', 'ml100k_clicks']  # fmt: skip
 
@@ -67,24 +68,17 @@ def _vector_frame(vectors, prefix: str, max_missing: float, ids: pd.Index) -> pd
     if V.ndim != 2 or len(index) != len(V):
         raise ValueError(f"{prefix} vectors need one row per id.")
     if index.has_duplicates:
-        raise ValueError(f"{prefix} vectors: id {_plain(index[index.duplicated()][:1])[0]!r} "
+        raise ValueError(f"{prefix} vectors: id {plain_ids(index[index.duplicated()][:1])[0]!r} "
                          "has more than one row.")  # fmt: skip
     bad = ~np.isfinite(V)
     if bad.any():
         raise ValueError(f"{prefix} vectors hold {int(bad.sum())} NaN/inf values, e.g. in "
                          f"column {int(np.argmax(bad.any(axis=0)))}.")  # fmt: skip
-    rows = index.get_indexer(ids) if index.inferred_type == ids.inferred_type \
-        else np.full(len(ids), -1)
+    rows = keyed_rows(index, ids, max_missing, "items", f"{prefix} vector")
     missing = rows < 0
-    if missing.mean() > max_missing:
-        raise ValueError(
-            f"{int(missing.sum())} of {len(ids)} items have no {prefix} vector (more than "
-            f"max_missing={max_missing:g}), e.g. {_plain(ids[missing][:3])}; the vectors' ids "
-            f"look like {_plain(index[:3])}. Key the vectors by the ratings' item ids."
-        )
     if missing.any():
         logger().info(f"{int(missing.sum())} item(s) have no {prefix} vector; they get zeros.")
-    V = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
+    V = unit_rows(V)
     out = np.zeros((len(ids), V.shape[1]))
     out[~missing] = V[rows[~missing]]
     return pd.DataFrame(out, index=ids, columns=[f"{prefix}_{j}" for j in range(V.shape[1])])
@@ -214,14 +208,7 @@ def clothing_recommend(reviews: pd.DataFrame, aspects: pd.DataFrame,
     if not kinds or not all(pd.api.types.is_bool_dtype(A[c]) for c in A.columns):
         raise ValueError("aspects needs one boolean column per aspect type, as "
                          "text.ner.review_aspects(reviews) returns.")
-    rows = A.index.get_indexer(df["review"]) if A.index.inferred_type == \
-        pd.Index(df["review"]).inferred_type else np.full(len(df), -1)
-    if (rows < 0).any():
-        raise ValueError(
-            f"{int((rows < 0).sum())} review(s) have no aspect row, e.g. "
-            f"{_plain(df['review'][rows < 0][:3])}; the aspects' ids look like "
-            f"{_plain(A.index[:3])}. Index the aspects by the reviews' 'review' ids."
-        )
+    rows = keyed_rows(A.index, df["review"], 0.0, "reviews", "aspect row")
     A = A.iloc[rows]
     X = A[kinds].to_numpy(dtype=bool)
     u = np.random.default_rng(seed).random(len(df))

@@ -32,6 +32,7 @@ from numpy.typing import ArrayLike
 
 from ..config import SEED
 from ..data.columns import ITEM, PREDICTION, RANK, RATING, SCORE, USER
+from ..data.features import unit_rows
 from ..data.loaders import _require_columns
 
 __all__ = ['rmse', 'mae', 'precision_at_k', 'recall_at_k', 'ndcg_at_k', 'map_at_k', 'hit_rate_at_k', 'catalog_coverage', 'top_k', 'ranking_metrics', 'novelty', 'intra_list_diversity', 'macro_f1', 'neighbour_overlap', 'chance_metrics', 'logloss', 'roc_auc']  # fmt: skip
@@ -375,8 +376,7 @@ def intra_list_diversity(recs: pd.DataFrame, ids: ArrayLike, vectors: ArrayLike)
     .. math:: ILD(u) = \frac{2}{|L|(|L|-1)} \sum_{i<j \in L_u} (1 - \cos(v_i, v_j))
     """
     index = pd.Index(np.asarray(ids))
-    V = np.asarray(vectors, float)
-    V = V / np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-12)
+    V = unit_rows(vectors)
     rows = index.get_indexer(recs[ITEM])
     if (rows < 0).any():
         raise ValueError("some recommended items have no vector.")
