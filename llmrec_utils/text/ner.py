@@ -644,26 +644,19 @@ def paired_f1_difference(gold: Sequence[Sequence[str]], pred_a: Sequence[Sequenc
     score. ``gold_b`` (default ``gold``) scores ``pred_b`` against another
     annotation of the same sentences: ``paired_f1_difference(a, p, p,
     gold_b=b)`` is how much F1 the tagger ``p`` gains or loses when annotator
-    B replaces A. Returns an :class:`llmrec_utils.evaluation.uncertainty.Interval`.
+    B replaces A. Returns an :class:`llmrec_utils.evaluation.uncertainty.Interval`
+    from :func:`~llmrec_utils.evaluation.uncertainty.paired_bootstrap_diff`
+    (the cases are sentences, each tagger's per-sentence counts its "predictions").
     """
-    from ..evaluation.uncertainty import Interval
+    from ..evaluation.uncertainty import paired_bootstrap_diff
 
     gold_b = gold if gold_b is None else gold_b
     counts_a, counts_b = entity_counts(gold, pred_a), entity_counts(gold_b, pred_b)
     if len(counts_a) != len(counts_b):
         raise ValueError(f"{len(counts_a)} sentences for pred_a but {len(counts_b)} for pred_b.")
-    if len(counts_a) < 2:
-        raise ValueError(f"need at least 2 sentences to bootstrap, got {len(counts_a)}.")
-    draws = np.random.default_rng(seed).integers(0, len(counts_a), size=(n_boot, len(counts_a)))
-
-    def f1(c):  # (n_boot, 3) summed counts -> F1 per draw
-        denominator = c[:, 1] + c[:, 2]
-        return np.divide(2 * c[:, 0], denominator, out=np.zeros(len(c)), where=denominator > 0)
-
-    diffs = (f1(counts_b.sum(axis=1)[draws].sum(axis=1))
-             - f1(counts_a.sum(axis=1)[draws].sum(axis=1)))  # fmt: skip
-    low, high = np.quantile(diffs, [alpha / 2, 1 - alpha / 2])
-    return Interval(micro_f1(counts_b) - micro_f1(counts_a), float(low), float(high))
+    per_sentence_a, per_sentence_b = counts_a.sum(axis=1), counts_b.sum(axis=1)  # (n, 3)
+    return paired_bootstrap_diff(lambda _, counts: micro_f1(counts), per_sentence_a,
+                                 per_sentence_a, per_sentence_b, n_boot, alpha, seed)  # fmt: skip
 
 
 def agreement(tags_a: Sequence[Sequence[str]], tags_b: Sequence[Sequence[str]]) -> dict:
