@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (first and last state). Interactive runs (Jupyter, Colab) keep live bars.
 export TQDM_MININTERVAL := 300
 
-.PHONY: book book-student test unit assets browser student compat clean
+.PHONY: book book-student test unit unit-all spark assets browser student compat clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ needed, found " + sys.version'
@@ -50,9 +50,18 @@ browser:
 test: assets browser
 	$(BIN)/python -m pytest -ra
 
-# The unit tests alone (about two minutes): `-m unit`, see conftest.py.
+# The fast unit tests (about a minute): no JVM, no pinned language model (the
+# `spark` and `slow` markers, see conftest.py); `make test` runs those too.
 unit: assets
+	$(BIN)/python -m pytest -ra -m "unit and not spark and not slow" tests
+
+# Every unit test, the slow and the Spark ones included (about three minutes).
+unit-all: assets
 	$(BIN)/python -m pytest -ra -m unit tests
+
+# What needs Apache Spark and Java: its unit tests and chapter 9.
+spark: assets
+	$(BIN)/python -m pytest -ra -m spark
 
 # The second test environment: Colab's numpy/pandas/transformers/scikit-learn and the
 # oldest version pyproject.toml allows of everything else (requirements-colab.txt), in

@@ -6,8 +6,15 @@ Each test gets one kind marker, so a subset runs with ``pytest -m``:
 * ``notebook``: the chapters, executed cell by cell by nbval;
 * ``book``: tests/test_book.py, the jupyter-book build and the browser checks.
 
-``spark`` is added to whatever needs Apache Spark and Java (tests/test_spark.py
-and chapter 9), e.g. ``pytest -m "unit and not spark"``.
+Two markers say why a test is slow, so that ``make unit`` (``-m "unit and not
+spark and not slow"``, about a minute) can leave it to ``make test``, which
+runs everything:
+
+* ``spark`` is added to whatever starts Apache Spark and Java (tests/test_spark.py,
+  Spark's ALS in the model contract, chapter 9);
+* ``slow`` to the unit tests that load a pinned language model or repeat a
+  chapter's chain (those using a fixture in ``SLOW_FIXTURES``, the tests named
+  in ``SLOW_TESTS``).
 
 The kinds run in that order: the book build comes last so that it can render
 the chapters nbval has just executed instead of executing them again
@@ -22,6 +29,8 @@ import pytest
 
 KINDS = ("unit", "notebook", "book")
 SPARK = {"test_spark.py", "09_scaling_with_spark.ipynb"}
+SLOW_FIXTURES = {"smollm", "runs"}  # the pinned generator; chapter 7's chain three times
+SLOW_TESTS = {"test_the_pinned_model_scores_titles_by_teacher_forcing"}  # the pinned LLM
 
 
 def kind(item) -> str:
@@ -36,4 +45,7 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(getattr(pytest.mark, kind(item)))
         if Path(str(item.fspath)).name in SPARK:
             item.add_marker(pytest.mark.spark)
+        if kind(item) == "unit" and (SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+                                     or item.originalname in SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: KINDS.index(kind(item)))  # stable: keeps cell order

@@ -256,12 +256,15 @@ def test_chance_metrics_equal_the_mean_over_every_order():
     cands = ["a", "b", "c", "d", "e"]
     truth = pd.DataFrame({"user": [1, 1, 2, 3, 3, 3], "item": ["a", "c", "e", "b", "x", "y"]})
     names = ("NDCG@3", "Recall@2", "Precision@3", "HR@2", "MAP@3", "NDCG@10")
-    total = 0
-    for order in itertools.permutations(cands):
-        recs = pd.DataFrame([(u, it, r + 1) for u in (1, 2, 3) for r, it in enumerate(order)],
-                            columns=["user", "item", "rank"])
-        total = total + ranking_metrics(recs, truth, names)
-    mean = total / 120
+    # every order at once: user u under the o-th order is the pseudo-user 10 * o + u
+    orders = list(itertools.permutations(cands))
+    recs = pd.DataFrame([(10 * o + u, it, r + 1) for o, order in enumerate(orders)
+                         for u in (1, 2, 3) for r, it in enumerate(order)],
+                        columns=["user", "item", "rank"])  # fmt: skip
+    every = pd.concat([truth.assign(user=truth["user"] + 10 * o) for o in range(len(orders))])
+    per_user = ranking_metrics(recs, every, names)
+    assert len(per_user) == 3 * 120
+    mean = per_user.groupby(per_user.index % 10).mean()
     # user 3 has 3 relevant items, one of them a candidate
     exact = chance_metrics([2, 1, 1], [5, 5, 5], [2, 1, 3], names)
     np.testing.assert_allclose(exact.to_numpy(), mean.to_numpy(), atol=1e-12)
