@@ -1,4 +1,4 @@
-"""The book's numbers depend on code and data only (issue 22).
+"""The book's numbers depend on code and data only.
 
 Not on the thread count, not on a remembered timing probe, not on a cache made
 elsewhere. Three links of chapter 7's chain are checked bit for bit on the
@@ -47,12 +47,8 @@ def _under(threads: int, speedup: float, tmp_cache, fn):
     """``fn()`` with ``threads`` torch threads and a probe memo saying ``speedup``."""
     memo = {config.machine_key(): {"bf16_speedup": speedup, "measured": "test"}}
     (tmp_cache / config.PROBE_FILE).write_text(json.dumps(memo))
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
+    with config.torch_threads(threads):
         return fn()
-    finally:
-        torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
