@@ -51,10 +51,11 @@ def keyed_rows(index: pd.Index, ids, max_missing: float, what: str, table: str,
     among = np.ones(len(ids), bool) if among is None else np.asarray(among, bool)
     missing = among & (rows < 0)
     if missing.sum() > max_missing * max(among.sum(), 1):
+        limit = f" (more than max_missing={max_missing:g})" if max_missing else ""
         raise ValueError(
-            f"{int(missing.sum())} of {int(among.sum())} {what} have no {table} (more than "
-            f"max_missing={max_missing:g}), e.g. {plain_ids(ids[missing][:3])}; the table's ids "
-            f"look like {plain_ids(index[:3])}. Key it by the same ids (same values and type)."
+            f"{int(missing.sum())} of {int(among.sum())} {what} have no {table}{limit}, e.g. "
+            f"{plain_ids(ids[missing][:3])}; the table's ids look like "
+            f"{plain_ids(index[:3])}. Key it by the same ids (same values and type)."
         )
     return rows
 
