@@ -265,12 +265,20 @@ class Base:
         out = np.empty(len(u))
         known = (u >= 0) & (i >= 0)
         out[~known] = self._fallback(u[~known], i[~known])
-        uniq = np.unique(u[known])
+        out[known] = self._pair_scores(u[known], i[known])
+        return self._clip(out)
+
+    def _pair_scores(self, u: np.ndarray, i: np.ndarray) -> np.ndarray:
+        """Scores of known (user, item) code pairs; by default rows of
+        :meth:`_scores`. A model that scores one pair far more cheaply than a
+        whole row (Surprise's) overrides this."""
+        out = np.empty(len(u))
+        uniq = np.unique(u)
         for start in range(0, len(uniq), _BLOCK):  # blocks of users keep memory small
             block = uniq[start : start + _BLOCK]
-            sel = known & (u >= block[0]) & (u <= block[-1])
+            sel = (u >= block[0]) & (u <= block[-1])
             out[sel] = self._scores(block)[np.searchsorted(block, u[sel]), i[sel]]
-        return self._clip(out)
+        return out
 
     def _clip(self, scores: np.ndarray) -> np.ndarray:
         return np.clip(scores, *self.rating_scale) if self.explicit else scores

@@ -138,6 +138,9 @@ class SurpriseModel(Base):
         est = self._estimate(np.repeat(u, n), np.tile(np.arange(n), len(u)))
         return est.reshape(len(u), n)
 
+    def _pair_scores(self, u, i):
+        return self._estimate(u, i)  # one pair at a time: no whole rows
+
     def _fallback(self, u, i):
         return self._estimate(u, i)
 
