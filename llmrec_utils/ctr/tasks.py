@@ -10,7 +10,7 @@ r"""The CTR datasets the chapter's click models learn, as :class:`CTRTask`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np

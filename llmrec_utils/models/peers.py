@@ -13,7 +13,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
 
 from ..config import SEED
 from ..data.columns import ITEM
