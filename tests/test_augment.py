@@ -292,7 +292,7 @@ def test_the_chapter_stores_its_own_results_as_the_rows_chapter_8_reads(own_cach
         augmentation.save_board_rows({names[0]: frame})
 
 
-def test_each_experiment_chooses_on_validation_and_scores_the_test_split():
+def test_each_experiment_chooses_on_validation_and_scores_the_test_split(block_ratings, vectors):
     """The functions the chapter and its leaderboard rows share, on a tiny
     split: the choice is the best validation score, the test frames are the
     chosen model's."""
@@ -398,28 +398,7 @@ def test_fit_review_classifier_learns_a_clear_signal():
     assert list(clf.predict(vec.transform(["so lovely", "so awful"]))) == [True, False]
 
 
-def block_ratings(seed=0):
-    """Two taste groups: users 0-9 rate 8 of items 0-9 with 5 stars and 2 of
-    items 10-19 with 1 star; users 10-19 the reverse."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for u in range(20):
-        own = np.arange(10) + (0 if u < 10 else 10)
-        other = np.arange(10) + (10 if u < 10 else 0)
-        rows += [(u, i, 5.0) for i in rng.choice(own, size=8, replace=False)]
-        rows += [(u, i, 1.0) for i in rng.choice(other, size=2, replace=False)]
-    return pd.DataFrame(rows, columns=[data.USER, data.ITEM, data.RATING])
-
-
-def vectors(n_items=24, seed=0):
-    """Items 0-9 and 20-21 point one way, 10-19 and 22-23 the other (plus an offset)."""
-    rng = np.random.default_rng(seed)
-    side = np.array([1.0 if (i < 10 or i in (20, 21)) else -1.0 for i in range(n_items)])
-    V = np.column_stack([side, rng.normal(0, 0.1, n_items), np.full(n_items, 5.0)])
-    return np.arange(n_items), V
-
-
-def test_chapter6_models_match_direct_constructions():
+def test_chapter6_models_match_direct_constructions(block_ratings, vectors):
     from llmrec_utils.models import hybrid, mf
 
     ids, V = vectors(20)
