@@ -20,6 +20,7 @@ chapters' experiments and 7 the course tooling (CONTRIBUTING.md).
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,51 @@ def test_the_check_sees_upward_imports_anywhere(tmp_path):
     assert len(found) == 2
     assert "loaders.py:3: floor 1 imports llmrec_utils.text" in found[0] and "(floor 5)" in found[0]
     assert "llmrec_utils.course.page (floor 7)" in found[1]
+
+
+def _code(path: Path) -> str:
+    """The Python in a file: a notebook's code cells, a page's code blocks."""
+    text = path.read_text()
+    if path.suffix == ".ipynb":
+        import json
+
+        return "\n".join("".join(c["source"]) for c in json.loads(text)["cells"]
+                         if c["cell_type"] == "code")
+    if path.suffix == ".md":
+        return "\n".join(re.findall(r"^```(?:\{code-cell\}|python)[^\n]*\n(.*?)^```", text,
+                                    re.M | re.S))
+    return text
+
+
+def stale_imports(root: Path = PACKAGE.parent) -> list[str]:
+    """`from llmrec_utils... import x` outside the package whose target is gone."""
+    import importlib
+
+    bad = []
+    paths = [p for pattern in ("book/*.md", "notebooks/*.ipynb", "tests/*.py", "benchmarks/*.py",
+                               "scripts/*.py", "*.md")
+             for p in sorted(root.glob(pattern))]
+    for path in paths:
+        for m in re.finditer(r"^\s*from (llmrec_utils[\w.]*) import (?:\(([^)]*)\)|(.*))$",
+                             _code(path), re.M):
+            module = importlib.import_module(m.group(1))
+            names = re.sub(r"#.*", "", m.group(2) or m.group(3))
+            for name in (n.split(" as ")[0].strip() for n in names.split(",")):
+                if name and not hasattr(module, name):
+                    try:
+                        importlib.import_module(f"{m.group(1)}.{name}")
+                    except ModuleNotFoundError:
+                        bad.append(f"{path.relative_to(root)}: from {m.group(1)} import {name}")
+    return bad
+
+
+def test_pages_notebooks_and_scripts_import_what_exists():
+    assert stale_imports() == [], "the package moved: update these imports (CONTRIBUTING.md's map)"
+
+
+def test_the_import_check_sees_a_stale_page(tmp_path):
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "page.md").write_text(
+        "```{code-cell} ipython3\nfrom llmrec_utils import augment\n```\n"
+        "```python\nfrom llmrec_utils.models import base, mf\n```\n")
+    assert stale_imports(tmp_path) == ["book/page.md: from llmrec_utils import augment"]
