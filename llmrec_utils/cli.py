@@ -105,9 +105,9 @@ def _rerank(args: argparse.Namespace) -> int:
 
 
 def _assign(args: argparse.Namespace) -> int:
-    from .course import grading
+    from .course import assign
 
-    for path in grading.write_assignments(args.outdir, args.chapter or None):
+    for path in assign.write_assignments(args.outdir, args.chapter or None):
         print(f"wrote {path}")
     return 0
 

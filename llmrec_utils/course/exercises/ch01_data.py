@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ...data.columns import ITEM, RATING, TIMESTAMP, USER
-from .common import STUB, ExerciseError, call, judge, number, ok
+from .common import STUB, ExerciseError, call, checked, judge, number, ok
 
 
 def _contract_frame(**changes) -> pd.DataFrame:
@@ -40,6 +40,7 @@ def _rejects(fn: Callable, df: pd.DataFrame, what: str, accepted: str) -> None:
     raise ExerciseError(f"Your function accepted {what}. {accepted}")
 
 
+@checked
 def check_validate(fn: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
     """Exercise 1.1: ``fn(df)`` returns ``df`` if it holds the column contract,
     else raises ``ValueError``."""
@@ -116,6 +117,7 @@ def _recall(recs, truth, k, *, cut=True, strict=False, by_row=False, denom="rele
     return float(np.mean([values.get(u, 0.0) for u in pool]))
 
 
+@checked
 def check_recall(fn: Callable) -> None:
     """Exercise 1.2: ``fn(recs, truth, k) -> float``, mean Recall@k over truth users."""
     for recs, truth, k in _ranked_lists():
@@ -171,6 +173,7 @@ def _latest(log: pd.DataFrame, by: str = TIMESTAMP, last: bool = True) -> set:
     return set(map(tuple, rows[[USER, ITEM]].to_numpy().tolist()))
 
 
+@checked
 def check_leave_last_out(fn: Callable[[pd.DataFrame], tuple]) -> None:
     """Exercise 1.3: ``fn(ratings) -> (train, test)``, each user's latest rating in test."""
     for log in _tiny_logs():

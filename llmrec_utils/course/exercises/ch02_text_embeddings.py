@@ -9,9 +9,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .common import ExerciseError, array, call, judge, number, ok
+from .common import ExerciseError, array, call, checked, judge, number, ok
 
 
+@checked
 def check_mean_pool(fn: Callable) -> None:
     """Exercise 2.1: ``fn(token_embeddings, attention_mask)`` -> masked mean, (batch, dim)."""
     import torch
@@ -62,6 +63,7 @@ def _per_class(y_true, y_pred, classes):
     return np.array(out)
 
 
+@checked
 def check_macro_f1(fn: Callable) -> None:
     """Exercise 2.2: ``fn(y_true, y_pred)`` -> macro-averaged F1, written by hand."""
     rng = np.random.default_rng(0)
@@ -97,6 +99,7 @@ def check_macro_f1(fn: Callable) -> None:
     ok("macro-F1 is the unweighted mean of the per-class F1, 0 for a class never hit.")
 
 
+@checked
 def check_cards_without_year(cards: Sequence[str], items: pd.DataFrame) -> None:
     """Exercise 2.3: item cards that keep title words and genres but drop the year."""
     if cards is None or cards is Ellipsis:

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .common import ExerciseError, call, judge, number, ok
+from .common import ExerciseError, call, checked, judge, number, ok
 
 
+@checked
 def check_align_labels(fn: Callable) -> None:
     """Exercise 3.1: ``fn(word_ids, word_labels)`` -> one label id per sub-word token."""
     from ...text.ner import IGNORE, align_labels
@@ -50,6 +51,7 @@ def _f1(shared: int, n_gold: int, n_pred: int) -> float:
     return 2 * shared / (n_gold + n_pred) if shared else 0.0
 
 
+@checked
 def check_entity_f1(fn: Callable) -> None:
     """Exercise 3.2: ``fn(gold, pred)`` -> micro entity-level F1 over BIO sentences."""
     from ...text.ner import spans
@@ -106,6 +108,7 @@ def _read_spans(tags, b_restarts=True, stray_i=True, typed_i=True, flush=True) -
     return sorted(out)
 
 
+@checked
 def check_spans(fn: Callable) -> None:
     """Exercise 3.3: ``fn(tags)`` -> entity spans ``(type, start, end)`` of a BIO sequence."""
     from ...text.ner import spans

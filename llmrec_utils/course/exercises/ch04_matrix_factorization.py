@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .common import ExerciseError, array, call, judge, number, ok, same
+from .common import ExerciseError, array, call, checked, judge, number, ok, same
 
 
 def _small_factors(seed: int = 0):
@@ -31,6 +31,7 @@ def _sgd_variant(p, q, bu, bi, mu, r, lr, reg, breg, *, sign=1.0, sequential=Fal
     return p_new, q_new, bu + lr * (e - breg * bu), bi + lr * (e - breg * bi)
 
 
+@checked
 def check_sgd_step(fn: Callable) -> None:
     """``fn(p, q, bu, bi, mu, r, lr, reg, bias_reg) -> (p, q, bu, bi)``: one SGD step."""
     from ...models.mf import gradients
@@ -86,6 +87,7 @@ def _ridge_user(Q, b_items, items, ratings, mu, reg, breg, *, n_weight=True, cen
     return sol[:d], sol[d]
 
 
+@checked
 def check_als_user(fn: Callable) -> None:
     """``fn(Q, b_items, items, ratings, mu, reg, bias_reg) -> (p_u, b_u)``."""
     from ...models.mf import als_half_step, rating_matrix
@@ -128,6 +130,7 @@ def _zero_diagonal(B: np.ndarray) -> np.ndarray:
     return B
 
 
+@checked
 def check_ease(fn: Callable) -> None:
     """``fn(X, lam) -> B``: EASE's item-item weights for a dense 0/1 matrix X."""
     rng = np.random.default_rng(0)

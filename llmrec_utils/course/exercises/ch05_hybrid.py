@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from ...data.columns import ITEM, USER
-from .common import ExerciseError, array, call, judge, ok
+from .common import ExerciseError, array, call, checked, judge, ok
 
 
+@checked
 def check_zscore_rows(fn: Callable) -> None:
     """``fn(S) -> Z``: standardise each row; a constant row becomes zeros."""
     from ...models.hybrid import zscore_rows
@@ -46,6 +47,7 @@ def check_zscore_rows(fn: Callable) -> None:
     ok("rows standardised, constant rows mapped to zeros.")
 
 
+@checked
 def check_content_scores(fn: Callable) -> None:
     """``fn(V, rated) -> scores``: centred-cosine content scores for one user."""
     from ...models.hybrid import ContentModel
@@ -77,6 +79,7 @@ def check_content_scores(fn: Callable) -> None:
     ok("your scores equal ContentModel's cosine between taste and item vectors.")
 
 
+@checked
 def check_gated_blend(fn: Callable) -> None:
     """``fn(cf, content, n_ratings, weight, beta) -> scores``: per-user z-scores of
     both score matrices mixed with the gate's content weight per item."""

@@ -8,9 +8,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from .common import ExerciseError, call, judge, number, ok
+from .common import ExerciseError, call, checked, judge, number, ok
 
 
+@checked
 def check_loops(fn: Callable) -> None:
     """``fn(ids, max_period) -> bool``: does ``ids`` end with a pattern repeated 3 times?"""
     cases = [
@@ -85,6 +86,7 @@ def pairs(answer) -> list[tuple[str, int]]:
     return sorted((t, int(y)) for t, y in zip(texts, labels))
 
 
+@checked
 def check_augmented_set(fn: Callable) -> None:
     """Exercise 6.2: ``fn(labelled, paraphrases, copies) -> (texts, labels)``."""
     for labelled, paraphrases, copies in _review_cases():
@@ -137,6 +139,7 @@ def bounds(answer) -> tuple[float, float, float]:
             number(answer.high, "high"))  # fmt: skip
 
 
+@checked
 def check_augmentation_effect(fn: Callable) -> None:
     """Exercise 6.3: ``fn(y, pred_without, pred_with, seed)``: the paired comparison of
     per-review correctness, with minus without."""

@@ -8,9 +8,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from .common import ExerciseError, array, call, judge, ok
+from .common import ExerciseError, array, call, checked, judge, ok
 
 
+@checked
 def check_fm_pairwise(fn: Callable) -> None:
     """``fn(V, X) -> one number per row``: the FM's pairwise term
     :math:`\\sum_{j<l} \\langle v_j, v_l\\rangle x_j x_l` of each row of ``X``."""
@@ -45,6 +46,7 @@ def check_fm_pairwise(fn: Callable) -> None:
     ok("the pairwise term in O(kn), equal to the sum over pairs.")
 
 
+@checked
 def check_warp_weight(fn: Callable) -> None:
     """``fn(N, n_items) -> weights``: WARP's ``ln(max(1, floor((n - 1) / N)))``."""
     from ...models.feature_mf import warp_weights
@@ -68,6 +70,7 @@ def check_warp_weight(fn: Callable) -> None:
     ok("WARP's weight grows with the estimated rank, and is 0 at rank 1 or 0.")
 
 
+@checked
 def check_loo_share(fn: Callable) -> None:
     """``fn(item, mention) -> share``: the share of the *other* reviews of the
     same item that mention the aspect (the overall share where there is none)."""

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...data.columns import ITEM, USER
-from .common import ExerciseError, call, judge, number, ok, ratio
+from .common import ExerciseError, call, checked, judge, number, ok, ratio
 
 
 def _dcg(hits, discount=lambda rank: 1 / np.log2(rank + 1)) -> float:
@@ -18,6 +18,7 @@ def _dcg(hits, discount=lambda rank: 1 / np.log2(rank + 1)) -> float:
     return float(np.sum(hits * discount(np.arange(1, len(hits) + 1))))
 
 
+@checked
 def check_ndcg(fn: Callable) -> None:
     """``fn(hits, n_relevant, k) -> float`` against :func:`metrics.ndcg_at_k`."""
     from ...data.columns import RANK
@@ -54,6 +55,7 @@ def check_ndcg(fn: Callable) -> None:
     ok("your NDCG agrees with metrics.ndcg_at_k, truncation and ideal list included.")
 
 
+@checked
 def check_novelty(fn: Callable) -> None:
     """``fn(recs, train) -> float`` against :func:`metrics.novelty`."""
     from ...evaluation.metrics import novelty
@@ -94,6 +96,7 @@ def _sign_flip(diffs, n, seed, one_sided=False):
     return (1 + np.sum(np.abs(means) >= abs(diffs.mean()))) / (n + 1)
 
 
+@checked
 def check_sign_flip(fn: Callable) -> None:
     """``fn(diffs, n, seed) -> p``: a two-sided sign-flip permutation p-value.
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from ...data.columns import ITEM, USER
-from .common import ExerciseError, call, judge, number, ok, ratio, same
+from .common import ExerciseError, call, checked, judge, number, ok, ratio, same
 
 
 def _top_k_rows(frame: pd.DataFrame, k: int | None, ascending=False, by_user=True) -> list:
@@ -24,6 +24,7 @@ def _top_k_rows(frame: pd.DataFrame, k: int | None, ascending=False, by_user=Tru
     return sorted(map(tuple, frame[[USER, ITEM, "rank"]].astype(int).to_numpy().tolist()))
 
 
+@checked
 def check_spark_top_k(fn: Callable) -> None:
     """``fn(scores, seen, k) -> Spark DataFrame`` of ``user, item, score, rank``:
     the ``k`` best unseen items per user (``scores``: user, item, score;
@@ -62,6 +63,7 @@ def check_spark_top_k(fn: Callable) -> None:
     ok("anti-join the seen pairs, then row_number() over a per-user window, keep rank <= k.")
 
 
+@checked
 def check_fetch_depth(fn: Callable) -> None:
     """``fn(seen, k) -> int``: the smallest ``n`` for ``recommendForAllUsers(n)``
     that leaves every user ``k`` unseen items once the seen pairs are removed."""
@@ -100,6 +102,7 @@ def check_fetch_depth(fn: Callable) -> None:
         "k unseen remain.")
 
 
+@checked
 def check_crossover(fn: Callable) -> None:
     """``fn(a1, b1, a2, b2, workers) -> float``: the data size where a cluster of
     ``workers`` (time a2 + b2 n / workers) overtakes one machine (a1 + b1 n)."""

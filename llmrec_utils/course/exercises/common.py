@@ -1,12 +1,18 @@
 """What every chapter's checks share: the error a wrong answer raises, calling the
 student's function (:func:`call`), reading a number or an array out of an answer
 (:func:`number`, :func:`array`), comparing (:func:`same`) and naming the mistake
-a wrong answer equals (:func:`judge`)."""
+a wrong answer equals (:func:`judge`); a check's signature turned into a hint
+(:func:`checked`), its cases one by one (:func:`over`, :func:`tally`) and fresh
+random cases (:func:`fresh_rng`, :func:`seeded`)."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import inspect
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
@@ -16,6 +22,81 @@ from ...config import logger
 
 class ExerciseError(AssertionError):
     """A wrong answer; the message says what is wrong and how to look for it."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython and Jupyter show this instead of the traceback, so a failed check
+        # shows its hint and none of the check's code (which holds the reference).
+        return [f"{type(self).__name__}: {self}"]
+
+
+def checked(check: Callable) -> Callable:
+    """A check whose wrong call (a missing or extra argument) raises a hint, not a TypeError."""
+    signature = inspect.signature(check)
+    plain = ", ".join(name if p.default is p.empty else f"{name}={p.default!r}"
+                      for name, p in signature.parameters.items())  # fmt: skip
+
+    @functools.wraps(check)
+    def wrapper(*args, **kwargs):
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise ExerciseError(
+                f"{check.__name__}({plain}) was called wrongly ({exc}). Copy the call "
+                "from the cell under the exercise.") from None
+        return check(*args, **kwargs)
+
+    return wrapper
+
+
+# --- cases one by one, and fresh random cases -------------------------------------------
+_TALLY: ContextVar[list | None] = ContextVar("llmrec_exercise_tally", default=None)
+_SEED: ContextVar[int | None] = ContextVar("llmrec_exercise_seed", default=None)
+
+
+def over(cases: Iterable, check_one: Callable[[object], None]) -> None:
+    """Run ``check_one(case)`` on each case; it raises :class:`ExerciseError` if wrong.
+
+    Normally the first wrong case raises. Inside :func:`tally` every case runs and
+    its outcome (None if right, else the hint) is recorded, for partial credit.
+    """
+    record = _TALLY.get()
+    for case in cases:
+        if record is None:
+            check_one(case)
+            continue
+        try:
+            check_one(case)
+        except ExerciseError as exc:
+            record.append(str(exc))
+        else:
+            record.append(None)
+
+
+@contextlib.contextmanager
+def tally() -> Iterator[list]:
+    """Record each case of the checks run inside (see :func:`over`)."""
+    record: list = []
+    token = _TALLY.set(record)
+    try:
+        yield record
+    finally:
+        _TALLY.reset(token)
+
+
+def fresh_rng() -> np.random.Generator:
+    """The generator of a check's fresh random cases: new ones on every call, so that
+    no answer can be fitted to the check, unless :func:`seeded` fixes them (grading)."""
+    return np.random.default_rng(_SEED.get())
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Make :func:`fresh_rng` draw the same cases on every call inside."""
+    token = _SEED.set(seed)
+    try:
+        yield
+    finally:
+        _SEED.reset(token)
 
 
 # the hint for a function still raising NotImplementedError
