@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ...data.columns import ITEM, RATING, TIMESTAMP, USER
-from .common import STUB, ExerciseError, call, checked, judge, number, ok
+from .common import STUB, ExerciseError, call, checked, fresh_rng, judge, number, ok, over
 
 
 def _contract_frame(**changes) -> pd.DataFrame:
@@ -40,39 +40,85 @@ def _rejects(fn: Callable, df: pd.DataFrame, what: str, accepted: str) -> None:
     raise ExerciseError(f"Your function accepted {what}. {accepted}")
 
 
+def _random_contract_frame(rng: np.random.Generator) -> pd.DataFrame:
+    """A fresh frame that holds the contract: distinct pairs, stars 1 to 5, rows and
+    index in no particular order, an extra column."""
+    n_users, n_items = rng.integers(3, 7), rng.integers(4, 9)
+    pairs = rng.permutation(n_users * n_items)[: rng.integers(6, 14)]
+    return pd.DataFrame({
+        ITEM: pairs % n_items + 100, USER: pairs // n_items,
+        RATING: rng.integers(1, 6, len(pairs)).astype(float),
+        TIMESTAMP: rng.permutation(len(pairs)) * 10,
+        "genre": rng.choice(["a", "b", None], len(pairs)),
+    }, index=rng.permutation(len(pairs)) + 20)  # fmt: skip
+
+
+def _unchanged(out, df: pd.DataFrame) -> None:
+    """``out`` must be ``df`` as it came in; the hint names what changed."""
+    if not isinstance(out, pd.DataFrame) or len(out) != len(df):
+        raise ExerciseError("When the frame holds the contract, return it unchanged "
+                            "(the same rows), so calls can be chained.")  # fmt: skip
+    if list(out.columns) != list(df.columns):
+        raise ExerciseError("When the frame holds the contract, return it unchanged: you "
+                            "dropped, added or reordered columns.")  # fmt: skip
+    if out.index.equals(df.index):
+        if not out.equals(df):
+            raise ExerciseError("When the frame holds the contract, return it unchanged: "
+                                "you changed some values (or their types).")  # fmt: skip
+        return
+    if sorted(out.index) == sorted(df.index):
+        raise ExerciseError("When the frame holds the contract, return it unchanged: you "
+                            "re-sorted its rows; keep them in their order.")  # fmt: skip
+    raise ExerciseError("When the frame holds the contract, return it unchanged: you reset "
+                        "or replaced its index.")  # fmt: skip
+
+
 @checked
 def check_validate(fn: Callable[[pd.DataFrame], pd.DataFrame]) -> None:
-    """Exercise 1.1: ``fn(df)`` returns ``df`` if it holds the column contract,
+    """Exercise 1.1: ``fn(df)`` returns ``df`` unchanged if it holds the column contract,
     else raises ``ValueError``."""
     if not callable(fn):
         call(fn)
-    clean = [
-        (_contract_frame(), {ValueError: (
-            "That frame holds the contract: ratings of exactly 1 and 5 are on the "
-            "scale, a user may rate several items and an item may be rated by several "
-            "users, and a missing value outside user, item and rating does not matter.")}),
-        (_contract_frame()[[RATING, ITEM, USER]].astype({RATING: int}).reset_index(drop=True),
+    fine = ("That frame holds the contract: ratings of exactly 1 and 5 are on the scale, "
+            "a user may rate several items and an item may be rated by several users, "
+            "and a missing value outside user, item and rating does not matter.")
+    bad = _contract_frame()
+    cases = [
+        ("clean", _contract_frame(), {ValueError: fine}),
+        ("clean", _contract_frame()[[RATING, ITEM, USER]].astype({RATING: int})
+         .reset_index(drop=True),
          {ValueError: ("That frame holds the contract (integer ratings, the columns in "
                        "another order, no timestamp): only user, item and rating are "
                        "required.")}),
+        ("bad", bad.drop(columns=[RATING]), "a frame without a `rating` column",
+         "Check that user, item and rating are all present."),
+        ("bad", bad.assign(**{ITEM: [10, np.nan, 11, 12, 13]}), "a missing item id",
+         "Look for missing values in the contract's columns."),
+        ("bad", bad.assign(**{RATING: [5.0, 0.0, 4.0, 3.0, 2.0]}), "a rating of 0",
+         "Ratings are stars from 1 to 5."),
+        ("bad", bad.assign(**{RATING: [6.0, 1.0, 4.0, 3.0, 2.0]}), "a rating of 6",
+         "Ratings are stars from 1 to 5."),
+        ("bad", bad.assign(**{ITEM: [10, 10, 10, 12, 13]}),
+         "a (user, item) pair that appears twice",
+         "Each user rates an item at most once: look for repeated (user, item) pairs."),
     ]  # fmt: skip
-    for df, errors in clean:
-        out = call(fn, df.copy(), errors=errors)
-        if not isinstance(out, pd.DataFrame) or len(out) != len(df):
-            raise ExerciseError("When the frame holds the contract, return it unchanged "
-                                "(the same rows), so calls can be chained.")  # fmt: skip
-    bad = _contract_frame()
-    _rejects(fn, bad.drop(columns=[RATING]), "a frame without a `rating` column",
-             "Check that user, item and rating are all present.")
-    _rejects(fn, bad.assign(**{ITEM: [10, np.nan, 11, 12, 13]}), "a missing item id",
-             "Look for missing values in the contract's columns.")
-    _rejects(fn, bad.assign(**{RATING: [5.0, 0.0, 4.0, 3.0, 2.0]}), "a rating of 0",
-             "Ratings are stars from 1 to 5.")
-    _rejects(fn, bad.assign(**{RATING: [6.0, 1.0, 4.0, 3.0, 2.0]}), "a rating of 6",
-             "Ratings are stars from 1 to 5.")
-    _rejects(fn, bad.assign(**{ITEM: [10, 10, 10, 12, 13]}),
-             "a (user, item) pair that appears twice",
-             "Each user rates an item at most once: look for repeated (user, item) pairs.")
+    rng = fresh_rng()
+    fresh = _random_contract_frame(rng)
+    cases.append(("clean", fresh, {ValueError: fine}))
+    broken = fresh.copy()
+    row = broken.index[rng.integers(len(broken))]
+    broken.loc[row, RATING] = rng.choice([0.0, 6.0, 7.0, -1.0])
+    cases.append(("bad", broken, "a rating outside 1 to 5", "Ratings are stars from 1 to 5."))
+
+    def check_one(case) -> None:
+        if case[0] == "clean":
+            _, df, errors = case
+            _unchanged(call(fn, df.copy(), errors=errors), df)
+        else:
+            _, df, what, accepted = case
+            _rejects(fn, df.copy(), what, accepted)
+
+    over(cases, check_one)
     ok("the contract is checked, and a frame that holds it passes unchanged.")
 
 
@@ -81,6 +127,8 @@ def _ranked_lists() -> list[tuple[pd.DataFrame, pd.DataFrame, int]]:
 
     Lists are longer than ``k``; one truth user has no list, one listed user no
     truth, one truth user more relevant items than ``k``, one hit sits at rank k.
+    In the third, users share items: an item relevant to one user sits in another
+    user's top k.
     """
     first = pd.DataFrame([
         (1, 14, 4), (1, 11, 1), (1, 12, 2), (1, 13, 3), (1, 15, 5),
@@ -94,13 +142,36 @@ def _ranked_lists() -> list[tuple[pd.DataFrame, pd.DataFrame, int]]:
         (7, 72, 2), (7, 71, 1), (7, 73, 3), (8, 82, 2), (8, 81, 1), (8, 83, 3),
     ], columns=[USER, ITEM, "rank"])  # fmt: skip
     truth2 = pd.DataFrame([(7, 72), (7, 73), (8, 83), (9, 91)], columns=[USER, ITEM])
-    return [(first, truth1, 3), (second, truth2, 2)]
+    shared = pd.DataFrame([
+        (1, 101, 1), (1, 103, 3), (1, 102, 2), (2, 103, 2), (2, 101, 1), (2, 104, 3),
+        (3, 104, 1), (3, 102, 2), (3, 105, 3),
+    ], columns=[USER, ITEM, "rank"])  # fmt: skip
+    truth3 = pd.DataFrame([(1, 102), (1, 104), (2, 103), (2, 105), (3, 101)],
+                          columns=[USER, ITEM])  # fmt: skip
+    return [(first, truth1, 3), (second, truth2, 2), (shared, truth3, 2)]
+
+
+def _random_lists(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """A fresh ``(recs, truth, k)``: users share items, rows in no order, some truth
+    users without a list and some listed users without truth."""
+    n_users, n_items, k = int(rng.integers(4, 8)), int(rng.integers(6, 12)), int(rng.integers(2, 5))
+    users = rng.permutation(n_users) + 1
+    listed, known = users[: n_users - 1], users[1:]
+    recs = [(u, i, r + 1) for u in listed
+            for r, i in enumerate(rng.choice(n_items, rng.integers(k, n_items + 1),
+                                             replace=False))]  # fmt: skip
+    truth = [(u, i) for u in known
+             for i in rng.choice(n_items, rng.integers(1, min(n_items, k + 3)), replace=False)]
+    recs = pd.DataFrame(recs, columns=[USER, ITEM, "rank"]).sample(frac=1, random_state=rng)
+    truth = pd.DataFrame(truth, columns=[USER, ITEM]).sample(frac=1, random_state=rng)
+    return recs.reset_index(drop=True), truth.reset_index(drop=True), k
 
 
 def _recall(recs, truth, k, *, cut=True, strict=False, by_row=False, denom="relevant",
-            users="truth", any_hit=False) -> float:  # fmt: skip
+            users="truth", any_hit=False, pooled=False) -> float:  # fmt: skip
     """Recall@k and its usual mistakes (the keyword arguments)."""
     rel = truth.groupby(USER)[ITEM].apply(set)
+    every = set(truth[ITEM])
     ordered = recs if by_row else recs.sort_values([USER, "rank"])
     values = {}
     for user, group in ordered.groupby(USER, sort=False):
@@ -108,7 +179,7 @@ def _recall(recs, truth, k, *, cut=True, strict=False, by_row=False, denom="rele
         if cut:
             top = top[: k - 1] if strict else top[:k]
         found = rel.get(user, set())
-        hits = sum(i in found for i in top)
+        hits = sum(i in (every if pooled else found) for i in top)
         size = {"relevant": len(found), "k": k, "min": min(k, len(found))}[denom]
         values[user] = float(hits > 0) if any_hit else (hits / size if size else 0.0)
     listed = set(recs[USER])
@@ -120,18 +191,23 @@ def _recall(recs, truth, k, *, cut=True, strict=False, by_row=False, denom="rele
 @checked
 def check_recall(fn: Callable) -> None:
     """Exercise 1.2: ``fn(recs, truth, k) -> float``, mean Recall@k over truth users."""
-    for recs, truth, k in _ranked_lists():
+
+    def check_one(case) -> None:
+        recs, truth, k = case
         got = number(call(fn, recs.copy(), truth.copy(), k), "recall")
         judge(got, _recall(recs, truth, k), [
+            (("You matched items against the relevant items of all users together (an `isin` "
+              "over the whole of truth): an item relevant to another user is not a hit. "
+              "Match on (user, item) pairs."), _recall(recs, truth, k, pooled=True)),
             ("You did not cut the lists at k: only the first k items count.",
              _recall(recs, truth, k, cut=False)),
             ("You kept the first k-1 items: ranks start at 1, so rank k is in the top k.",
              _recall(recs, truth, k, strict=True)),
             (("You took each user's first rows, not the best ranks: the rows are not in "
               "rank order, so sort by rank first."), _recall(recs, truth, k, by_row=True)),
-            (("You divided by k: that is precision; recall divides by the user's relevant "
-             "items."), _recall(recs, truth, k, denom="k")),
-            (("You capped the denominator at k; recall divides by all of the user's "
+            (("You divided by k: that is precision; recall is a share of the user's "
+              "relevant items."), _recall(recs, truth, k, denom="k")),
+            (("You capped the denominator at k; recall is a share of all of the user's "
               "relevant items."), _recall(recs, truth, k, denom="min")),
             ("You counted a user as 1 if any item is found: that is the hit rate.",
              _recall(recs, truth, k, any_hit=True)),
@@ -140,8 +216,11 @@ def check_recall(fn: Callable) -> None:
             (("You averaged over the users who have a list; average over the users in "
               "truth (a user with no relevant items has no recall)."),
              _recall(recs, truth, k, users="listed")),
-        ], "Not quite: for each user in truth, count their relevant items among their k "
-           "best-ranked, divide by their number of relevant items, then average.")  # fmt: skip
+        ], "Not quite: recall is computed per user of truth, from that user's own k best "
+           "ranks and relevant items, then averaged. Try your function on one user by "
+           "hand.")  # fmt: skip
+
+    over([*_ranked_lists(), _random_lists(fresh_rng())], check_one)
     ok("Recall@k: top k by rank, over each user's relevant items, averaged over users.")
 
 
@@ -167,6 +246,18 @@ def _tiny_logs() -> list[pd.DataFrame]:
     return [first, second]
 
 
+def _random_log(rng: np.random.Generator) -> pd.DataFrame:
+    """A fresh log in scrambled order: distinct timestamps, a scrambled index."""
+    n = int(rng.integers(8, 16))
+    users = rng.integers(1, int(rng.integers(3, 6)) + 1, n)
+    users[: 3] = [1, 2, 3]  # at least three users
+    log = pd.DataFrame({
+        USER: users, ITEM: np.arange(n) + 10 * rng.integers(1, 4),
+        RATING: rng.integers(1, 6, n), TIMESTAMP: rng.permutation(n) * 7 + 100,
+    }, index=rng.permutation(n) * 3 + 5)  # fmt: skip
+    return log.sample(frac=1, random_state=rng)
+
+
 def _latest(log: pd.DataFrame, by: str = TIMESTAMP, last: bool = True) -> set:
     rows = log.sort_values([USER, by]).groupby(USER).tail(1) if last else \
         log.sort_values([USER, by]).groupby(USER).head(1)
@@ -176,14 +267,19 @@ def _latest(log: pd.DataFrame, by: str = TIMESTAMP, last: bool = True) -> set:
 @checked
 def check_leave_last_out(fn: Callable[[pd.DataFrame], tuple]) -> None:
     """Exercise 1.3: ``fn(ratings) -> (train, test)``, each user's latest rating in test."""
-    for log in _tiny_logs():
+    def check_one(log: pd.DataFrame) -> None:
         result = call(fn, log.copy())
         if not (isinstance(result, (tuple, list)) and len(result) == 2):
             raise ExerciseError("Return a tuple (train, test) of two DataFrames.")
         train, test = result
         for name, part in (("train", train), ("test", test)):
-            if not isinstance(part, pd.DataFrame) or not {USER, ITEM}.issubset(part.columns):
+            if not isinstance(part, pd.DataFrame):
                 raise ExerciseError(f"{name} should be a DataFrame with the columns of the input.")
+            if set(part.columns) != set(log.columns):
+                lost = sorted(set(log.columns) - set(part.columns))
+                raise ExerciseError(
+                    f"{name} should be a DataFrame with the columns of the input; "
+                    + (f"you dropped {lost}." if lost else "you added columns."))
         if len(train) + len(test) != len(log):
             raise ExerciseError(
                 f"train and test together have {len(train) + len(test)} rows; the input has "
@@ -205,5 +301,7 @@ def check_leave_last_out(fn: Callable[[pd.DataFrame], tuple]) -> None:
         if pairs & got or pairs | got != set(map(tuple, log[[USER, ITEM]].to_numpy().tolist())):
             raise ExerciseError("train should hold every rating that is not in test, and only "
                                 "those.")
+
+    over([*_tiny_logs(), _random_log(fresh_rng())], check_one)
     ok("each user's latest rating is held out, and nothing leaks into train.")
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from .common import ExerciseError, call, checked, judge, number, ok
+from .common import ExerciseError, call, checked, fresh_rng, judge, number, ok, over
 
 
 @checked
@@ -41,35 +41,61 @@ def check_loops(fn: Callable) -> None:
 
 def _review_cases() -> list[tuple[pd.DataFrame, dict, set]]:
     """``(labelled, paraphrases, copies)``: review ids that are not row positions,
-    both labels, a review without a paraphrase and one whose paraphrase is a copy."""
+    both labels, a review without a paraphrase and one whose paraphrase is a copy;
+    the paraphrases are not in the frame's order (as after ``pool.sample``)."""
     first = pd.DataFrame({
         "review": [42, 7, 19, 3],
         "text": ["runs small", "lovely soft fabric", "pilled after a wash", "fits well"],
         "recommended": [0, 1, 0, 1],
     }, index=[5, 2, 8, 0])  # fmt: skip
-    para1 = {42: "it is a small fit", 7: "the fabric is soft and lovely",
-             3: "the fit is good", 0: "not in the labelled set"}  # fmt: skip
+    para1 = {3: "the fit is good", 7: "the fabric is soft and lovely",
+             0: "not in the labelled set", 42: "it is a small fit"}  # fmt: skip
     second = pd.DataFrame({
-        "review": [11, 12, 13],
-        "text": ["great colour", "too long", "cheap zip"],
-        "recommended": [1, 0, 0],
+        "review": [11, 12, 13, 14],
+        "text": ["great colour", "too long", "cheap zip", "true to size"],
+        "recommended": [1, 0, 0, 1],
     })  # fmt: skip
-    para2 = {11: "lovely colour", 12: "far too long", 13: "the zip feels cheap", 1: "x"}
+    para2 = {13: "the zip feels cheap", 1: "x", 12: "far too long", 11: "lovely colour",
+             14: "the size is right"}  # fmt: skip
     return [(first, para1, {7}), (second, para2, {12})]
 
 
+def _random_reviews(rng: np.random.Generator) -> tuple[pd.DataFrame, dict, set]:
+    """A fresh ``(labelled, paraphrases, copies)``: random ids, labels and texts, the
+    paraphrases in another order than the frame, some missing, some copies."""
+    n = int(rng.integers(5, 10))
+    ids = rng.choice(np.arange(100, 200), n, replace=False)
+    labels = rng.integers(0, 2, n)
+    labels[:2] = [0, 1]
+    words = ["soft", "small", "long", "warm", "thin", "bright", "loose", "tight"]
+    labelled = pd.DataFrame({
+        "review": ids,
+        "text": [f"review {i}: {' '.join(rng.choice(words, 3))}" for i in ids],
+        "recommended": labels,
+    }, index=rng.permutation(n) + 3)  # fmt: skip
+    kept = [int(i) for i in ids if rng.random() < 0.8] + [int(rng.integers(300, 400))]
+    paraphrases = {i: f"a rewrite of {i}, {rng.choice(words)}" for i in rng.permutation(kept)}
+    copies = {int(i) for i in rng.choice(kept, max(1, len(kept) // 4), replace=False)}
+    return labelled, paraphrases, copies
+
+
 def _augmented(labelled, paraphrases, copies, *, keep=True, label=None, skip=True,
-               only=False, by_position=False) -> list[tuple[str, int]]:
+               only=False, by_position=False, by_order=False) -> list[tuple[str, int]]:
     """The (text, label) pairs of the augmented set, and its usual mistakes."""
     rows = list(zip(labelled["text"], labelled["recommended"])) if keep else []
+    added = []
     for n, (review, y) in enumerate(zip(labelled["review"], labelled["recommended"])):
         key = n if by_position else review
         if key not in paraphrases or (skip and review in copies):
             continue
         if only and review not in copies:
             continue
-        rows.append((paraphrases[key], y if label is None else label))
-    return rows
+        added.append((paraphrases[key], y if label is None else label))
+    if by_order:  # texts in the dictionary's order, labels in the frame's
+        ids = set(labelled["review"])
+        texts = [t for r, t in paraphrases.items() if r in ids and r not in copies]
+        added = list(zip(texts, [y for _, y in added]))
+    return rows + added
 
 
 def pairs(answer) -> list[tuple[str, int]]:
@@ -77,19 +103,31 @@ def pairs(answer) -> list[tuple[str, int]]:
     if not (isinstance(answer, (tuple, list)) and len(answer) == 2):
         raise ExerciseError("Return a tuple (texts, labels): a list of texts and their labels.")
     texts, labels = answer
-    texts, labels = list(texts), list(np.asarray(labels).ravel())
+    texts, labels = list(texts), list(np.asarray(labels, dtype=object).ravel())
     if len(texts) != len(labels):
         raise ExerciseError(f"texts has {len(texts)} entries and labels {len(labels)}: give "
                             "each text, original or copy, its label.")  # fmt: skip
     if not all(isinstance(t, str) for t in texts):
         raise ExerciseError("texts should be strings (the reviews and their paraphrases).")
-    return sorted((t, int(y)) for t, y in zip(texts, labels))
+    if any(isinstance(y, (str, bytes)) for y in labels):
+        raise ExerciseError("Your labels are strings (such as '0' and '1'); a classifier "
+                            "needs the numbers 0 and 1, as in the `recommended` column.")
+    try:
+        out = [(t, int(y)) for t, y in zip(texts, labels)]
+    except (TypeError, ValueError):
+        raise ExerciseError("labels should be the numbers 0 and 1 of the `recommended` "
+                            "column.") from None
+    if any(float(y) != int(y) for y in labels):
+        raise ExerciseError("labels should be the numbers 0 and 1 of the `recommended` column.")
+    return sorted(out)
 
 
 @checked
 def check_augmented_set(fn: Callable) -> None:
     """Exercise 6.2: ``fn(labelled, paraphrases, copies) -> (texts, labels)``."""
-    for labelled, paraphrases, copies in _review_cases():
+
+    def check_one(case) -> None:
+        labelled, paraphrases, copies = case
         got = pairs(call(fn, labelled.copy(), dict(paraphrases), set(copies), errors={
             KeyError: ("A review whose paraphrase was rejected has no entry in "
                        "paraphrases: it adds no copy.")}))  # fmt: skip
@@ -107,8 +145,15 @@ def check_augmented_set(fn: Callable) -> None:
              "rewrites."), sorted(_augmented(*args, label=0))),
             (("You looked paraphrases up by row position; they are keyed by the review id "
               "(the `review` column)."), sorted(_augmented(*args, by_position=True))),
-        ], "Not quite: keep every labelled review, then add each paraphrase that exists and "
-           "is not in `copies`, with its review's label.", same=lambda a, b: a == b)  # fmt: skip
+            (("You paired the paraphrases, in the dictionary's order, with labels in the "
+              "frame's order: the two orders differ, so copies got other reviews' labels. "
+              "Look each copy's label up through its review id."),
+             sorted(_augmented(*args, by_order=True))),
+        ], "Not quite: some (text, label) pairs are missing, extra or mislabelled; print "
+           "yours for a small frame and compare them with the exercise's rules.",
+           same=lambda a, b: a == b)  # fmt: skip
+
+    over([*_review_cases(), _random_reviews(fresh_rng())], check_one)
     ok("the labelled reviews plus their kept paraphrases, each with its review's label.")
 
 
