@@ -117,17 +117,24 @@ def _grade(args: argparse.Namespace) -> int:
 
     from .course import grading
 
-    if args.tests:
-        written = grading.write_tests(args.tests, [args.chapter] if args.chapter else None)
-        print(f"wrote {len(written)} otter test files to {args.tests}")
+    saved = grading.NOTEBOOKS
+    if args.notebooks:
+        grading.NOTEBOOKS = Path(args.notebooks)
     start = time.perf_counter()
     try:
+        if args.tests:
+            written = grading.write_tests(args.tests, [args.chapter] if args.chapter else None)
+            print(f"wrote {len(written)} otter test files to {args.tests}")
+        secret = grading.load_secret(args.secret)
         table = grading.grade_folder(args.submissions, args.out, chapter=args.chapter,
-                                     feedback=args.feedback)  # fmt: skip
+                                     feedback=args.feedback, secret=secret)  # fmt: skip
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"graded {len(table) - 1} notebooks in {time.perf_counter() - start:.1f} s: {args.out}"
+    finally:
+        grading.NOTEBOOKS = saved
+    graded = int((table["student"] != "(points)").sum())
+    print(f"graded {graded} notebooks in {time.perf_counter() - start:.1f} s: {args.out}"
           + (f" (hints: {args.feedback})" if args.feedback else ""))
     return 0
 
@@ -207,9 +214,14 @@ def main(argv: list[str] | None = None) -> int:
         "grade", help="grade a folder of submitted notebooks into a CSV",
         description="Grade every notebook under SUBMISSIONS (SUBMISSIONS/STUDENT/01_data.ipynb "
         "or SUBMISSIONS/01_data-STUDENT.ipynb) without running the chapters: only each "
-        "exercise's answer cell runs, then otter-grader's tests for it (the chapter's check "
-        "and hidden variants). One row per student and chapter, one column per exercise; "
-        "discussion questions are left empty for grading by hand.",
+        "exercise's answer cell runs (the function or value passed to the exercise's check, "
+        "else the exercise's name), then its test cases: the chapter's check and hidden "
+        "variants drawn from the instructor's secret. Each coding exercise is worth 2 points: "
+        "1 spread over the check's cases, 1 over the hidden variants; an answer that calls "
+        "the package's own version of the exercise gets 0. One row per student and chapter, "
+        "one column per exercise, a (points) row per chapter; discussion questions are left "
+        "empty for grading by hand. Run it from a clone of the repository (it reads the "
+        "chapters in notebooks/) or pass --notebooks.",
     )
     p.add_argument("submissions", help="folder of submitted notebooks")
     p.add_argument("--out", default="grades.csv", help="the table (default: grades.csv)")
@@ -218,6 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--chapter", default=None,
                    help="the chapter (e.g. 01_data) when file names do not say it")
     p.add_argument("--tests", default=None, help="also write the otter test files to this folder")
+    p.add_argument("--secret", default=None, metavar="FILE",
+                   help="the grading secret the hidden variants are drawn from (default: "
+                   "$LLMREC_GRADING_SECRET, else ~/.config/llmrec/grading-secret, made on the "
+                   "first run; keep it to give the same marks on every run)")
+    p.add_argument("--notebooks", default=None, metavar="DIR",
+                   help="the chapters' notebooks (default: notebooks/ of the clone)")
     p.set_defaults(run=_grade)
     args = parser.parse_args(argv)
     return args.run(args)

@@ -38,12 +38,17 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import copy
 import csv
 import functools
+import hashlib
+import importlib
 import io
 import json
 import math
+import os
 import re
+import secrets
 import signal
 import sys
 from collections.abc import Callable
@@ -57,19 +62,25 @@ from ..data.columns import ITEM, RATING, TIMESTAMP, USER
 from ..data.loaders import load_ml100k_items, load_ml100k_ratings
 from . import exercises
 from .exercises import ch06_llm_augmentation as ch06
-from .exercises.common import STUB, ExerciseError, call, number, same
+from .exercises.common import STUB, ExerciseError, call, number, same, seeded, tally
 from .student import notebooks_dir
 
-NOTEBOOKS = notebooks_dir()  # the chapters: in a checkout, or shipped with the package
+try:  # the chapters: notebooks/ in a clone (may be absent; read only when grading)
+    NOTEBOOKS = Path(notebooks_dir())
+except Exception:  # noqa: BLE001 - no checkout: --notebooks DIR says where they are
+    NOTEBOOKS = Path("notebooks")
 
 
-POINTS = 2  # per coding exercise: 1 for the public check, 1 for the hidden variants
+POINTS = 2  # per coding exercise: 1 spread over the public check's cases, 1 over the variants
 
 
 TIMEOUT = 60  # seconds per answer cell and per test case
 
 
 MANUAL = "manual"
+
+
+ANSWER_FILE = "<answer>"  # the file name a student's code is compiled under
 
 
 _EXERCISE_RE = re.compile(r"^[`:]{3,}\{exercise\}\s*(?P<title>.*?)\s*\n:label:\s*(?P<label>\S+)",
@@ -132,9 +143,34 @@ def _check_call(source: str) -> tuple[str, list[str]] | None:
     return None
 
 
+def chapters() -> list[str]:
+    """The chapters in :data:`NOTEBOOKS` (empty where that folder is absent)."""
+    return sorted(p.stem for p in Path(NOTEBOOKS).glob("[0-9][0-9]_*.ipynb"))
+
+
+_all_chapters = chapters  # for functions whose argument is called ``chapters``
+
+
+def __getattr__(name: str):
+    if name == "CHAPTERS":  # read when asked, so importing needs no notebooks
+        return chapters()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def notebook_path(chapter: str | Path) -> Path:
+    """``NOTEBOOKS/<chapter>.ipynb`` (or a path), or an error that says what to do."""
+    path = Path(chapter) if str(chapter).endswith(".ipynb") else \
+        Path(NOTEBOOKS) / f"{chapter}.ipynb"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"chapter notebook {path} not found: run llmrec grade from a clone of the "
+            "repository or pass --notebooks DIR")
+    return path
+
+
 def exercises_of(chapter: str | Path) -> list[Exercise]:
     """The exercises of ``notebooks/<chapter>.ipynb`` (or a path), in order."""
-    path = Path(chapter) if str(chapter).endswith(".ipynb") else NOTEBOOKS / f"{chapter}.ipynb"
+    path = notebook_path(chapter)
     cells = json.loads(path.read_text())["cells"]
     found: dict[str, Exercise] = {}
     open_label = None  # the solution being read
@@ -162,7 +198,7 @@ def exercises_of(chapter: str | Path) -> list[Exercise]:
 
 def chapter_imports(chapter: str) -> str:
     """Every top-level import statement of the chapter, one per line."""
-    cells = json.loads((NOTEBOOKS / f"{chapter}.ipynb").read_text())["cells"]
+    cells = json.loads(notebook_path(chapter).read_text())["cells"]
     out = []
     for cell in cells:
         tree = _parse(_source(cell)) if cell["cell_type"] == "code" else None
@@ -302,11 +338,13 @@ def _restored():
             current.update(attributes)
 
 
-def run_cell(code: str, ns: dict, timeout: float | None = None) -> dict:
+def run_cell(code: str, ns: dict, timeout: float | None = None,
+             filename: str = ANSWER_FILE) -> dict:
     """Run ``code`` in the namespace ``ns`` (changed in place) within ``timeout``
-    seconds (default :data:`TIMEOUT`), then restore the checks; return ``ns``."""
+    seconds (default :data:`TIMEOUT`), then restore the checks; return ``ns``.
+    ``filename`` tells a student's code (:data:`ANSWER_FILE`) from the chapter's."""
     with _restored(), _time_limit(timeout or TIMEOUT):
-        _quiet(exec, compile(code, "<answer>", "exec"), ns)
+        _quiet(exec, compile(code, filename, "exec"), ns)
     return ns
 
 
@@ -324,6 +362,7 @@ class Context:
         self._imports: dict[str, dict] = {}
         self._data: dict[str, pd.DataFrame] = {}
         self._references: dict[str, Callable] = {}
+        self._counts: dict[tuple, int | None] = {}
 
     def namespace(self, ex: Exercise, data: dict | None = None) -> dict:
         if ex.chapter not in self._imports:
@@ -346,8 +385,23 @@ class Context:
     def reference(self, ex: Exercise):
         """The chapter's own answer (a function), for the hidden variants."""
         if ex.label not in self._references:
-            self._references[ex.label] = run_cell(ex.solution, self.namespace(ex))[ex.answer]
+            ns = run_cell(ex.solution, self.namespace(ex), filename="<reference>")
+            self._references[ex.label] = ns[ex.answer]
         return self._references[ex.label]
+
+    def public_count(self, ex: Exercise) -> int | None:
+        """How many cases the public check runs (the reference's tally); None if unknown."""
+        key = (ex.label, _secret())
+        if key not in self._counts:
+            try:
+                args = [self.data(n) for n in ex.data]
+                with tally() as record, seeded(_seed(ex.check, "public")), \
+                        _time_limit(TIMEOUT):  # fmt: skip
+                    _quiet(getattr(exercises, ex.check), self.reference(ex), *args)
+                self._counts[key] = len(record) or 1
+            except Exception:  # noqa: BLE001 - e.g. no Spark: count what the answer runs
+                self._counts[key] = None
+        return self._counts[key]
 
 
 _CONTEXT: Context | None = None
@@ -358,6 +412,64 @@ def context() -> Context:
     if _CONTEXT is None:
         _CONTEXT = Context()
     return _CONTEXT
+
+
+# --- the instructor's secret: where the hidden inputs and the checks' fresh cases come from --
+SECRET_ENV = "LLMREC_GRADING_SECRET"
+
+
+_SECRET: str | None = None  # while grading: the secret in use (see using_secret)
+
+
+def secret_path() -> Path:
+    """Where a secret made by the grader is kept: ``$XDG_CONFIG_HOME/llmrec/grading-secret``
+    (default ``~/.config/llmrec/grading-secret``), outside the package."""
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "llmrec" / "grading-secret"
+
+
+def load_secret(file: str | Path | None = None) -> str:
+    """The grading secret: the contents of ``file`` if given, else the environment
+    variable :data:`SECRET_ENV`, else :func:`secret_path` (created with a random
+    secret the first time, said in one line on stderr, and reused after)."""
+    if file is not None:
+        text = Path(file).read_text().strip()
+        if not text:
+            raise ValueError(f"the secret file {file} is empty")
+        return text
+    if os.environ.get(SECRET_ENV, "").strip():
+        return os.environ[SECRET_ENV].strip()
+    path = secret_path()
+    if path.is_file() and path.read_text().strip():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32) + "\n")
+    print(f"llmrec grade: created a grading secret in {path} (keep it: the same secret "
+          "gives the same marks)", file=sys.stderr)
+    return path.read_text().strip()
+
+
+@contextlib.contextmanager
+def using_secret(secret: str):
+    """Grade with ``secret`` inside (the hidden variants and the checks' fresh cases)."""
+    global _SECRET
+    saved, _SECRET = _SECRET, secret
+    try:
+        yield
+    finally:
+        _SECRET = saved
+
+
+def _secret() -> str:
+    return _SECRET if _SECRET is not None else load_secret()
+
+
+def _seed(*parts) -> int:
+    """A seed drawn from the secret and ``parts`` (an exercise, a variant)."""
+    text = "\x1f".join([_secret(), *map(str, parts)])
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
 
 
 # --- hidden variants: new inputs, compared with the chapter's reference --------------------
@@ -555,70 +667,208 @@ def _agree(got, want) -> bool:
 def _outcome(fn: Callable, args: tuple, key: Callable):
     """What to compare of ``fn(*args)``: ``key`` of the output, or that it raised ValueError."""
     try:
-        out = fn(*args)
+        out = fn(*copy.deepcopy(args))  # a copy: an answer may change its inputs in place
     except ValueError:
         return "ValueError"
     return key(out)
 
 
-def _function_variants(ex: Exercise, fn: Callable) -> None:
+def n_variants(ex: Exercise) -> int:
+    """How many hidden variants an exercise has (0: none, e.g. Spark's top-k)."""
+    if ex.data:
+        return 2
+    if ex.check == "check_sign_flip":
+        return len(_SHIFTS)
+    if ex.check == "check_validate":
+        return len(_BREAKS)
+    return N_VARIANTS if ex.check in VARIANTS else 0
+
+
+def variant_args(ex: Exercise, i: int) -> tuple:
+    """The inputs of hidden variant ``i`` of a function exercise, drawn from the secret."""
+    make, _ = VARIANTS[ex.check]
+    rng = np.random.default_rng(_seed(ex.label, "variant", i))
+    return make(rng, i) if ex.check == "check_validate" else make(rng)
+
+
+def _function_variants(ex: Exercise, fn: Callable) -> list[str | None]:
     reference = context().reference(ex)
-    make, key = VARIANTS[ex.check]
-    n = len(_BREAKS) if ex.check == "check_validate" else N_VARIANTS
+    _, key = VARIANTS[ex.check]
+    n, out = n_variants(ex), []
     for i in range(n):
-        rng = np.random.default_rng(1000 + i)
-        args = make(rng, i) if ex.check == "check_validate" else make(rng)
+        args = variant_args(ex, i)
         want = _outcome(reference, args, key)
         try:
             got = _outcome(fn, args, key)
         except NotImplementedError:
-            raise ExerciseError(STUB) from None
+            out.append(STUB)
+            continue
+        except _Timeout:
+            raise
         except Exception as exc:  # noqa: BLE001 - a crash or a wrong type of output
-            raise ExerciseError(f"variant {i + 1}: {type(exc).__name__} (a crash, or "
-                                "an output of the wrong form).") from None
-        if isinstance(want, str) != isinstance(got, str) or not _agree(got, want):
-            raise ExerciseError(f"variant {i + 1} of {n}: the answer "
-                                "differs from the reference.")
+            out.append(f"variant {i + 1} of {n}: {type(exc).__name__} (a crash, or an "
+                       "output of the wrong form).")  # fmt: skip
+            continue
+        right = isinstance(want, str) == isinstance(got, str) and _agree(got, want)
+        out.append(None if right else f"variant {i + 1} of {n}: the answer differs from "
+                                      "the reference.")  # fmt: skip
+    return out
 
 
-def _sign_flip_variants(ex: Exercise, fn: Callable) -> None:
-    reference = context().reference(ex)
-    for i, shift in enumerate((0.35, -0.1, 0.0)):
-        diffs = np.random.default_rng(2000 + i).normal(shift, 1.0, 70)
-        p = number(call(fn, diffs.copy(), 2999, 3), "p")
+_SHIFTS = (0.35, -0.1, 0.0)  # the mean of the differences, over their spread (one per variant)
+
+
+def _sign_flip_variants(ex: Exercise, fn: Callable) -> list[str | None]:
+    reference, out = context().reference(ex), []
+    for i, shift in enumerate(_SHIFTS):
+        diffs = np.random.default_rng(_seed(ex.label, "variant", i)).normal(shift, 1.0, 70)
+        try:
+            p = number(call(fn, diffs.copy(), 2999, 3), "p")
+        except ExerciseError as exc:
+            out.append(f"variant {i + 1} of {len(_SHIFTS)}: {exc}")
+            continue
         want = reference(diffs, 40_000, 1)
-        if abs(p - want) > 0.02 + 0.1 * want:
-            raise ExerciseError(f"variant {i + 1}: the p-value is off.")
+        out.append(None if abs(p - want) <= 0.02 + 0.1 * want else
+                   f"variant {i + 1} of {len(_SHIFTS)}: the p-value is off.")  # fmt: skip
+    return out
 
 
-def _value_variants(ex: Exercise, env: dict) -> None:
+def _value_variants(ex: Exercise, env: dict) -> list[str | None]:
+    name = env.get("__answer_names__", {}).get(ex.label, ex.answer)
     code = answer_code(ex, env)
     if code is None:
-        raise ExerciseError("the answer cell was not found.")
+        return ["the answer cell was not found."] * n_variants(ex)
     tree = _parse(code)  # a cell that loads `ratings` itself gets the half instead
     kept = [n for n in tree.body if not any(_defines_one(n, d) for d in ex.data)]
     code = ast.unparse(ast.Module(body=kept, type_ignores=[]))
-    for i in range(2):
-        half = {name: context().data(name).sample(frac=0.5, random_state=3000 + i)
+    out = []
+    for i in range(n_variants(ex)):
+        seed = _seed(ex.label, "half", i) % 2**32
+        half = {name: context().data(name).sample(frac=0.5, random_state=seed)
                 for name in ex.data}  # fmt: skip
         try:
             ns = run_cell(code, context().namespace(ex, half))
+        except _Timeout:
+            raise
         except Exception as exc:  # noqa: BLE001
-            raise ExerciseError(f"variant {i + 1}: the cell raised "
-                                f"{type(exc).__name__} on other data.") from None
-        if ex.answer not in ns:
-            raise ExerciseError(f"variant {i + 1}: {ex.answer} is not defined.")
+            out.append(f"variant {i + 1}: the cell raised {type(exc).__name__} on other data.")
+            continue
+        if name not in ns:
+            out.append(f"variant {i + 1}: {name} is not defined.")
+            continue
         try:
-            _quiet(getattr(exercises, ex.check), ns[ex.answer], *(half[n] for n in ex.data))
+            _quiet(getattr(exercises, ex.check), ns[name], *(half[n] for n in ex.data))
+            out.append(None)
         except ExerciseError:
-            raise ExerciseError(f"variant {i + 1}: on a random half of the data "
-                                "the answer is wrong (a number typed in?).") from None
+            out.append(f"variant {i + 1}: on a random half of the data the answer is wrong "
+                       "(a number typed in?).")  # fmt: skip
+    return out
+
+
+# --- answers that call the package's own version of the exercise -------------------------
+# check -> the package functions that implement what the exercise asks the student to write
+# ("module:function", or "module:Class.method"); an answer that calls one scores 0
+PACKAGE_ANSWERS: dict[str, tuple[str, ...]] = {
+    "check_validate": ("llmrec_utils.data.loaders:validate_ratings",),
+    "check_recall": ("llmrec_utils.evaluation.metrics:recall_at_k",),
+    "check_leave_last_out": ("llmrec_utils.data.splits:temporal_split",),
+    "check_mean_pool": ("llmrec_utils.text.embeddings:mean_pool",),
+    "check_macro_f1": ("llmrec_utils.evaluation.metrics:macro_f1",),
+    "check_align_labels": ("llmrec_utils.text.ner:align_labels",),
+    "check_entity_f1": ("llmrec_utils.text.ner:entity_counts", "llmrec_utils.text.ner:entity_scores",
+                        "llmrec_utils.text.ner:micro_f1"),
+    "check_spans": ("llmrec_utils.text.ner:spans",),
+    "check_sgd_step": ("llmrec_utils.models.mf:gradients", "llmrec_utils.models.mf:BiasedMF._sgd_epoch"),
+    "check_als_user": ("llmrec_utils.models.mf:als_half_step",),
+    "check_ease": ("llmrec_utils.models.mf:EASE._fit",),
+    "check_zscore_rows": ("llmrec_utils.models.hybrid:zscore_rows",),
+    "check_content_scores": ("llmrec_utils.models.hybrid:ContentModel._fit",),
+    "check_gated_blend": ("llmrec_utils.models.hybrid:GatedBlend.content_weight",),
+    "check_loops": ("llmrec_utils.text.llm:Generator._loops",),
+    "check_augmented_set": ("llmrec_utils.chapters.augmentation:augmented_training_set",),
+    "check_fm_pairwise": ("llmrec_utils.ctr.nets:pairwise_interaction",
+                          "llmrec_utils.ctr.nets:fm_interaction"),
+    "check_warp_weight": ("llmrec_utils.models.feature_mf:warp_weights",),
+    "check_loo_share": ("llmrec_utils.ctr.tasks:_profile",),
+    "check_ndcg": ("llmrec_utils.evaluation.metrics:ndcg_at_k",),
+    "check_novelty": ("llmrec_utils.evaluation.metrics:novelty",),
+    "check_sign_flip": ("llmrec_utils.evaluation.uncertainty:compare",),
+    "check_spark_top_k": ("llmrec_utils.models.spark_als:SparkALS.recommend_frame",),
+}  # fmt: skip
+
+
+def _called_from_answer() -> bool:
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename == ANSWER_FILE:
+            return True
+        frame = frame.f_back
+    return False
+
+
+class _Watch:
+    """Which of the exercise's package functions the answer called (while ``on``)."""
+
+    def __init__(self):
+        self.on, self.called = False, []
+
+    def spy(self, original: Callable, name: str) -> Callable:
+        @functools.wraps(original)
+        def spy(*args, **kwargs):
+            if self.on and name not in self.called and _called_from_answer():
+                self.called.append(name)
+            return original(*args, **kwargs)
+
+        return spy
+
+
+@contextlib.contextmanager
+def _watching(ex: Exercise, ns: dict):
+    """Replace the package functions that implement ``ex`` (:data:`PACKAGE_ANSWERS`),
+    wherever the package or ``ns`` holds them, by spies that note a call made from
+    the student's code; yield the :class:`_Watch`."""
+    watch, undo = _Watch(), []
+    for spec in PACKAGE_ANSWERS.get(ex.check or "", ()):
+        module_name, _, attr = spec.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # e.g. no pyspark: nothing to call either
+            continue
+        owner_name, _, name = attr.rpartition(".")
+        if owner_name:  # a method
+            owner = getattr(module, owner_name)
+            original = vars(owner)[name]
+            undo.append((owner, name, original))
+            setattr(owner, name, watch.spy(original, f"{module_name}.{attr}"))
+            continue
+        original = getattr(module, name)
+        spy = watch.spy(original, f"{module_name}.{attr}")
+        for mod in list(sys.modules.values()):
+            if getattr(mod, "__name__", "").split(".")[0] != "llmrec_utils":
+                continue
+            for key, value in list(vars(mod).items()):
+                if value is original:
+                    undo.append((mod, key, original))
+                    setattr(mod, key, spy)
+        for key, value in list(ns.items()):
+            if value is original:
+                ns[key] = spy
+    try:
+        yield watch
+    finally:
+        for owner, name, original in reversed(undo):
+            setattr(owner, name, original)
 
 
 # --- the tests, called from otter's test files ------------------------------------------
-@functools.cache
+_EXERCISES: dict[tuple[str, str], tuple[Exercise, ...]] = {}
+
+
 def _exercises(chapter: str) -> tuple[Exercise, ...]:
-    return tuple(exercises_of(chapter))
+    key = (str(NOTEBOOKS), chapter)
+    if key not in _EXERCISES:
+        _EXERCISES[key] = tuple(exercises_of(chapter))
+    return _EXERCISES[key]
 
 
 def find(chapter: str, label: str) -> Exercise:
@@ -637,18 +887,47 @@ def answer_code(ex: Exercise, env: dict) -> str | None:
     return answer_cell(history, ex.answer)
 
 
-def _verdict(run: Callable) -> bool | str:
-    """True if ``run()`` passes, else the hint (otter shows it in the failure)."""
-    try:
-        with _time_limit(TIMEOUT):
-            run()
-        return True
-    except ExerciseError as exc:
+def _failure(exc: BaseException) -> str:
+    if isinstance(exc, ExerciseError):
         return str(exc)
-    except _Timeout as exc:
+    if isinstance(exc, _Timeout):
         return f"The answer {exc}."
-    except Exception as exc:  # noqa: BLE001
-        return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _verdict(outcomes: list[str | None]) -> bool | str:
+    """True if every case is right, else the first hint (otter shows it in the failure)."""
+    return next((o for o in outcomes if o is not None), True)
+
+
+def public_outcomes(check: str, answer: str, data: list[str], env: dict,
+                    n_cases: int | None = None) -> list[str | None]:
+    """One outcome per case of ``exercises.<check>(env[answer], *data)``: None if
+    right, else the hint. The check's fresh random cases are drawn from the secret.
+
+    A check that runs its cases through :func:`~.exercises.common.over` gives one
+    outcome per case (:func:`~.exercises.common.tally`); one that does not counts as
+    one case. A failure outside the cases (a crash, the time limit) makes every
+    case not recorded wrong (``n_cases``: how many the check runs, if known).
+    """
+    if answer not in env:
+        return [f"{answer} is not defined: the answer is missing or its cell fails."]
+    args = [env[n] if n in env else context().data(n) for n in data]
+    escaped = None
+    with tally() as record, seeded(_seed(check, "public")):
+        try:
+            with _time_limit(TIMEOUT):
+                if check == "check_spark_top_k":  # the check uses the active session
+                    from ..models.spark_als import session
+
+                    _quiet(session, "llmrec-grading")
+                _quiet(getattr(exercises, check), env[answer], *args)
+        except Exception as exc:  # noqa: BLE001 - any failure is a hint
+            escaped = _failure(exc)
+    outcomes = list(record)
+    if escaped is not None:
+        outcomes += [escaped] * max(1, (n_cases or 0) - len(outcomes))
+    return outcomes or [None]
 
 
 def public(check: str, answer: str, data: list[str], env: dict) -> bool | str:
@@ -657,38 +936,42 @@ def public(check: str, answer: str, data: list[str], env: dict) -> bool | str:
     Needs only the package (not the chapters), so it also runs in a student's
     notebook: ``grader.check`` in otter's student copy calls it.
     """
-    if answer not in env:
-        return f"{answer} is not defined: the answer is missing or its cell fails."
-    args = [env[n] if n in env else context().data(n) for n in data]
+    return _verdict(public_outcomes(check, answer, data, env))
 
-    def run():
-        if check == "check_spark_top_k":  # the check uses the active session
-            from ..models.spark_als import session
 
-            _quiet(session, "llmrec-grading")
-        _quiet(getattr(exercises, check), env[answer], *args)
-
-    return _verdict(run)
+def hidden_outcomes(ex: Exercise, env: dict) -> list[str | None]:
+    """One outcome per hidden variant (see the module docstring): None if right."""
+    name = env.get("__answer_names__", {}).get(ex.label, ex.answer)
+    n = n_variants(ex)
+    if name not in env:
+        return [f"{name} is not defined: the answer is missing or its cell fails."] * n
+    try:
+        with _time_limit(TIMEOUT):
+            if ex.data:
+                return _value_variants(ex, env)
+            if ex.check == "check_sign_flip":
+                return _sign_flip_variants(ex, env[name])
+            return _function_variants(ex, env[name])
+    except Exception as exc:  # noqa: BLE001 - the time limit, or the reference failing
+        return [_failure(exc)] * n
 
 
 def hidden(chapter: str, label: str, env: dict) -> bool | str:
     """Variants the student has not seen (see the module docstring)."""
-    ex = find(chapter, label)
-    if ex.answer not in env:
-        return f"{ex.answer} is not defined: the answer is missing or its cell fails."
-    if ex.data:
-        return _verdict(lambda: _value_variants(ex, env))
-    if ex.check == "check_sign_flip":
-        return _verdict(lambda: _sign_flip_variants(ex, env[ex.answer]))
-    return _verdict(lambda: _function_variants(ex, env[ex.answer]))
+    return _verdict(hidden_outcomes(find(chapter, label), env))
 
 
 def test_spec(ex: Exercise) -> dict:
-    """The otter-grader test file (OK format) of a coding exercise."""
+    """The otter-grader test file (OK format) of a coding exercise.
+
+    otter's runner scores a case as passed or failed, so under otter (the
+    autograder notebook of ``llmrec assign``) each case is all or nothing;
+    ``llmrec grade`` (:func:`grade_answer`) splits each case's point over its cases.
+    """
     public_call = f"public({ex.check!r}, {ex.answer!r}, {ex.data!r}, globals())"
     cases = [{"code": f">>> from llmrec_utils.course import grading\n>>> grading.{public_call}\nTrue",
               "hidden": False, "points": 1}]  # fmt: skip
-    if ex.data or ex.check in VARIANTS or ex.check == "check_sign_flip":
+    if n_variants(ex):
         cases.append({"code": f">>> from llmrec_utils.course import grading\n>>> grading.hidden("
                               f"{ex.chapter!r}, {ex.label!r}, globals())\nTrue",
                       "hidden": True, "points": POINTS - 1})  # fmt: skip
@@ -704,7 +987,7 @@ def write_tests(folder: str | Path, chapters: list[str] | None = None) -> list[P
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for chapter in chapters or CHAPTERS:
+    for chapter in chapters or _all_chapters():
         for ex in exercises_of(chapter):
             if not ex.manual:
                 path = folder / f"{ex.label}.py"
@@ -714,21 +997,20 @@ def write_tests(folder: str | Path, chapters: list[str] | None = None) -> list[P
 
 
 # --- grading a submission and a folder ----------------------------------------------------
-CHAPTERS = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-
-
 @dataclass
 class Result:
     label: str
     score: float | None  # None for a discussion question
     possible: int | str
     message: str = ""
+    answer: str = ""  # the name graded
+    public: tuple[int, int] = (0, 0)  # (right, cases) of the public check
+    hidden: tuple[int, int] = (0, 0)  # (right, variants)
+    flagged: tuple[str, ...] = ()  # the package functions the answer called
 
 
 def _otter(module: str):
     """``otter.<module>``, or an error that says how to install otter-grader."""
-    import importlib
-
     try:
         return importlib.import_module(f"otter.{module}")
     except ModuleNotFoundError as error:
@@ -738,66 +1020,114 @@ def _otter(module: str):
         ) from error
 
 
-def grade_notebook(path: str | Path, chapter: str) -> list[Result]:
-    """Grade one submitted notebook of ``chapter``, exercise by exercise."""
-    OKTestFile = _otter("test_files").OKTestFile
+def answer_name(cells: list, ex: Exercise) -> tuple[str, str]:
+    """The name to grade and how it was found: the first argument of the last call
+    ``exercises.<check>(name, ...)`` in the notebook whose name a cell defines, else
+    the exercise's own name."""
+    trees = [t for c in cells if c.get("cell_type") == "code" and (t := _parse(_source(c)))]
+    passed = None
+    for tree in trees:
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == ex.check):  # fmt: skip
+                first = node.args[0] if node.args else \
+                    (node.keywords[0].value if node.keywords else None)
+                if isinstance(first, ast.Name) and any(_defines(t, first.id) for t in trees):
+                    passed = first.id
+    if passed is not None:
+        return passed, f"the name passed to exercises.{ex.check}"
+    return ex.answer, "the exercise's name"
 
-    cells = json.loads(Path(path).read_text())["cells"]
-    results = []
-    for ex in _exercises(chapter):
-        if ex.manual:
-            results.append(Result(ex.label, None, MANUAL))
-            continue
-        env = context().namespace(ex)
-        code = answer_cell(cells, ex.answer, known=set(env), check=f"exercises.{ex.check}(")
-        note = ""
+
+def grade_answer(cells: list, ex: Exercise) -> Result:
+    """Grade one coding exercise of a submission (its cells), case by case.
+
+    :data:`POINTS` - 1 point is spread evenly over the public check's cases and 1
+    over the hidden variants (all :data:`POINTS` over the check's cases where there
+    are no variants). An answer that calls the package's own version of the
+    exercise (:data:`PACKAGE_ANSWERS`) scores 0.
+    """
+    env = context().namespace(ex)
+    name, how = answer_name(cells, ex)
+    notes = [f"graded {name} ({how})"]
+    code = answer_cell(cells, name, known=set(env), check=f"exercises.{ex.check}(")
+    with _watching(ex, env) as watch:
         if code is None:
-            note = f"no cell defines {ex.answer}"
+            notes.append(f"no cell defines {name}")
         else:
             try:  # what the cell defined before it failed stays, as in Jupyter
                 run_cell(code, env)
             except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure is a note
-                note = f"the answer cell raised {type(exc).__name__}: {exc}"
+                notes.append(f"the answer cell raised {type(exc).__name__}: {exc}")
         env["__answer_cells__"] = {ex.label: code}
-        test = OKTestFile.from_spec(test_spec(ex), path=f"{ex.label}.py")
+        env["__answer_names__"] = {ex.label: name}
+        watch.on = True
         with _restored():  # the answer runs again inside the tests
-            test.run(env)
-        failed = [_hint(r.message) for r in test.test_case_results if not r.passed]
-        results.append(Result(ex.label, float(test.score), test.possible,
-                              "; ".join(dict.fromkeys([note] * bool(note) + failed))))  # fmt: skip
-    return results
+            pub = public_outcomes(ex.check, name, ex.data, env, context().public_count(ex))
+            hid = hidden_outcomes(ex, env) if n_variants(ex) else []
+        watch.on = False
+    right = (sum(o is None for o in pub), len(pub))
+    variants = (sum(o is None for o in hid), len(hid))
+    result = Result(ex.label, 0.0, POINTS, answer=name, public=right, hidden=variants,
+                    flagged=tuple(watch.called))  # fmt: skip
+    if watch.called:
+        notes.append(f"0 points: the answer calls {', '.join(watch.called)}, the package's own "
+                     "version of what this exercise asks you to write")
+        result.message = "; ".join(notes)
+        return result
+    if hid:
+        result.score = (POINTS - 1) * right[0] / right[1] + variants[0] / variants[1]
+    else:
+        result.score = POINTS * right[0] / right[1]
+    notes.append(f"public check: {right[0]} of {right[1]} cases right")
+    if hid:
+        notes.append(f"hidden variants: {variants[0]} of {variants[1]} right")
+    hints = [o for o in [*pub, *hid] if o is not None]
+    result.message = "; ".join(dict.fromkeys(notes + hints))
+    return result
 
 
-def _hint(message: str) -> str:
-    """The hint in otter's failure message (the doctest's last output line)."""
-    last = message.strip().splitlines()[-1].strip()
-    with contextlib.suppress(ValueError, SyntaxError):
-        last = str(ast.literal_eval(last))
-    return last
+def grade_notebook(path: str | Path, chapter: str) -> list[Result]:
+    """Grade one submitted notebook of ``chapter``, exercise by exercise."""
+    cells = json.loads(Path(path).read_text())["cells"]
+    return [Result(ex.label, None, MANUAL) if ex.manual else grade_answer(cells, ex)
+            for ex in _exercises(chapter)]  # fmt: skip
 
 
 def _tidy(x: float) -> float | int:
-    return int(x) if float(x).is_integer() else round(x, 3)
+    x = round(float(x), 3)
+    return int(x) if x.is_integer() else x
 
 
 def chapter_of(path: Path) -> str | None:
     """The chapter a submission belongs to, from its file name (``01_data``, ``01-...``)."""
+    known = chapters()
+    if not known:
+        raise FileNotFoundError(f"no chapter notebooks in {NOTEBOOKS}: run llmrec grade from a "
+                                "clone of the repository or pass --notebooks DIR")
     m = re.search(r"(?<!\d)(\d\d)[_-]", path.name)
-    return next((c for c in CHAPTERS if m and c.startswith(m[1] + "_")), None)
+    return next((c for c in known if m and c.startswith(m[1] + "_")), None)
 
 
 def grade_folder(folder: str | Path, out: str | Path, chapter: str | None = None,
-                 feedback: str | Path | None = None) -> pd.DataFrame:
+                 feedback: str | Path | None = None, secret: str | None = None) -> pd.DataFrame:
     """Grade every ``.ipynb`` under ``folder`` into ``out`` (CSV); return the table.
 
     The student is the notebook's first folder under ``folder`` if it has one,
-    else the file name without the chapter. The first row, ``(points)``, holds
-    each column's points (``manual`` for a discussion question). ``feedback``,
-    if given, gets one row per student and exercise with the hints.
+    else the file name without the chapter. First come the ``(points)`` rows, one
+    per chapter graded: each exercise's points (``manual`` for a discussion
+    question) and the chapter's total. ``feedback``, if given, gets one row per
+    student and exercise with the name graded, the cases right and the hints.
+    ``secret`` (default: :func:`load_secret`) draws the hidden variants.
     """
     folder = Path(folder)
+    with using_secret(secret if secret is not None else load_secret()):
+        return _grade_folder(folder, out, chapter, feedback)
+
+
+def _grade_folder(folder: Path, out, chapter, feedback) -> pd.DataFrame:
     rows, notes, columns = [], [], ["student", "chapter"]
-    points: dict[str, object] = {"student": "(points)", "chapter": ""}
+    points: dict[str, dict] = {}  # chapter -> its (points) row
     for path in sorted(folder.rglob("*.ipynb")):
         if ".ipynb_checkpoints" in path.parts:
             continue
@@ -808,19 +1138,27 @@ def grade_folder(folder: str | Path, out: str | Path, chapter: str | None = None
         student = parts[0] if len(parts) > 1 else \
             path.stem.replace(ch, "").strip("-_ ") or path.stem
         row = {"student": student, "chapter": ch}
+        possible = points.setdefault(ch, {"student": "(points)", "chapter": ch})
         for r in grade_notebook(path, ch):
             if r.label not in columns:
                 columns.append(r.label)
-            points[r.label] = r.possible
-            row[r.label] = "" if r.score is None else _tidy(r.score)
+            possible[r.label] = r.possible
+            row[r.label] = "" if r.score is None else r.score
             notes.append({"student": student, "chapter": ch, "exercise": r.label,
-                          "score": row[r.label], "possible": r.possible,
+                          "score": "" if r.score is None else _tidy(r.score),
+                          "possible": r.possible, "answer": r.answer,
+                          "public": "" if r.score is None else f"{r.public[0]}/{r.public[1]}",
+                          "hidden": "" if r.score is None or not r.hidden[1]
+                          else f"{r.hidden[0]}/{r.hidden[1]}",
                           "message": r.message})  # fmt: skip
         scored = [v for k, v in row.items() if k not in ("student", "chapter") and v != ""]
+        row = {k: _tidy(v) if isinstance(v, float) else v for k, v in row.items()}
         row["total"] = _tidy(sum(scored))
         rows.append(row)
-    points["total"] = sum(v for v in points.values() if isinstance(v, (int, float)))
-    table = pd.DataFrame([points, *rows], columns=[*columns, "total"], dtype=object).fillna("")
+    for row in points.values():
+        row["total"] = sum(v for v in row.values() if isinstance(v, (int, float)))
+    header = [points[c] for c in sorted(points)]
+    table = pd.DataFrame([*header, *rows], columns=[*columns, "total"], dtype=object).fillna("")
     table.to_csv(out, index=False, quoting=csv.QUOTE_MINIMAL)
     if feedback:
         pd.DataFrame(notes).to_csv(feedback, index=False)
