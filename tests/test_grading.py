@@ -1,11 +1,17 @@
-"""Grading: four made-up submissions of chapters 1 and 8 get the expected scores.
+"""Grading: made-up submissions get the marks written by hand from their answers.
 
-The submissions are built from the chapters themselves: ``correct`` keeps the
-reference solutions (and has an extra cell the grader must not run), ``wrong``
-makes a typical mistake in each exercise, ``missing`` is the student edition
-(``llmrec student``) handed in untouched, and ``silenced`` makes the same mistakes
-but wraps every check in ``try/except``, replaces one check by a function that
-accepts anything and makes another check's chapter module accept any mistake.
+The submissions are built from the chapters themselves. Chapters 1 and 8:
+``correct`` keeps the reference solutions (and has an extra cell the grader must
+not run), ``wrong`` answers every exercise wrongly, ``missing`` is the student
+edition (``llmrec student``) handed in untouched, and ``silenced`` makes the
+same mistakes but wraps every check in ``try/except``, replaces one check by a
+function that accepts anything and makes another check's chapter module accept
+any mistake. Chapters 1, 4 and 7: a class of six (:data:`CLASS`).
+
+The checks' own cases may change (each check runs designed and fresh random
+cases), so a wrong answer here is wrong on every input and a right one right on
+every input; partial credit is tested where the number of cases is read at test
+time (:func:`test_partial_credit_per_case`).
 """
 
 from __future__ import annotations
@@ -30,38 +36,39 @@ from llmrec_utils.data import ITEM, RATING, USER
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ("01_data", "08_evaluation")
+SECRET = "the instructor's secret for the tests"
 
-WRONG = {
-    # chapter 1: duplicates let through, precision instead of recall, the last row
-    "validate": "def validate(df):\n"
-    "    if {USER, ITEM, RATING} - set(df.columns):\n"
-    "        raise ValueError('missing columns')\n"
-    "    if df[[USER, ITEM, RATING]].isna().any().any():\n"
-    "        raise ValueError('missing values')\n"
-    "    if not df[RATING].between(1, 5).all():\n"
-    "        raise ValueError('ratings out of range')\n"
-    "    return df",
+
+@pytest.fixture(scope="module", autouse=True)
+def _secret(tmp_path_factory):
+    """A known secret, and no grading secret written to the home folder."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(grading.SECRET_ENV, SECRET)
+        mp.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+        yield
+
+WRONG = {  # each wrong on every input, whatever cases a check draws
+    # chapter 1: rows dropped and nothing checked, a column that does not exist, one frame
+    "validate": "def validate(df):\n    return df.iloc[0:0]",
     "recall_at_k": "def recall_at_k(recs, truth, k):\n"
-    "    top = recs[recs['rank'] <= k]\n"
-    "    hits = top.merge(truth, on=[USER, ITEM]).groupby(USER).size() / k\n"
-    "    return float(hits.reindex(truth[USER].unique(), fill_value=0).mean())",
+    "    top = recs.sort_values('score', ascending=False).groupby(USER).head(k)\n"
+    "    hits = top.merge(truth, on=[USER, ITEM]).groupby(USER).size()\n"
+    "    return float((hits / truth.groupby(USER).size()).fillna(0).mean())",
     "leave_last_out": "def leave_last_out(df):\n"
-    "    last = df.groupby(USER).tail(1)\n"
-    "    return df.drop(last.index), last",
-    # chapter 8: no truncation at k, rows instead of users, a one-sided test
+    "    return df.sort_values(TIMESTAMP).groupby(USER).tail(1)",
+    # chapter 8: DCG and its ideal not divided, no mean, the null distribution returned
     "ndcg": "def ndcg(hits, n_relevant, k):\n"
-    "    hits = np.asarray(hits, float)\n"
+    "    hits = np.asarray(hits, float)[:k]\n"
     "    dcg = np.sum(hits / np.log2(np.arange(2, len(hits) + 2)))\n"
     "    ideal = np.sum(1 / np.log2(np.arange(2, min(k, n_relevant) + 2)))\n"
-    "    return dcg / ideal",
+    "    return dcg, ideal",
     "novelty": "def novelty(recs, train):\n"
-    "    share = train.groupby(ITEM).size() / train[USER].nunique()\n"
-    "    return float(np.mean(-np.log2(recs[ITEM].map(share))))",
+    "    share = train.groupby(ITEM)[USER].nunique() / train[USER].nunique()\n"
+    "    return -np.log2(recs[ITEM].map(share))",
     "sign_flip_p": "def sign_flip_p(diffs, n=5000, seed=0):\n"
     "    diffs = np.asarray(diffs, float)\n"
     "    signs = np.random.default_rng(seed).choice([-1.0, 1.0], (n, len(diffs)))\n"
-    "    null = (signs * diffs).mean(axis=1)\n"
-    "    return (1 + np.sum(null >= diffs.mean())) / (n + 1)",
+    "    return np.abs((signs * diffs).mean(axis=1))",
 }
 
 CODING = ["ex-data-contract", "ex-data-recall", "ex-data-leave-last-out",
@@ -141,20 +148,22 @@ def test_scores_per_student_and_exercise(graded, student):
     assert sum(float(t) for t in rows["total"]) == total
 
 
-def test_points_row_and_manual_columns(graded):
+def test_points_rows_and_manual_columns(graded):
     _, table, _ = graded
-    points = table.iloc[0]
-    assert points["student"] == "(points)"
-    assert points["ex-data-global-time"] == points["ex-eval-relevance"] == grading.MANUAL
-    assert points["ex-eval-ndcg"] == str(grading.POINTS)
-    assert float(points["total"]) == 6 * grading.POINTS
+    points = table[table["student"] == "(points)"].set_index("chapter")
+    assert list(table["student"][:2]) == ["(points)"] * 2 and list(points.index) == list(CHAPTERS)
+    assert points.loc["01_data", "ex-data-global-time"] == grading.MANUAL
+    assert points.loc["08_evaluation", "ex-eval-relevance"] == grading.MANUAL
+    assert points.loc["08_evaluation", "ex-eval-ndcg"] == str(grading.POINTS)
+    assert points.loc["01_data", "ex-eval-ndcg"] == points.loc["08_evaluation", "ex-data-recall"] == ""
+    assert [float(t) for t in points["total"]] == [3 * grading.POINTS] * 2  # one chapter each
 
 
 def test_only_answer_cells_run_and_hints_are_kept(graded):
     folder, _, feedback = graded
     assert not (folder / "ran-a-cell.txt").exists()
     hint = feedback[(feedback["student"] == "wrong") & (feedback["exercise"] == "ex-data-recall")]
-    assert "precision" in hint["message"].item()
+    assert "KeyError" in hint["message"].item() and "'score'" in hint["message"].item()
     stub = feedback[(feedback["student"] == "missing") & (feedback["exercise"] == "ex-eval-ndcg")]
     assert "NotImplementedError" in stub["message"].item()
 
@@ -217,7 +226,9 @@ def test_an_answer_that_patches_the_checks_changes_nothing():
     assert not hasattr(exercises.ch08_evaluation, "added")
     assert not np.allclose(0.0, 1.0)
     wrong = {"np": np, "ITEM": ITEM, "USER": USER}
-    exec(WRONG["novelty"], wrong)  # noqa: S102 - rows counted, not distinct users
+    exec("def novelty(recs, train):\n"  # noqa: S102 - rows counted, not distinct users
+         "    share = train.groupby(ITEM).size() / train[USER].nunique()\n"
+         "    return float(np.mean(-np.log2(recs[ITEM].map(share))))", wrong)
     with pytest.raises(exercises.ExerciseError, match="distinct users"):
         exercises.check_novelty(wrong["novelty"])
     with pytest.raises(exercises.ExerciseError, match="NaN"):
@@ -297,3 +308,293 @@ def test_hidden_variants_reject_typical_mistakes(chapter, label, name, mistake):
     assert grading.hidden(chapter, label, {name: reference}) is True
     verdict = grading.hidden(chapter, label, {name: mistake})
     assert verdict is not True and "variant" in verdict
+
+
+# --- a class of six: chapters 1, 4 and 7 ------------------------------------------------------
+CLASS_CHAPTERS = ("01_data", "04_matrix_factorization", "07_knowledge_in_models")
+STUB, REF = "stub", "ref"
+
+ALWAYS_WRONG = {  # a mistake that no input can hide
+    "recall_at_k": WRONG["recall_at_k"],  # sorts by a column that does not exist
+    "leave_last_out": WRONG["leave_last_out"],  # one frame, not (train, test)
+    "ease_weights": "def ease_weights(X, lam):\n"  # the diagonal left at -1
+    "    P = np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1]))\n"
+    "    return -P / np.diag(P)",
+    "warp_weight": "def warp_weight(N, n_items):\n"  # the rank, not its logarithm (ln r != r)
+    "    return np.maximum(1.0, np.floor((n_items - 1) / np.asarray(N, float)))",
+}
+
+COPIED = {  # the package's own version called (each would pass the check)
+    "recall_at_k": "def recall_at_k(recs, truth, k):\n"
+    "    return metrics.recall_at_k(recs, truth, k)",
+    "leave_last_out": "def leave_last_out(df):\n"
+    "    split = data.temporal_split(df, n_test=1)\n"
+    "    return split.train, split.test",
+    "solve_user": "def solve_user(Q, b_items, items, ratings, mu, reg, bias_reg):\n"
+    "    R = mf.rating_matrix(np.zeros(len(items), int), items, ratings - mu,"
+    " (1, len(b_items)))\n"
+    "    p, b = mf.als_half_step(R, Q, b_items, reg, bias_reg)\n"
+    "    return p[0], b[0]",
+    "fm_pairwise": "def fm_pairwise(V, X):\n"
+    "    A = torch.tensor(X[:, :, None] * V[None, :, :])\n"
+    "    return ctr.pairwise_interaction(A).numpy()",
+    "warp_weight": "def warp_weight(N, n_items):\n"
+    "    return feature_mf.warp_weights(np.asarray(N), n_items)",
+}
+
+HALFWAY = {  # errors: before the definition (nothing defined), after it, inside it
+    "recall_at_k": "def recall_at_k(recs, truth, k):\n"
+    "    top = top_k_items(recs, k)  # a helper never written: NameError on every call\n"
+    "    return float(top.merge(truth).shape[0])",
+    "leave_last_out": "train, test = leave_last_out(toy_log)  # run before it is defined\n"
+    "def leave_last_out(df):\n"
+    "    ordered = df.sort_values([USER, TIMESTAMP])\n"
+    "    is_last = ~ordered.duplicated(USER, keep='last')\n"
+    "    return ordered[~is_last], ordered[is_last]",
+    "sgd_step": "def sgd_step(p, q, bu, bi, mu, r, lr, reg, bias_reg):\n"
+    "    e = r - (mu + bu + bi + p @ q)\n"
+    "    return (p + lr * (e * q - reg * p), q + lr * (e * p - reg * q),\n"
+    "            bu + lr * (e - bias_reg * bu), bi + lr * (e - bias_reg * bi))\n"
+    "print(sgd_step(p0, q0))  # the demo fails after the definition: the function stays",
+    "ease_weights": "lam = LAMBDAS[0]  # a name from a cell that was never run\n"
+    "def ease_weights(X, lam):\n"
+    "    P = np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1]))\n"
+    "    B = -P / np.diag(P)\n"
+    "    np.fill_diagonal(B, 0.0)\n"
+    "    return B",
+    "warp_weight": "def warp_weight(N, n_items):\n"
+    "    rank = np.floor((n_items - 1) / np.asarray(N, float))\n"
+    "    return np.log(np.maximum(1.0, rank), base=2)  # TypeError on every call",
+}
+
+RENAMED = {"recall_at_k": ("rename", "recall_at_K", "keep a stub"),
+           "sgd_step": ("rename", "sgd_update"), "loo_share": ("rename", "loo_shares")}
+
+EXERCISES = {  # chapter -> (label, the name the exercise asks for)
+    "01_data": [("ex-data-contract", "validate"), ("ex-data-recall", "recall_at_k"),
+                ("ex-data-leave-last-out", "leave_last_out")],
+    "04_matrix_factorization": [("ex-mf-sgd-step", "sgd_step"), ("ex-mf-als-user", "solve_user"),
+                                ("ex-mf-ease", "ease_weights")],
+    "07_knowledge_in_models": [("ex-knowledge-fm", "fm_pairwise"),
+                               ("ex-knowledge-warp", "warp_weight"),
+                               ("ex-knowledge-loo", "loo_share")],
+}
+DISCUSSION = {"01_data": "ex-data-global-time", "04_matrix_factorization": "ex-mf-larger-k",
+              "07_knowledge_in_models": "ex-knowledge-wide"}
+ALL_NAMES = [name for pairs in EXERCISES.values() for _, name in pairs]
+
+CLASS = {  # student -> name -> answer (REF, STUB, a source, a rename); default REF
+    "strong": {},
+    "weak": {**dict.fromkeys(ALL_NAMES, STUB), "ease_weights": REF},
+    "mixed": {name: ALWAYS_WRONG[name] for name in
+              ("recall_at_k", "leave_last_out", "ease_weights", "warp_weight")},
+    "copier": COPIED,
+    "halfway": HALFWAY,
+    "renamed": RENAMED,
+}
+
+MARKS = {  # student -> exercise -> marks, written from the answers above
+    "strong": {"validate": 2, "recall_at_k": 2, "leave_last_out": 2, "sgd_step": 2,
+               "solve_user": 2, "ease_weights": 2, "fm_pairwise": 2, "warp_weight": 2,
+               "loo_share": 2},
+    "weak": {**dict.fromkeys(ALL_NAMES, 0), "ease_weights": 2},
+    "mixed": {"validate": 2, "recall_at_k": 0, "leave_last_out": 0, "sgd_step": 2,
+              "solve_user": 2, "ease_weights": 0, "fm_pairwise": 2, "warp_weight": 0,
+              "loo_share": 2},
+    "copier": {"validate": 2, "recall_at_k": 0, "leave_last_out": 0, "sgd_step": 2,
+               "solve_user": 0, "ease_weights": 2, "fm_pairwise": 0, "warp_weight": 0,
+               "loo_share": 2},
+    "halfway": {"validate": 2, "recall_at_k": 0, "leave_last_out": 0, "sgd_step": 2,
+                "solve_user": 2, "ease_weights": 0, "fm_pairwise": 2, "warp_weight": 0,
+                "loo_share": 2},
+    "renamed": dict.fromkeys(ALL_NAMES, 2),
+}
+CHAPTER_TOTALS = {  # student -> the chapter totals, as a second reading of MARKS
+    "strong": [6, 6, 6], "weak": [0, 2, 0], "mixed": [2, 4, 4], "copier": [2, 4, 2],
+    "halfway": [2, 4, 4], "renamed": [6, 6, 6],
+}
+
+
+def _stub(source: str) -> str:
+    header = re.search(r"^def .*?:\s*$", source, re.MULTILINE | re.DOTALL)[0]
+    return f"{header}\n    raise NotImplementedError()"
+
+
+def class_submission(chapter: str, answers: dict, path: Path) -> Path:
+    """The chapter with each solution cell answered as ``answers`` says."""
+    nb = json.loads((ROOT / "notebooks" / f"{chapter}.ipynb").read_text())
+    renames = {}
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "### BEGIN SOLUTION" in src:
+            name = next(n for _, n in EXERCISES[chapter] if _defines(src, n))
+            answer = answers.get(name, REF)
+            if answer == STUB:
+                src = _stub(src)
+            elif isinstance(answer, tuple):  # renamed; perhaps the stub kept above it
+                renames[name] = answer[1]
+                renamed = re.sub(rf"\b{name}\b", answer[1], src)
+                src = f"{_stub(src)}\n\n\n{renamed}" if len(answer) > 2 else renamed
+            elif answer != REF:
+                src = answer
+        cell["source"] = src
+    for cell in nb["cells"]:  # the renamed function is what the student's check call passes
+        if cell["cell_type"] == "code" and "exercises.check_" in cell["source"]:
+            for old, new in renames.items():
+                cell["source"] = re.sub(rf"(exercises\.check_\w+\(){old}\b", rf"\g<1>{new}",
+                                        cell["source"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(nb))
+    return path
+
+
+@pytest.fixture(scope="module")
+def class_graded(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class")
+    for who, answers in CLASS.items():
+        for chapter in CLASS_CHAPTERS:
+            class_submission(chapter, answers, folder / "in" / who / f"{chapter}.ipynb")
+    secret = folder / "secret.txt"
+    secret.write_text(SECRET)
+    out, feedback = folder / "grades.csv", folder / "feedback.csv"
+    assert cli.main(["grade", str(folder / "in"), "--out", str(out), "--feedback",
+                     str(feedback), "--secret", str(secret)]) == 0
+    return (pd.read_csv(out, dtype=str, keep_default_na=False),
+            pd.read_csv(feedback, dtype=str, keep_default_na=False))
+
+
+@pytest.mark.parametrize("student", list(CLASS))
+def test_class_gets_the_marks_written_by_hand(class_graded, student):
+    table, _ = class_graded
+    rows = table[table["student"] == student].set_index("chapter")
+    assert list(rows.index) == list(CLASS_CHAPTERS)
+    for chapter, pairs in EXERCISES.items():
+        got = {name: float(rows.loc[chapter, label]) for label, name in pairs}
+        assert got == {name: MARKS[student][name] for _, name in pairs}, (student, chapter)
+        assert rows.loc[chapter, DISCUSSION[chapter]] == ""
+    assert [float(rows.loc[c, "total"]) for c in CLASS_CHAPTERS] == CHAPTER_TOTALS[student]
+
+
+def test_class_points_rows_total_each_chapter(class_graded):
+    table, _ = class_graded
+    points = table[table["student"] == "(points)"].set_index("chapter")
+    assert list(points.index) == list(CLASS_CHAPTERS)
+    for chapter, pairs in EXERCISES.items():
+        assert [points.loc[chapter, label] for label, _ in pairs] == ["2"] * 3
+        assert points.loc[chapter, DISCUSSION[chapter]] == grading.MANUAL
+        others = [label for c, p in EXERCISES.items() if c != chapter for label, _ in p]
+        assert all(points.loc[chapter, label] == "" for label in others)
+        assert float(points.loc[chapter, "total"]) == 6
+
+
+def test_class_feedback_names_the_answer_and_the_reason(class_graded):
+    _, feedback = class_graded
+    note = feedback.set_index(["student", "exercise"])
+    for label, name in [("ex-data-recall", "recall_at_K"), ("ex-mf-sgd-step", "sgd_update"),
+                        ("ex-knowledge-loo", "loo_shares")]:
+        assert note.loc[("renamed", label), "answer"] == name
+        assert f"graded {name} (the name passed to exercises.check_" in \
+            note.loc[("renamed", label), "message"]
+    assert note.loc[("strong", "ex-data-recall"), "answer"] == "recall_at_k"
+    flagged = {"ex-data-recall": "llmrec_utils.evaluation.metrics.recall_at_k",
+               "ex-data-leave-last-out": "llmrec_utils.data.splits.temporal_split",
+               "ex-mf-als-user": "llmrec_utils.models.mf.als_half_step",
+               "ex-knowledge-fm": "llmrec_utils.ctr.nets.pairwise_interaction",
+               "ex-knowledge-warp": "llmrec_utils.models.feature_mf.warp_weights"}
+    for label, function in flagged.items():
+        message = note.loc[("copier", label), "message"]
+        assert f"0 points: the answer calls {function}, the package's own version" in message
+    assert not note.loc[("strong", "ex-data-recall"), "message"].count("package's own")
+    assert "NameError" in note.loc[("halfway", "ex-data-leave-last-out"), "message"]
+    assert "public check: 3 of 3" not in note.loc[("halfway", "ex-knowledge-warp"), "message"]
+    assert note.loc[("halfway", "ex-mf-sgd-step"), "score"] == "2"  # defined before the error
+
+
+# --- partial credit, the secret, the chapters -------------------------------------------------
+def test_partial_credit_per_case(tmp_path):
+    """An answer right where n_items is even gets that share of each point."""
+    ex = grading.find("07_knowledge_in_models", "ex-knowledge-warp")
+    source = ("def warp_weight(N, n_items):\n"
+              "    if n_items % 2:  # wrong for an odd number of items: weights are >= 0\n"
+              "        return -np.ones(len(N))\n"
+              "    return np.log(np.maximum(1.0, np.floor((n_items - 1) / np.asarray(N, float))))")
+    reference = grading.context().reference(ex)
+    with grading.using_secret(SECRET):
+        inputs = []  # the n_items of each case the public check runs, as the grader draws it
+        with exercises.common.tally() as record, \
+                exercises.common.seeded(grading._seed(ex.check, "public")):
+            exercises.check_warp_weight(lambda N, n: inputs.append(n) or reference(N, n))
+        assert len(inputs) == len(record) and all(o is None for o in record)
+        public = sum(n % 2 == 0 for n in inputs)
+        hidden = sum(grading.variant_args(ex, i)[1] % 2 == 0 for i in range(grading.N_VARIANTS))
+        assert 0 < public < len(inputs) and 0 < hidden < grading.N_VARIANTS  # partial on both
+        result = grading.grade_answer([{"cell_type": "code", "source": source}], ex)
+    assert result.public == (public, len(inputs)) and result.hidden == (hidden, grading.N_VARIANTS)
+    assert result.score == pytest.approx(public / len(inputs) + hidden / grading.N_VARIANTS)
+
+
+def test_hidden_variants_each_count():
+    """A validate that accepts every frame is right on the two variants that keep the contract."""
+    ex = grading.find("01_data", "ex-data-contract")
+    outcomes = grading.hidden_outcomes(ex, {"validate": lambda df: df})
+    assert [o is None for o in outcomes] == [True, True] + [False] * 5
+
+
+def test_the_secret_draws_the_hidden_inputs(tmp_path, monkeypatch, capsys):
+    ex = grading.find("07_knowledge_in_models", "ex-knowledge-loo")
+
+    def inputs(secret):
+        with grading.using_secret(secret):
+            return [np.concatenate(grading.variant_args(ex, i)).tolist() for i in range(5)]
+
+    assert inputs("a") == inputs("a") != inputs("b")
+    source = (ROOT / "llmrec_utils" / "course" / "grading.py").read_text()
+    assert "default_rng(1000" not in source and SECRET not in source
+    # no secret given: one is made outside the package, said once, and reused
+    monkeypatch.delenv(grading.SECRET_ENV)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    first = grading.load_secret()
+    assert "created a grading secret in" in capsys.readouterr().err
+    assert grading.secret_path() == tmp_path / "config" / "llmrec" / "grading-secret"
+    assert grading.load_secret() == first and capsys.readouterr().err == ""
+    assert grading.secret_path().stat().st_mode & 0o077 == 0
+    monkeypatch.setenv(grading.SECRET_ENV, "from the environment")
+    assert grading.load_secret() == "from the environment"
+    (tmp_path / "file").write_text("from a file\n")
+    assert grading.load_secret(tmp_path / "file") == "from a file"
+
+
+def test_same_secret_same_marks(tmp_path):
+    path = class_submission("07_knowledge_in_models", {"loo_share": STUB},
+                            tmp_path / "in" / "someone" / "07_knowledge_in_models.ipynb")
+    tables = [grading.grade_folder(path.parent.parent, tmp_path / f"{i}.csv", secret=SECRET)
+              for i in range(2)]
+    assert (tmp_path / "0.csv").read_text() == (tmp_path / "1.csv").read_text()
+    assert tables[0].set_index("student").loc["someone", "total"] == 4
+
+
+def test_missing_chapters_say_what_to_do(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(grading, "NOTEBOOKS", tmp_path / "notebooks")
+    assert grading.CHAPTERS == []
+    with pytest.raises(FileNotFoundError, match="pass --notebooks DIR"):
+        grading.exercises_of("01_data")
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "01_data.ipynb").write_text(json.dumps({"cells": []}))
+    assert cli.main(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv")]) == 1
+    assert "from a clone of the repository or pass --notebooks DIR" in capsys.readouterr().err
+    assert cli.main(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "g.csv"),
+                     "--notebooks", str(ROOT / "notebooks")]) == 0
+
+
+def test_every_package_answer_exists():
+    import importlib
+
+    checks = {n for n in dir(exercises) if n.startswith("check_")}
+    assert set(grading.PACKAGE_ANSWERS) <= checks
+    for spec in (s for specs in grading.PACKAGE_ANSWERS.values() for s in specs):
+        module, _, attr = spec.partition(":")
+        if "spark" in module:
+            continue  # pyspark may be missing
+        owner, _, name = attr.rpartition(".")
+        target = importlib.import_module(module)
+        assert callable(vars(getattr(target, owner) if owner else target)[name]), spec

@@ -601,6 +601,17 @@ def _seen_args(rng):
     return seen, int(rng.integers(1, 12))
 
 
+_REPEATS = (1, 2, 3, 2, 4)  # how often the last block repeats in each variant of check_loops
+
+
+def _loops_args(rng, which: int):
+    """Token ids ending in a block repeated ``_REPEATS[which]`` times, after other ids."""
+    period = int(rng.integers(1, 4))
+    block = [int(x) for x in rng.integers(1, 5, period)]
+    before = [int(x) for x in rng.integers(10, 20, rng.integers(0, 6))]  # never in a block
+    return before + block * _REPEATS[which], int(rng.integers(period, 6))
+
+
 def _vector(out) -> np.ndarray:
     """A tuple of arrays and numbers as one flat float array."""
     return np.concatenate([np.ravel(np.asarray(x, float)) for x in out])
@@ -644,8 +655,7 @@ VARIANTS: dict[str, tuple[Callable, Callable]] = {
                              lambda out: np.ravel(np.asarray(out, float))),
     "check_ndcg": (_ndcg_args, float),
     "check_novelty": (_novelty_args, float),
-    "check_loops": (lambda rng: ([int(x) for x in rng.integers(1, 3, rng.integers(0, 10))],
-                                 int(rng.integers(1, 4))), bool),
+    "check_loops": (_loops_args, bool),  # one variant per number of repeats
     "check_crossover": (_crossover_args, float),
     "check_gated_blend": (_gated_args, lambda out: np.asarray(out, float)),
     "check_fetch_depth": (_seen_args, int),
@@ -688,7 +698,7 @@ def variant_args(ex: Exercise, i: int) -> tuple:
     """The inputs of hidden variant ``i`` of a function exercise, drawn from the secret."""
     make, _ = VARIANTS[ex.check]
     rng = np.random.default_rng(_seed(ex.label, "variant", i))
-    return make(rng, i) if ex.check == "check_validate" else make(rng)
+    return make(rng, i) if ex.check in ("check_validate", "check_loops") else make(rng)
 
 
 def _function_variants(ex: Exercise, fn: Callable) -> list[str | None]:
@@ -784,7 +794,7 @@ PACKAGE_ANSWERS: dict[str, tuple[str, ...]] = {
     "check_zscore_rows": ("llmrec_utils.models.hybrid:zscore_rows",),
     "check_content_scores": ("llmrec_utils.models.hybrid:ContentModel._fit",),
     "check_gated_blend": ("llmrec_utils.models.hybrid:GatedBlend.content_weight",),
-    "check_loops": ("llmrec_utils.text.llm:Generator._loops",),
+    "check_loops": ("llmrec_utils.text.llm:_JSONStop._loops",),
     "check_augmented_set": ("llmrec_utils.chapters.augmentation:augmented_training_set",),
     "check_fm_pairwise": ("llmrec_utils.ctr.nets:pairwise_interaction",
                           "llmrec_utils.ctr.nets:fm_interaction"),
@@ -830,18 +840,17 @@ def _watching(ex: Exercise, ns: dict):
     watch, undo = _Watch(), []
     for spec in PACKAGE_ANSWERS.get(ex.check or "", ()):
         module_name, _, attr = spec.partition(":")
+        owner_name, _, name = attr.rpartition(".")
         try:
             module = importlib.import_module(module_name)
-        except ImportError:  # e.g. no pyspark: nothing to call either
-            continue
-        owner_name, _, name = attr.rpartition(".")
-        if owner_name:  # a method
-            owner = getattr(module, owner_name)
+            owner = getattr(module, owner_name) if owner_name else module
             original = vars(owner)[name]
+        except (ImportError, AttributeError, KeyError):  # e.g. no pyspark: nothing to call
+            continue
+        if owner_name:  # a method
             undo.append((owner, name, original))
             setattr(owner, name, watch.spy(original, f"{module_name}.{attr}"))
             continue
-        original = getattr(module, name)
         spy = watch.spy(original, f"{module_name}.{attr}")
         for mod in list(sys.modules.values()):
             if getattr(mod, "__name__", "").split(".")[0] != "llmrec_utils":
