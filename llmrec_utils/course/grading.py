@@ -1,36 +1,44 @@
 """Grading with otter-grader's tests, without re-running the chapters.
 
 ``llmrec assign OUTDIR`` writes each chapter as an otter master notebook and runs
-``otter assign`` on it (:func:`write_assignments`): a student version with the
-public tests, an autograder version with the solutions and the hidden tests.
+``otter assign`` on it (:mod:`.assign`): a student version with the public tests,
+an autograder version with the solutions and the hidden tests.
 
 ``llmrec grade SUBMISSIONS --out grades.csv`` writes one row per student and
 chapter and one column per exercise (:func:`grade_folder`):
 
-1. The exercises are read from the chapters (:func:`exercises_of`): an
+1. The exercises are read from the chapters (:func:`exercises_of`, from
+   :data:`NOTEBOOKS`: ``notebooks/`` of a clone, or ``--notebooks DIR``): an
    ``{exercise}`` block whose solution is followed by a call
    ``exercises.check_*(answer, ...)`` is a coding exercise worth
    :data:`POINTS`; one without is a discussion question, graded by hand (its
-   column says ``manual`` in the points row and is empty below).
+   column says ``manual`` in the chapter's points row and is empty below).
 2. From a submission only the answer cells are taken (:func:`answer_cell`): the
-   last code cell that defines the exercise's name (``def my_f(`` or
-   ``x_answer =``), without calls to the checks, plus the statements of other
-   cells that define names it uses. Other cells never run, so neither the
-   chapters' heavy cells nor a ``try/except`` around a check matter.
+   name graded is the one the student passed to the exercise's check, else the
+   exercise's own (:func:`answer_name`); its last code cell that defines it
+   (``def my_f(`` or ``x_answer =``), without calls to the checks, plus the
+   statements of other cells that define names it uses. Other cells never run,
+   so neither the chapters' heavy cells nor a ``try/except`` around a check matter.
 3. Each answer runs in a fresh namespace holding the chapter's imports and the
    small data its check takes (``ratings``, ``items``, from the cache), within
    :data:`TIMEOUT` seconds; the checks are restored afterwards, so an answer
    that replaces one changes nothing.
-4. Each coding exercise has an otter-grader test (OK format, :func:`test_spec`),
-   run by otter's test runner: a public case that calls the chapter's check
-   (:func:`public`, which needs only the package) and a hidden case with
-   variants the student has not seen (:func:`hidden`): the function on new
-   random inputs, compared with the chapter's solution, or, for an answer that
-   is a value, the answer cell run again on a random half of the data. Each
-   case is worth one point.
+4. Each coding exercise has test cases (:func:`grade_answer`): the public check
+   (:func:`public_outcomes`: the chapter's check, one outcome per case through
+   :func:`~.exercises.common.tally`) and hidden variants the student has not
+   seen (:func:`hidden_outcomes`): the function on new random inputs, compared
+   with the chapter's solution, or, for an answer that is a value, the answer
+   cell run again on a random half of the data. 1 point is spread over the
+   check's cases, 1 over the variants. The variants' inputs and the check's
+   fresh cases are drawn from the instructor's secret (:func:`load_secret`), so
+   the package does not reveal them and the same secret gives the same marks.
+5. An answer that calls the package's own version of the exercise
+   (:data:`PACKAGE_ANSWERS`) scores 0, with the reason in the feedback.
 
-:func:`write_tests` writes the test files (``llmrec grade --tests DIR``).
-Taught in no chapter: see "Grading" in ``book/instructors.md``.
+:func:`test_spec` writes the same cases as otter-grader tests (OK format), for
+``llmrec assign`` and ``llmrec grade --tests DIR`` (:func:`write_tests`); otter
+scores each as passed or failed. Taught in no chapter: see "Grading" in
+``book/instructors.md``.
 """
 
 from __future__ import annotations
@@ -920,7 +928,8 @@ def public_outcomes(check: str, answer: str, data: list[str], env: dict,
     case not recorded wrong (``n_cases``: how many the check runs, if known).
     """
     if answer not in env:
-        return [f"{answer} is not defined: the answer is missing or its cell fails."]
+        return [f"{answer} is not defined: the answer is missing or its cell fails."] * \
+            (n_cases or 1)
     args = [env[n] if n in env else context().data(n) for n in data]
     escaped = None
     with tally() as record, seeded(_seed(check, "public")):
@@ -1091,9 +1100,26 @@ def grade_answer(cells: list, ex: Exercise) -> Result:
     notes.append(f"public check: {right[0]} of {right[1]} cases right")
     if hid:
         notes.append(f"hidden variants: {variants[0]} of {variants[1]} right")
-    hints = [o for o in [*pub, *hid] if o is not None]
-    result.message = "; ".join(dict.fromkeys(notes + hints))
+    result.message = "; ".join(dict.fromkeys(notes + _grouped([*pub, *hid])))
     return result
+
+
+_VARIANT_RE = re.compile(r"^variant (\d+)(?: of (\d+))?: ")
+
+
+def _grouped(outcomes: list[str | None]) -> list[str]:
+    """The hints, each once: ``variant 1, 3 of 5: <hint>`` for a hint several variants share."""
+    variants: dict[str, list[str]] = {}
+    total: dict[str, str] = {}
+    for hint in (o for o in outcomes if o is not None):
+        m = _VARIANT_RE.match(hint)
+        text = hint[m.end():] if m else hint
+        variants.setdefault(text, [])
+        if m:
+            variants[text].append(m[1])
+            total[text] = f" of {m[2]}" if m[2] else ""
+    return [f"variant {', '.join(dict.fromkeys(v))}{total[t]}: {t}" if v else t
+            for t, v in variants.items()]
 
 
 def grade_notebook(path: str | Path, chapter: str) -> list[Result]:
