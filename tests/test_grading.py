@@ -338,8 +338,7 @@ COPIED = {  # the package's own version called (each would pass the check)
     "fm_pairwise": "def fm_pairwise(V, X):\n"
     "    A = torch.tensor(X[:, :, None] * V[None, :, :])\n"
     "    return ctr.pairwise_interaction(A).numpy()",
-    "warp_weight": "def warp_weight(N, n_items):\n"
-    "    return feature_mf.warp_weights(np.asarray(N), n_items)",
+    "warp_weight": "warp_weight = feature_mf.warp_weights  # an alias, not even a call",
 }
 
 HALFWAY = {  # errors: before the definition (nothing defined), after it, inside it
@@ -562,6 +561,15 @@ def test_the_secret_draws_the_hidden_inputs(tmp_path, monkeypatch, capsys):
     assert grading.load_secret() == "from the environment"
     (tmp_path / "file").write_text("from a file\n")
     assert grading.load_secret(tmp_path / "file") == "from a file"
+
+
+def test_a_students_own_check_needs_no_secret(tmp_path, monkeypatch):
+    monkeypatch.delenv(grading.SECRET_ENV)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    ex = grading.find("07_knowledge_in_models", "ex-knowledge-warp")
+    reference = grading.context().reference(ex)
+    assert grading.public(ex.check, "mine", [], {"mine": reference}) is True
+    assert not grading.secret_path().exists()
 
 
 def test_same_secret_same_marks(tmp_path):
