@@ -782,7 +782,8 @@ def _value_variants(ex: Exercise, env: dict) -> list[str | None]:
             out.append(f"variant {i + 1}: {name} is not defined.")
             continue
         try:
-            _quiet(getattr(exercises, ex.check), ns[name], *(half[n] for n in ex.data))
+            with seeded(_seed(ex.check, "half", i)):
+                _quiet(getattr(exercises, ex.check), ns[name], *(half[n] for n in ex.data))
             out.append(None)
         except ExerciseError:
             out.append(f"variant {i + 1}: on a random half of the data the answer is wrong "
