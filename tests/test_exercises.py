@@ -934,7 +934,7 @@ def test_fm_pairwise():
          "forgot the 1/2"),
         (lambda V, X: 0.5 * (weighted(V, X).sum(1) ** 2).sum(1), "left the diagonal in"),
         (lambda V, X: 0.5 * ((weighted(V, X).sum(1) ** 2).sum(1)
-                             - (X[:, :, None] * V[None] ** 2).sum((1, 2))), "x_j squared"),
+                             - (X[:, :, None] * V[None] ** 2).sum((1, 2))), "first power"),
         (lambda V, X: 0.5 * ((weighted(V, X).sum(1) ** 2) - (weighted(V, X) ** 2).sum(1)),
          "should have shape"),
     ]:
@@ -950,7 +950,7 @@ def test_warp_weight():
         (lambda N, n: np.log(np.maximum(1, (n - 1) / np.asarray(N))), "round the estimated"),
         (lambda N, n: np.log(np.maximum(1, n // np.asarray(N))), "n - 1, not n"),
         (lambda N, n: np.maximum(1, (n - 1) // np.asarray(N)), "logarithm"),
-        (lambda N, n: np.log((n - 1) // np.asarray(N)), "max\\(1, rank\\)"),
+        (lambda N, n: np.log((n - 1) // np.asarray(N)), "counts as 1"),
     ]:
         with np.errstate(divide="ignore"), pytest.raises(ExerciseError, match=hint):
             exercises.check_warp_weight(wrong)
@@ -992,7 +992,7 @@ def test_loo_share():
         f, total, count = frame(item, mention)
         return ((total - f["m"]) / (count - 1).where(count > 1)).to_numpy()
 
-    for wrong, hint in [(leaky, "the leak"), (no_minus_one, "count - 1"),
+    for wrong, hint in [(leaky, "the leak"), (no_minus_one, "number of reviews you divide by"),
                         (zero_fallback, "overall share, not 0"), (nan_fallback, "NaN or inf")]:
         with pytest.raises(ExerciseError, match=hint):
             exercises.check_loo_share(wrong)

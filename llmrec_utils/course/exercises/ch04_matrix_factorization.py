@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .common import ExerciseError, array, call, checked, judge, number, ok, same
+from .common import ExerciseError, array, call, checked, fresh_rng, judge, number, ok, over, same
 
 
 def _small_factors(seed: int = 0):
@@ -36,8 +36,15 @@ def check_sgd_step(fn: Callable) -> None:
     """``fn(p, q, bu, bi, mu, r, lr, reg, bias_reg) -> (p, q, bu, bi)``: one SGD step."""
     from ...models.mf import gradients
 
-    for seed, (u, i, r, lr, reg, breg) in [(0, (1, 2, 4.0, 0.05, 0.1, 0.2)),
-                                           (3, (2, 4, 1.0, 0.1, 0.3, 0.05))]:  # fmt: skip
+    fresh = fresh_rng()
+    cases = [(0, (1, 2, 4.0, 0.05, 0.1, 0.2)), (3, (2, 4, 1.0, 0.1, 0.3, 0.05)),
+             (int(fresh.integers(10, 10**6)),
+              (int(fresh.integers(4)), int(fresh.integers(5)), float(fresh.integers(1, 6)),
+               float(fresh.uniform(0.01, 0.2)), float(fresh.uniform(0.01, 0.5)),
+               float(fresh.uniform(0.01, 0.5))))]  # fmt: skip
+
+    def check_one(case) -> None:
+        seed, (u, i, r, lr, reg, breg) = case
         f = _small_factors(seed)
         # with one rating, n_u = n_i = 1 and J is exactly that rating's term
         g = gradients(f, np.array([u]), np.array([i]), np.array([r]), reg, breg)
@@ -67,8 +74,10 @@ def check_sgd_step(fn: Callable) -> None:
              _sgd_variant(*args, biases=False)),
             ("Your step is twice too large: the update uses lr, not 2 lr.",
              [2 * b - a for a, b in zip(args[:4], want)]),
-        ], "Not quite: compute the error once with the old parameters, then move each "
-           "parameter along it, minus its regularisation.", same=close)  # fmt: skip
+        ], "Not quite: compare your four updates, one by one, with the update equations "
+           "of the chapter.", same=close)  # fmt: skip
+
+    over(cases, check_one)
     ok("your step equals -lr/2 times the exact gradient of the rating's loss term.")
 
 
@@ -92,9 +101,16 @@ def check_als_user(fn: Callable) -> None:
     """``fn(Q, b_items, items, ratings, mu, reg, bias_reg) -> (p_u, b_u)``."""
     from ...models.mf import als_half_step, rating_matrix
 
+    fresh = fresh_rng()
+    n_fresh = int(fresh.integers(2, 6))
     cases = [(1, [0, 2, 3], [5.0, 3.0, 4.0], 0.1, 2.0),
-             (2, [1, 2, 3, 4], [2.0, 4.0, 1.0, 5.0], 0.3, 0.5)]  # fmt: skip
-    for seed, items, ratings, reg, breg in cases:
+             (2, [1, 2, 3, 4], [2.0, 4.0, 1.0, 5.0], 0.3, 0.5),
+             (int(fresh.integers(10, 10**6)), sorted(fresh.choice(5, n_fresh, replace=False)),
+              list(fresh.integers(1, 6, n_fresh).astype(float)),
+              float(fresh.uniform(0.05, 0.5)), float(fresh.uniform(0.1, 3.0)))]  # fmt: skip
+
+    def check_one(case) -> None:
+        seed, items, ratings, reg, breg = case
         f = _small_factors(seed)
         items, ratings = np.array(items), np.array(ratings)
         R = rating_matrix(np.zeros(len(items), int), items, ratings - f.mu, (1, len(f.bi)))
@@ -120,8 +136,10 @@ def check_als_user(fn: Callable) -> None:
              _ridge_user(*args[:6], reg * len(items))),
             (("You fitted the bias first and the factors after; solve p_u and b_u jointly "
               "(one system with a column of ones)."), _ridge_user(*args, joint=False)),
-        ], "Not quite: stack [q_i; 1] for the user's items and solve the regularised normal "
-           "equations for [p_u; b_u].", same=close)  # fmt: skip
+        ], "Not quite: compare your system (matrix, right-hand side, regulariser) with the "
+           "chapter's equation term by term.", same=close)  # fmt: skip
+
+    over(cases, check_one)
     ok("the user's factors and bias solve the ridge regression exactly.")
 
 
@@ -133,9 +151,16 @@ def _zero_diagonal(B: np.ndarray) -> np.ndarray:
 @checked
 def check_ease(fn: Callable) -> None:
     """``fn(X, lam) -> B``: EASE's item-item weights for a dense 0/1 matrix X."""
-    rng = np.random.default_rng(0)
-    for n_users, n_items, lam in [(30, 8, 5.0), (12, 6, 0.5)]:
-        X = (rng.random((n_users, n_items)) < 0.4).astype(float)
+    rng, fresh = np.random.default_rng(0), fresh_rng()
+    sizes = [(30, 8, 5.0), (12, 6, 0.5),
+             (int(fresh.integers(12, 40)), int(fresh.integers(3, 10)),
+              float(fresh.uniform(0.2, 20.0)))]  # fmt: skip
+    cases = [((r.random((n_users, n_items)) < 0.4).astype(float), lam)
+             for r, (n_users, n_items, lam) in zip([rng, rng, fresh], sizes)]
+
+    def check_one(case) -> None:
+        X, lam = case
+        n_users, n_items = X.shape
         G = X.T @ X
         P = np.linalg.inv(G + lam * np.eye(n_items))
         want = _zero_diagonal(-P / np.diag(P))
@@ -152,7 +177,9 @@ def check_ease(fn: Callable) -> None:
              _zero_diagonal(-P / np.diag(P)[:, None])),
             ("The sign is flipped: B is minus P over its diagonal.", -want),
             ("lam is missing: add lam to the diagonal of X^T X before inverting.", no_lam),
-        ], "Not quite: invert the regularised Gram matrix, scale its columns, zero the "
-           "diagonal.")  # fmt: skip
+        ], "Not quite: compare your B with the exercise's formula on a 3 x 3 example, entry "
+           "by entry.")  # fmt: skip
+
+    over(cases, check_one)
     ok("your B matches the closed form, zero diagonal included.")
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ...data.columns import ITEM, USER
-from .common import ExerciseError, array, call, checked, judge, ok
+from .common import ExerciseError, array, call, checked, fresh_rng, judge, ok, over
 
 
 @checked
@@ -95,18 +95,23 @@ def check_gated_blend(fn: Callable) -> None:
         sd_used = S.std(axis=axis, ddof=ddof, keepdims=True) if ddof else sd
         return np.divide(S - mean, sd_used, out=np.zeros_like(S), where=sd > 0)
 
-    rng = np.random.default_rng(5)
-    cases = []
-    for users, n, weight, beta in [
-        (3, [0, 2, 40, 7, 0, 300], 0.2, 3.0),
-        (4, [12, 0, 1, 5, 90], 0.5, 10.0),
-    ]:  # fmt: skip
+    def make(rng, users, n, weight, beta):
         n = np.array(n)
         cf = rng.normal(2.0, 3.0, size=(users, len(n))) * (n > 0)  # cold items: CF says 0
         cf[-1] = 0.0  # a user CF knows nothing about: a constant row
         content = rng.uniform(0.1, 0.9, size=(users, len(n)))  # cosines, another scale
-        cases.append((cf, content, n, weight, beta))
-    for cf, content, n, weight, beta in cases:
+        return cf, content, n, weight, beta
+
+    rng, fresh = np.random.default_rng(5), fresh_rng()
+    n_fresh = fresh.integers(0, 200, int(fresh.integers(4, 9)))
+    n_fresh[0] = 0
+    cases = [make(rng, 3, [0, 2, 40, 7, 0, 300], 0.2, 3.0),
+             make(rng, 4, [12, 0, 1, 5, 90], 0.5, 10.0),
+             make(fresh, int(fresh.integers(2, 6)), n_fresh, float(fresh.uniform(0.05, 0.6)),
+                  float(fresh.uniform(1.0, 20.0)))]  # fmt: skip
+
+    def check_one(case) -> None:
+        cf, content, n, weight, beta = case
         with np.errstate(all="ignore"):
             out = call(fn, cf.copy(), content.copy(), n.copy(), weight, beta, errors={
                 ValueError: ("Shapes do not broadcast: the gate has one weight per item "
@@ -138,8 +143,10 @@ def check_gated_blend(fn: Callable) -> None:
              + (weight + (1 - weight) * (1 - beta_only)) * zt),
             ("You used one weight for every item; the gate's weight depends on n_i.",
              (1 - weight) * zc + weight * zt),
-        ], "Not quite: z-score each row of both matrices, then mix them with the content "
-           "weight of each item.")  # fmt: skip
+        ], "Not quite: check your scores for one user and one item by hand, against the "
+           "exercise's formula.")  # fmt: skip
+
+    over(cases, check_one)
     ok("both matrices on one per-user scale, and each item's content weight grows as its "
         "ratings shrink: a cold item is scored by text alone.")
 

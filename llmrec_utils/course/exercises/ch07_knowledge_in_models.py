@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from .common import ExerciseError, array, call, checked, judge, ok
+from .common import ExerciseError, array, call, checked, fresh_rng, judge, ok, over
 
 
 @checked
@@ -19,30 +19,41 @@ def check_fm_pairwise(fn: Callable) -> None:
 
     from ...ctr.nets import pairwise_interaction
 
-    rng = np.random.default_rng(7)
-    for n, k, rows in ((5, 3, 4), (7, 2, 3)):
+    def make(rng, n, k, rows):
         V = rng.normal(size=(n, k))
         X = rng.normal(size=(rows, n)) * (rng.random((rows, n)) < 0.7)  # some zeros
         X[0] = 0.0
         X[0, 1] = 2.0  # one feature alone: no pair, so the term is 0
+        return V, X
+
+    rng, fresh = np.random.default_rng(7), fresh_rng()
+    cases = [make(rng, 5, 3, 4), make(rng, 7, 2, 3),
+             make(fresh, *(int(v) for v in fresh.integers([4, 2, 3], [10, 6, 7])))]
+
+    def check_one(case) -> None:
+        V, X = case
+        rows = X.shape[0]
         got = array(call(fn, V.copy(), X.copy(), errors={ValueError: (
             "Shapes do not broadcast: weight each feature's vector by its value, "
-            "x_j v_j, giving rows x features x k.")}), "the pairwise terms", (rows,))
+            "giving rows x features x k.")}), "the pairwise terms", (rows,))
         A = X[:, :, None] * V[None, :, :]
         want = pairwise_interaction(torch.tensor(A)).numpy()
         sq_sum, sum_sq = (A.sum(1) ** 2).sum(1), (A ** 2).sum(1).sum(1)
         judge(got, want, [
             ("You forgot the 1/2: the square of the sum counts every pair twice.",
              sq_sum - sum_sq),
-            ("You left the diagonal in: subtract the sum of the squares sum_j ||x_j v_j||^2.",
-             0.5 * sq_sum),
-            (("The diagonal term needs x_j squared: subtract sum_j x_j^2 ||v_j||^2, not "
-              "sum_j x_j ||v_j||^2."),
+            (("You left the diagonal in: the square of the sum also holds each feature "
+              "paired with itself, which is not a pair."), 0.5 * sq_sum),
+            (("Your diagonal term has x_j to the first power: the square of the sum holds "
+              "each feature with itself weighted by its value squared."),
              0.5 * (sq_sum - (X[:, :, None] * V[None] ** 2).sum((1, 2)))),
             ("You summed the vectors without weighting them by the feature values x_j.",
              0.5 * (((X != 0)[:, :, None] * V[None]).sum(1) ** 2
                     - ((X != 0)[:, :, None] * V[None] ** 2).sum(1)).sum(1)),
-        ], "Not quite: 1/2 [ ||sum_j x_j v_j||^2 - sum_j ||x_j v_j||^2 ] for each row.")
+        ], "Not quite: compare your function with the slow sum over pairs j < l on a "
+           "small V and X.")  # fmt: skip
+
+    over(cases, check_one)
     ok("the pairwise term in O(kn), equal to the sum over pairs.")
 
 
@@ -51,22 +62,32 @@ def check_warp_weight(fn: Callable) -> None:
     """``fn(N, n_items) -> weights``: WARP's ``ln(max(1, floor((n - 1) / N)))``."""
     from ...models.feature_mf import warp_weights
 
-    for N, n in (([1, 2, 3, 7, 10], 50), ([1, 4, 9, 10, 30], 11), ([5, 6], 1682)):
-        N = np.array(N)
+    rng = fresh_rng()
+    n_items = int(rng.integers(20, 3000))
+    cases = [(np.array([1, 2, 3, 7, 10]), 50), (np.array([1, 4, 9, 10, 30]), 11),
+             (np.array([5, 6]), 1682),
+             (np.sort(rng.integers(1, n_items, int(rng.integers(3, 9)))), n_items)]
+
+    def check_one(case) -> None:
+        N, n = case
         got = array(call(fn, N.copy(), n, errors={ValueError: (
             "log of a non-positive number: a positive whose estimated rank is 0 or 1 "
-            "gets weight ln(1) = 0; take max(1, rank) first.")}), "the weights", N.shape)
+            "must not reach the log as it is.")}), "the weights", N.shape)
         if not np.isfinite(got).all():
-            raise ExerciseError("Some weights are -inf or NaN: when (n - 1) // N is 0 the "
-                                "log is undefined; take max(1, rank) before the log.")
+            raise ExerciseError("Some weights are -inf or NaN: when the estimated rank is 0 "
+                                "the log is undefined; a rank below 1 counts as 1.")
         rank = (n - 1) / N
         judge(got, warp_weights(N, n), [
-            ("You did not round the estimated rank down: use floor((n - 1) / N).",
+            ("You did not round the estimated rank down to a whole number.",
              np.log(np.maximum(1.0, rank))),
             ("Use n - 1, not n: the positive itself is not one of its negatives.",
              np.log(np.maximum(1.0, np.floor(n / N)))),
-            ("You returned the rank; WARP weights by its logarithm.", np.maximum(1.0, np.floor(rank))),
-        ], "Not quite: ln(max(1, floor((n_items - 1) / N))) for each N.")
+            ("You returned the rank; WARP weights by its logarithm.",
+             np.maximum(1.0, np.floor(rank))),
+        ], "Not quite: check the estimated rank and the logarithm of each N on a small "
+           "example by hand.")
+
+    over(cases, check_one)
     ok("WARP's weight grows with the estimated rank, and is 0 at rank 1 or 0.")
 
 
@@ -74,9 +95,16 @@ def check_warp_weight(fn: Callable) -> None:
 def check_loo_share(fn: Callable) -> None:
     """``fn(item, mention) -> share``: the share of the *other* reviews of the
     same item that mention the aspect (the overall share where there is none)."""
+    rng = fresh_rng()
+    n = int(rng.integers(8, 16))
+    fresh_items = rng.integers(0, int(rng.integers(3, 6)), n)
+    fresh_items[-1] = 99  # an item with one review
     cases = [(["a", "a", "a", "b", "b", "c"], [1, 0, 1, 0, 1, 1]),
-             ([3, 1, 3, 3, 2, 1, 1], [0, 1, 1, 1, 0, 0, 1])]
-    for item, mention in cases:
+             ([3, 1, 3, 3, 2, 1, 1], [0, 1, 1, 1, 0, 0, 1]),
+             (list(fresh_items), list(rng.integers(0, 2, n)))]
+
+    def check_one(case) -> None:
+        item, mention = case
         item_s, m = pd.Series(item), pd.Series(mention, dtype=float)
         got = array(call(fn, np.array(item), np.array(mention)), "the shares", (len(item),))
         if not np.isfinite(got).all():
@@ -88,12 +116,15 @@ def check_loo_share(fn: Callable) -> None:
         judge(got, want, [
             (("Your profile includes the review's own mention: that is the leak. Leave the "
               "review out of its own item's share."), (total / count).to_numpy()),
-            (("You took the review out of the sum but still divide by all the item's "
-              "reviews; divide by the others (count - 1)."), ((total - m) / count).to_numpy()),
+            (("You took the review out of the mentions but not out of the number of "
+              "reviews you divide by."), ((total - m) / count).to_numpy()),
             ("An item with no other review should get the overall share, not 0.",
              ((total - m) / others.where(others > 0)).fillna(0.0).to_numpy()),
             ("The fallback is the share over all reviews, not 0.5.",
              ((total - m) / others.where(others > 0)).fillna(0.5).to_numpy()),
-        ], "Not quite: (the item's mentions - the review's own) / (the item's reviews - 1).")
+        ], "Not quite: work out one review's share by hand (the other reviews of its item "
+           "only) and compare.")
+
+    over(cases, check_one)
     ok("each review's profile leaves out its own label.")
 

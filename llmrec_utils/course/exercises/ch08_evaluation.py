@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...data.columns import ITEM, USER
-from .common import ExerciseError, call, checked, judge, number, ok, ratio
+from .common import ExerciseError, call, checked, fresh_rng, judge, number, ok, over, ratio
 
 
 def _dcg(hits, discount=lambda rank: 1 / np.log2(rank + 1)) -> float:
@@ -28,7 +28,14 @@ def check_ndcg(fn: Callable) -> None:
     # between the hits in the list and k; the second has n_relevant > k
     cases = [([0, 1, 0, 0, 1, 1, 0], 4, 5), ([1, 0, 1, 0, 0, 0], 10, 4), ([0, 0, 0, 1], 1, 4),
              ([1, 1, 1], 3, 3), ([0, 0, 0], 2, 3)]  # fmt: skip
-    for hits, n_rel, k in cases:
+    rng = fresh_rng()
+    length = int(rng.integers(3, 11))
+    fresh_hits = [int(h) for h in rng.random(length) < 0.4]
+    cases.append((fresh_hits, max(1, sum(fresh_hits)) + int(rng.integers(0, 5)),
+                  int(rng.integers(2, length + 3))))
+
+    def check_one(case) -> None:
+        hits, n_rel, k = case
         items = np.arange(len(hits))
         recs = pd.DataFrame({USER: 0, ITEM: items, RANK: items + 1})
         relevant = list(items[np.asarray(hits) == 1]) + [100 + j for j in range(n_rel - sum(hits))]
@@ -50,8 +57,10 @@ def check_ndcg(fn: Callable) -> None:
             ("That is a 1/rank discount; NDCG discounts by a logarithm of the rank.",
              ratio(_dcg(top, harmonic), _dcg(best, harmonic))),
             ("That is the DCG alone; divide it by the DCG of the ideal list.", _dcg(top)),
-        ], "Not quite: the DCG of the first k positions over the DCG of the best possible "
-           "list.")  # fmt: skip
+        ], "Not quite: work through a list of three positions by hand (discounts, DCG, "
+           "ideal list) and compare with your function.")  # fmt: skip
+
+    over(cases, check_one)
     ok("your NDCG agrees with metrics.ndcg_at_k, truncation and ideal list included.")
 
 
@@ -60,8 +69,12 @@ def check_novelty(fn: Callable) -> None:
     """``fn(recs, train) -> float`` against :func:`metrics.novelty`."""
     from ...evaluation.metrics import novelty
 
-    rng = np.random.default_rng(4)
-    for n_users, n_items, n_rows in [(30, 20, 300), (12, 8, 60)]:
+    rng, fresh = np.random.default_rng(4), fresh_rng()
+    sizes = [(30, 20, 300), (12, 8, 60),
+             tuple(int(v) for v in fresh.integers([5, 4, 40], [40, 25, 300]))]
+
+    def check_one(case) -> None:
+        rng, (n_users, n_items, n_rows) = case
         # repeated (user, item) rows, as in a log of events: p_i counts distinct users
         train = pd.DataFrame({USER: rng.integers(0, n_users, n_rows),
                               ITEM: rng.integers(0, n_items, n_rows)})  # fmt: skip
@@ -83,8 +96,10 @@ def check_novelty(fn: Callable) -> None:
              float(np.mean(np.log2(p)))),
             ("You averaged over distinct recommended items; average over all recommended rows.",
              float(np.mean(-np.log2(p.drop_duplicates())))),
-        ], "Not quite: p_i is the share of training users who rated item i; average the "
-           "self-information over the recommended rows.")  # fmt: skip
+        ], "Not quite: check p_i and its self-information for one recommended item by "
+           "hand.")  # fmt: skip
+
+    over([(rng, sizes[0]), (rng, sizes[1]), (fresh, sizes[2])], check_one)
     ok("your novelty matches metrics.novelty.")
 
 
@@ -110,8 +125,11 @@ def check_sign_flip(fn: Callable) -> None:
     negative = rng.normal(0.0, 1.0, 60)
     negative += -0.24 - negative.mean()  # a clear negative mean: p is small, near 0.06
     strong = rng.normal(0.8, 1.0, 50)  # no flip comes close: p is the smallest possible
+    fresh = fresh_rng()
+    drawn = fresh.normal(float(fresh.uniform(-0.4, 0.4)), 1.0, int(fresh.integers(30, 90)))
     n = 4999
-    for diffs in (null, negative, strong):
+
+    def check_one(diffs) -> None:
         p = number(call(fn, diffs.copy(), n, 0), "p")
         if p == 0:
             raise ExerciseError("p = 0: count the observed sample among the flips (add 1 to "
@@ -126,7 +144,7 @@ def check_sign_flip(fn: Callable) -> None:
                                 "passed in?")
         want = _sign_flip(diffs, 100_000, 1)
         if abs(p - want) <= 0.015 + 0.1 * want:
-            continue
+            return
         if p == 1.0:
             raise ExerciseError("p = 1 for a clear difference: flip the sign of each "
                                 "difference independently, not the whole sample at once "
@@ -139,6 +157,8 @@ def check_sign_flip(fn: Callable) -> None:
                                 "at least the observed |mean| (both tails).")  # fmt: skip
         raise ExerciseError(f"p = {p:.4f} is not the share of random sign flips at least as "
                             "extreme as the observed mean.")  # fmt: skip
+
+    over([null, negative, strong, drawn], check_one)
     if number(call(fn, null.copy(), 999, 7), "p") != number(call(fn, null.copy(), 999, 7), "p"):
         raise ExerciseError("Two calls with the same seed gave different p-values: draw the "
                             "signs from np.random.default_rng(seed).")  # fmt: skip

@@ -6,40 +6,64 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from ...data.columns import ITEM, USER
-from .common import ExerciseError, call, checked, judge, number, ok, ratio, same
+from .common import ExerciseError, call, checked, fresh_rng, judge, number, ok, over, ratio, same
 
 
-def _top_k_rows(frame: pd.DataFrame, k: int | None, ascending=False, by_user=True) -> list:
-    """Sorted (user, item, rank) rows of the top k per user (all rows if k is None), in pandas."""
-    frame = frame.sort_values([USER, "score"], ascending=[True, ascending])
-    if by_user:
-        rank = frame.groupby(USER).cumcount() + 1
+def _top_k_rows(frame: pd.DataFrame, k: int | None, ascending=False, by_user=True,
+                ties="row") -> list:  # fmt: skip
+    """Sorted (user, item, rank) rows of the top k per user (all rows if k is None), in
+    pandas; among equal scores the smaller item id ranks first. ``ties`` "rank" and
+    "dense" give equal scores one rank, "item" breaks ties by the larger item id."""
+    frame = frame.sort_values([USER, "score", ITEM],
+                              ascending=[True, ascending, ties != "item"])  # fmt: skip
+    if not by_user:
+        rank = frame["score"].rank(ascending=ascending, method="first").astype(int)
+    elif ties in ("rank", "dense"):
+        rank = frame.groupby(USER)["score"].rank(
+            ascending=ascending, method="min" if ties == "rank" else "dense").astype(int)
     else:
-        rank = frame["score"].rank(ascending=ascending).astype(int)
+        rank = frame.groupby(USER).cumcount() + 1
     frame = frame.assign(rank=rank)
     frame = frame if k is None else frame[frame["rank"] <= k]
     return sorted(map(tuple, frame[[USER, ITEM, "rank"]].astype(int).to_numpy().tolist()))
+
+
+def _random_scores(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, int]:
+    """Fresh ``(scores, seen, k)``: scores on a coarse grid, so that some tie."""
+    n_users, n_items = int(rng.integers(2, 5)), int(rng.integers(4, 8))
+    pairs = [(u, i) for u in range(1, n_users + 1) for i in range(10, 10 + n_items)
+             if rng.random() < 0.85]  # fmt: skip
+    scores = pd.DataFrame(pairs, columns=[USER, ITEM])
+    scores["score"] = rng.integers(1, 6, len(scores)) / 10
+    seen = scores.sample(frac=0.3, random_state=rng)[[USER, ITEM]]
+    return scores.sample(frac=1, random_state=rng), seen, int(rng.integers(2, 4))
 
 
 @checked
 def check_spark_top_k(fn: Callable) -> None:
     """``fn(scores, seen, k) -> Spark DataFrame`` of ``user, item, score, rank``:
     the ``k`` best unseen items per user (``scores``: user, item, score;
-    ``seen``: user, item), rank 1 = highest score."""
+    ``seen``: user, item), rank 1 = highest score, ties to the smaller item id."""
     from pyspark.sql import SparkSession
 
     spark = SparkSession.getActiveSession()
     if spark is None:
         raise ExerciseError("no active Spark session: run the chapter's session cell first.")
-    # user 3 has seen everything; user 2 has fewer unseen items than k = 3
-    scores = pd.DataFrame({USER: [1, 1, 1, 1, 1, 2, 2, 2, 3],
-                           ITEM: [10, 11, 12, 13, 14, 10, 11, 12, 10],
-                           "score": [0.9, 0.8, 0.7, 0.1, 0.5, 0.2, 0.6, 0.4, 0.3]})  # fmt: skip
-    seen = pd.DataFrame({USER: [1, 2, 3, 1], ITEM: [10, 11, 10, 99]})
-    for k in (2, 3):
+    # user 3 has seen everything; user 2 has fewer unseen items than k = 3 and a tie
+    # at rank k = 2; user 1 has a tie at the top
+    scores = pd.DataFrame({USER: [1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3],
+                           ITEM: [10, 12, 11, 13, 14, 10, 11, 13, 12, 15, 10],
+                           "score": [0.9, 0.8, 0.8, 0.1, 0.5, 0.6, 0.6, 0.4, 0.4, 0.2,
+                                     0.3]})  # fmt: skip
+    seen = pd.DataFrame({USER: [1, 2, 3, 1, 2], ITEM: [10, 11, 10, 99, 15]})
+    cases = [(scores, seen, 2), (scores, seen, 3), _random_scores(fresh_rng())]
+
+    def check_one(case) -> None:
+        scores, seen, k = case
         out = call(fn, spark.createDataFrame(scores), spark.createDataFrame(seen), k)
         if not hasattr(out, "toPandas"):
             raise ExerciseError(f"return a Spark DataFrame, got {type(out).__name__}.")
@@ -57,9 +81,21 @@ def check_spark_top_k(fn: Callable) -> None:
              _top_k_rows(unseen, k, ascending=True)),
             ("The ranks run over all users at once; partition the window by user.",
              _top_k_rows(unseen, k, by_user=False)),
+            (("Items with equal scores got the same rank, as rank() gives them; "
+              "number the rows with row_number(), so each user gets exactly k."),
+             _top_k_rows(unseen, k, ties="rank")),
+            (("Items with equal scores got the same rank, as dense_rank() gives them; "
+              "number the rows with row_number(), so each user gets exactly k."),
+             _top_k_rows(unseen, k, ties="dense")),
+            (("Among equal scores the larger item id came first; the exercise breaks ties "
+              "by the smaller item id (order the window by item too)."),
+             _top_k_rows(unseen, k, ties="item")),
             ("Every unseen item is still there: keep only rank <= k.", _top_k_rows(unseen, None)),
-        ], "Not quite: drop the seen pairs, rank each user's remaining items by score, keep "
-           "the first k.", same=lambda a, b: a == b)  # fmt: skip
+        ], "Not quite: some users' lists hold other items or ranks than they should; "
+           "compare yours with a small case worked out by hand.",
+           same=lambda a, b: a == b)  # fmt: skip
+
+    over(cases, check_one)
     ok("anti-join the seen pairs, then row_number() over a per-user window, keep rank <= k.")
 
 
@@ -77,7 +113,14 @@ def check_fetch_depth(fn: Callable) -> None:
                        ITEM: [30, 31, 30, 32, 33, 34, 36, 35, 33]}),
          3),
     ]  # fmt: skip
-    for seen, k in cases:
+    rng = fresh_rng()
+    n = int(rng.integers(8, 20))
+    fresh = pd.DataFrame({USER: rng.integers(1, 6, n), ITEM: rng.integers(10, 25, n)})
+    fresh = pd.concat([fresh, fresh.iloc[[0, 1]]]).sample(frac=1, random_state=rng)
+    cases.append((fresh.reset_index(drop=True), int(rng.integers(2, 8))))
+
+    def check_one(case) -> None:
+        seen, k = case
         got = number(call(fn, seen.copy(), k), "the depth")
         distinct = seen.drop_duplicates()
         per_user = distinct.groupby(USER).size()
@@ -96,8 +139,10 @@ def check_fetch_depth(fn: Callable) -> None:
              k + distinct.groupby(ITEM).size().max()),
             ("That fetches k per user only: a user who has seen the top items ends up short.",
              k),
-        ], "Not quite: in the worst case all of a user's seen items rank first; fetch enough "
-           "for the user who has seen the most.", same=lambda a, b: a == b)  # fmt: skip
+        ], "Not quite: think of the worst case, where every item a user has seen ranks "
+           "above all the others, for every user.", same=lambda a, b: a == b)  # fmt: skip
+
+    over(cases, check_one)
     ok("k plus the most distinct items any user has seen: even if they all rank first, "
         "k unseen remain.")
 
