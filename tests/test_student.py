@@ -140,7 +140,8 @@ def test_hints_are_kept_and_discussions_get_an_answer_cell(copies):
         kept = [
             s.removeprefix(student.HINT + " ") for s in markdown(nb) if s.startswith(student.HINT)
         ]
-        assert kept == [h for h in hints if h]
+        assert all(hints), f"{original.name}: an exercise without a hint"
+        assert kept == hints
         written = [
             m["body"].split("\n\n")[-1].strip()
             for c in raw.cells
