@@ -33,7 +33,11 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _student(args: argparse.Namespace) -> int:
-    source = Path(args.notebooks) if args.notebooks else student.notebooks_dir()
+    try:
+        source = Path(args.notebooks) if args.notebooks else student.notebooks_dir()
+    except student.NoChapters as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     notebooks = sorted(source.glob("*.ipynb"))
     if not notebooks:
         print(f"error: no notebooks found in {source}", file=sys.stderr)

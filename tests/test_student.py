@@ -271,30 +271,28 @@ def test_llmrec_student_reports_missing_notebooks(tmp_path, capsys):
     assert "no notebooks found" in capsys.readouterr().err
 
 
-def test_installed_package_finds_the_shipped_chapters(tmp_path, monkeypatch, capsys):
-    """Outside a checkout, `llmrec student` reads <prefix>/share/llmrec-utils."""
+def test_outside_a_clone_the_chapters_come_from_notebooks(tmp_path, monkeypatch, capsys):
+    """The installed package ships no chapter (they hold the solutions): outside a
+    clone `llmrec student` says so, and reads the chapters given by --notebooks,
+    with the bibliography installed under <prefix>/share/llmrec-utils."""
     prefix = tmp_path / "prefix"
-    shared = prefix / "share" / "llmrec-utils"
-    (shared / "notebooks").mkdir(parents=True)
-    (shared / "book").mkdir()
-    nbformat.write(small_notebook(), shared / "notebooks" / "03_small.ipynb")
-    (shared / "book" / "references.bib").write_text("@misc{k, author={Doe, J.}, year={2020}}")
+    (prefix / "share" / "llmrec-utils" / "book").mkdir(parents=True)
+    (prefix / "share" / "llmrec-utils" / "book" / "references.bib").write_text(
+        "@misc{k, author={Doe, J.}, year={2020}}")
     monkeypatch.setattr(student, "_repo", lambda: tmp_path / "no-checkout")
     monkeypatch.setattr(student.sysconfig, "get_path", lambda name: str(prefix))
-    assert student.notebooks_dir() == shared / "notebooks"
+    with pytest.raises(student.NoChapters, match="--notebooks DIR"):
+        student.notebooks_dir()
+    assert cli.main(["student", str(tmp_path / "out")]) == 1
+    assert "not installed with the package" in capsys.readouterr().err
+    (tmp_path / "chapters").mkdir()
+    nbformat.write(small_notebook(), tmp_path / "chapters" / "03_small.ipynb")
     assert student.parse_bib(student.bib_path().read_text()) == {"k": "Doe, 2020"}
-    assert cli.main(["student", str(tmp_path / "out")]) == 0
+    assert cli.main(["student", str(tmp_path / "out"), "--notebooks",
+                     str(tmp_path / "chapters")]) == 0
     assert "03_small.ipynb" in capsys.readouterr().out
     out = nbformat.read(tmp_path / "out" / "03_small.ipynb", as_version=4)
     assert out.cells[0].source.startswith("### Exercise 3.1: Add")
-
-
-def test_pyproject_ships_the_chapters_and_the_bibliography():
-    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
-
-    files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
-    assert files["share/llmrec-utils/notebooks"] == ["notebooks/*.ipynb"]
-    assert files["share/llmrec-utils/book"] == ["book/references.bib"]
 
 
 def test_site_copy_hides_solution_code_and_keeps_myst():
@@ -305,3 +303,35 @@ def test_site_copy_hides_solution_code_and_keeps_myst():
     hidden = [c for c in out.cells if "remove-cell" in c.metadata.get("tags", [])]
     assert hidden[0].source.startswith("def add_one(x):\n    ### BEGIN SOLUTION")
     assert len(hidden) == 2 and "{solution" not in json.dumps(sources)
+
+
+def _glue_calls(nb) -> int:
+    return sum(c.source.count("glue(") for c in nb.cells if c.cell_type == "code")
+
+
+def test_every_glued_result_is_printed_in_the_student_copy(copies):
+    """The copy's prose names each result; the cell after the install cell makes
+    page.glue print it, and no cell that glues one is removed with a solution."""
+    for original in NOTEBOOKS:
+        raw, nb = nbformat.read(original, as_version=4), copies[original.name]
+        assert nb.cells[1].source == student.SHOW_GLUED, original.name
+        assert _glue_calls(nb) == _glue_calls(raw)
+
+
+@pytest.mark.slow
+def test_a_student_running_chapter_1_sees_each_named_value(copies, tmp_path):
+    """Chapter 1's student copy, run in a kernel as a student would (stopping at
+    nothing): every name its prose shows in code font is printed with its value."""
+    from nbclient import NotebookClient
+
+    raw = nbformat.read(ROOT / "notebooks" / "01_data.ipynb", as_version=4)
+    names = {m.split(":")[0] for c in raw.cells if c.cell_type == "markdown"
+             for m in re.findall(r"\{glue:text\}`([^`]+)`", c.source)}
+    nb = copies["01_data.ipynb"]
+    text = "\n".join(markdown(nb))
+    assert names and all(f"`{n}`" in text for n in names)
+    NotebookClient(nb, timeout=600, allow_errors=True,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                        for o in c.outputs if o.get("name") == "stdout")
+    assert not [n for n in names if not re.search(rf"^{n} = \S", printed, re.MULTILINE)]

@@ -5,7 +5,9 @@
   a result in a sentence is glued from the variable that holds it, never
   typed; ``tests/test_prose.py`` enforces it. Outside a Jupyter Book build
   (Colab, plain Jupyter) MyST-NB may be missing; then the call only records the
-  value in :data:`GLUED`, so a chapter runs the same everywhere.
+  value in :data:`GLUED` and prints it, ``name = value``, so a reader whose page
+  cannot render glue still sees the number. The student edition turns the
+  printing on everywhere (:func:`show_glued`): its prose names each result.
 * :func:`show_path` prints a cache path as ``$LLMREC_CACHE/...``, so the
   rendered book never shows the machine that built it.
 """
@@ -18,6 +20,19 @@ from typing import Any
 from ..config import cache_dir
 
 GLUED: dict[str, Any] = {}  # every value glued in this session, by name
+SHOW = False  # print each glued value even where MyST-NB renders glue (show_glued)
+
+
+def show_glued(on: bool = True) -> None:
+    """Print every value glued from now on as ``name = value`` (the student
+    edition's first cells call it: its prose shows each result's name)."""
+    global SHOW
+    SHOW = on
+
+
+def shown(name: str, value: Any) -> str:
+    """``name = value`` as :func:`glue` prints it (floats to 6 significant digits)."""
+    return f"{name} = {value:.6g}" if isinstance(value, float) else f"{name} = {value}"
 
 
 def glue(name: str, value: Any) -> Any:
@@ -32,7 +47,10 @@ def glue(name: str, value: Any) -> Any:
     try:
         from myst_nb import glue as _glue
     except ImportError:  # Colab or plain Jupyter: nothing renders glue roles
+        print(shown(name, value))
         return value
+    if SHOW:
+        print(shown(name, value))
     _glue(name, value, display=False)
     return value
 

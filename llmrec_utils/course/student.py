@@ -34,7 +34,9 @@ Markdown cells are then turned into Markdown that Jupyter and Colab render
   right after the word "equation");
 * ``{math}`x``` -> ``$x$``;
 * ``{glue:text}`name:.3f``` (a result glued from a cell) -> ``name`` in code
-  font; a Colab page cannot render glue, and the cell that glues it prints it;
+  font; a Colab page cannot render glue, so a cell after the install cell turns
+  on :func:`.page.show_glued` and the cell that glues a result prints
+  ``name = value`` when it runs;
 * ``{term}`text <Entry>``` -> "text" (plain text);
 * ``{cite}`a,b``` -> "(Author et al., 2019; Author and Other, 2020)" from
   ``book/references.bib``; ``{cite:t}`` -> "Author et al. (2019)";
@@ -44,8 +46,9 @@ Markdown cells are then turned into Markdown that Jupyter and Colab render
   a bold title; ``{figure}`` / ``{image}`` -> ``![caption](path)``; MyST
   targets ``(label)=`` are dropped.
 
-``llmrec student OUTDIR`` writes every chapter; the chapters are found in the
-checkout, or where the installed package put them (:func:`notebooks_dir`).
+``llmrec student OUTDIR`` writes every chapter. The chapters hold their
+solutions, so the installed package does not ship them: the instructor runs it
+from a clone of the repository, or passes ``--notebooks DIR`` (:func:`notebooks_dir`).
 :func:`make_site_copy` makes the copy ``make book-student`` builds the site
 from.
 """
@@ -69,6 +72,11 @@ END = "### END SOLUTION"
 
 
 STUB = "raise NotImplementedError()"
+SHOW_GLUED = (  # the student copy's cell that prints each result its prose names
+    "# Each result the text names in code font is printed as `name = value` by\n"
+    "# the cell that computes it.\n"
+    "from llmrec_utils.course import page\n\n"
+    "page.show_glued()")
 
 
 ANSWER = "*Your answer:*"
@@ -118,10 +126,23 @@ def _repo() -> Path:
     return Path(__file__).resolve().parents[2]  # llmrec_utils/course/student.py
 
 
+class NoChapters(FileNotFoundError):
+    """The chapters (with their solutions) are not here: they are not installed."""
+
+
 def notebooks_dir() -> Path:
-    """The chapters: ``notebooks/`` in a checkout, else the installed copy."""
+    """The chapters, ``notebooks/`` of the clone this package runs from.
+
+    The installed package ships no chapter (they hold the solutions), so outside
+    a clone this raises :class:`NoChapters` with what to do.
+    """
     repo = _repo() / "notebooks"
-    return repo if any(repo.glob("*.ipynb")) else _shared("notebooks")
+    if not any(repo.glob("*.ipynb")):
+        raise NoChapters(
+            "the chapters are not installed with the package (they hold the solutions): "
+            "run this from a clone of the book's repository, or pass --notebooks DIR "
+            "(the clone's notebooks/ folder)")
+    return repo
 
 
 def bib_path() -> Path:
@@ -390,10 +411,14 @@ def make_student_copy(
     """
     nb = nbformat.from_dict(nb)  # deep copy
     chapter = number_chapter(nb, name, bib or {})
+    glued = any(c.cell_type == "markdown" and "{glue" in c.source for c in nb.cells)
     nb.cells = _strip_solutions(nb, name, site=False)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = to_markdown(cell.source, chapter).strip()
+    if glued:  # after the install cell, before the chapter's own code
+        at = 1 if nb.cells and nb.cells[0].cell_type == "code" else 0
+        nb.cells.insert(at, nbformat.v4.new_code_cell(SHOW_GLUED))
     nbformat.validate(nb)
     return nb
 
