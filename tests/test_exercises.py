@@ -996,3 +996,44 @@ def test_loo_share():
                         (zero_fallback, "overall share, not 0"), (nan_fallback, "NaN or inf")]:
         with pytest.raises(ExerciseError, match=hint):
             exercises.check_loo_share(wrong)
+
+
+# --- fresh cases ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "check",
+    [
+        "check_mean_pool",
+        "check_macro_f1",
+        "check_align_labels",
+        "check_entity_f1",
+        "check_spans",
+        "check_zscore_rows",
+        "check_content_scores",
+        "check_loops",
+        "check_augmentation_effect",
+        "check_crossover",
+    ],
+)
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_fresh_cases_are_seeded_and_valid(check):
+    """The fresh case changes with the seed, is the same for the same seed (fresh_rng is
+    its only source) and never fails the reference, whatever the seed."""
+    import joblib
+
+    from llmrec_utils.course import grading
+
+    ex = next(e for c in grading.chapters() for e in grading.exercises_of(c) if e.check == check)
+    reference, calls = grading.context().reference(ex), []
+
+    def recorded(*args):
+        calls.append(joblib.hash([a.numpy() if hasattr(a, "numpy") else a for a in args]))
+        return reference(*args)
+
+    drawn = []
+    for seed in [0, 0, *range(1, 6 if check == "check_augmentation_effect" else 40)]:
+        calls.clear()
+        with common.seeded(seed), common.tally() as record:
+            getattr(exercises, check)(recorded)
+        assert not any(record), (seed, record)
+        drawn.append(calls[-1])  # the last case is a fresh one
+    assert drawn[0] == drawn[1] and len(set(drawn)) == len(drawn) - 1

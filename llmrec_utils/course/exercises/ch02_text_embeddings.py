@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .common import ExerciseError, array, call, checked, judge, number, ok
+from .common import ExerciseError, array, call, checked, fresh_rng, judge, number, ok, over
 
 
 @checked
@@ -19,14 +19,23 @@ def check_mean_pool(fn: Callable) -> None:
 
     from ...text.embeddings import mean_pool
 
-    gen = torch.Generator().manual_seed(0)
+    gen, fresh = torch.Generator().manual_seed(0), fresh_rng()
+    # a fresh batch: right-padded rows of varied lengths, each with a real token, one
+    # full row and one padded; values on a 1/16 grid, so any order of summing is exact
+    b, t, d = (int(x) for x in fresh.integers([2, 3, 2], [6, 9, 7]))
+    lengths = fresh.integers(1, t + 1, b)
+    lengths[:2] = t, fresh.integers(1, t)
     cases = [
         (torch.randn(3, 5, 4, generator=gen),
          torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0]])),
         (torch.randn(2, 6, 3, generator=gen) + 1.0,
          torch.tensor([[1, 1, 0, 0, 0, 0], [1, 1, 1, 1, 1, 0]])),
+        (torch.from_numpy(np.round(fresh.normal(size=(b, t, d)) * 16) / 16).float(),
+         torch.from_numpy((np.arange(t) < lengths[fresh.permutation(b), None]).astype(np.int64))),
     ]  # fmt: skip
-    for tokens, mask in cases:
+
+    def check_one(case) -> None:
+        tokens, mask = case
         got = call(fn, tokens.clone(), mask.clone())
         if not isinstance(got, (torch.Tensor, np.ndarray)):
             raise ExerciseError(f"Return a torch.Tensor, got {type(got).__name__}.")
@@ -47,6 +56,8 @@ def check_mean_pool(fn: Callable) -> None:
             ("You L2-normalised the mean; the exercise asks for the mean itself.",
              torch.nn.functional.normalize(want, dim=1).numpy()),
         ], "Not quite: average each text's token vectors over its real tokens only.")  # fmt: skip
+
+    over(cases, check_one)
     ok("padding positions are ignored and each text is averaged over its own tokens.")
 
 
@@ -63,6 +74,20 @@ def _per_class(y_true, y_pred, classes):
     return np.array(out)
 
 
+def _random_labels(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Fresh ``(y_true, y_pred)``: mostly right predictions, the first class true but
+    never predicted, the last one predicted but never true."""
+    names = rng.choice(["bad", "fine", "good", "great", "poor", "mixed", "okay"],
+                       int(rng.integers(4, 7)), replace=False)  # fmt: skip
+    n = int(rng.integers(20, 60))
+    y_true = rng.choice(names[:-1], n)
+    y_true[:2] = names[0]
+    guess = rng.choice(names[1:], n)
+    y_pred = np.where((rng.random(n) < 0.6) & (y_true != names[0]), y_true, guess)
+    y_pred[rng.choice(n, 2, replace=False)] = names[-1]
+    return y_true, y_pred
+
+
 @checked
 def check_macro_f1(fn: Callable) -> None:
     """Exercise 2.2: ``fn(y_true, y_pred)`` -> macro-averaged F1, written by hand."""
@@ -74,8 +99,11 @@ def check_macro_f1(fn: Callable) -> None:
         (y_true, y_pred),
         # "c" is never predicted (precision 0/0), "d" is predicted but never true
         (np.array(["a", "a", "b", "b", "c", "a"]), np.array(["a", "d", "b", "b", "a", "a"])),
+        _random_labels(fresh_rng()),
     ]
-    for t, p in cases:
+
+    def check_one(case) -> None:
+        t, p = case
         never = "a class that is never predicted has precision 0/0: count its F1 as 0."
         got = number(call(fn, t.copy(), p.copy(), errors={ZeroDivisionError: never.capitalize()}),
                       "macro-F1", nan=never)  # fmt: skip
@@ -96,6 +124,8 @@ def check_macro_f1(fn: Callable) -> None:
             ("That is the macro-averaged recall, not F1.", mr),
         ], "Not quite: compute F1 for each class that occurs in either array, then take "
            "their plain mean.")  # fmt: skip
+
+    over(cases, check_one)
     ok("macro-F1 is the unweighted mean of the per-class F1, 0 for a class never hit.")
 
 

@@ -7,7 +7,18 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .common import ExerciseError, call, checked, judge, number, ok
+from .common import ExerciseError, call, checked, fresh_rng, judge, number, ok, over
+
+
+def _random_word_ids(rng: np.random.Generator) -> tuple[list, list[int]]:
+    """Fresh ``(word_ids, word_labels)``: special tokens (None) around the words, one
+    to three sub-words per word, at least one word split, sometimes padding."""
+    n = int(rng.integers(5, 10))
+    pieces = rng.integers(1, 4, n)
+    pieces[rng.integers(n)] = int(rng.integers(2, 4))
+    ids = [None] + [w for w in range(n) for _ in range(pieces[w])] + [None]
+    ids += [None] * int(rng.integers(0, 3))
+    return ids, [int(x) for x in rng.integers(0, 9, n)]
 
 
 @checked
@@ -19,8 +30,11 @@ def check_align_labels(fn: Callable) -> None:
         ([None, 0, 0, 1, 2, 2, 2, None], [4, 0, 7]),
         ([None, 0, 1, 1, 2, None, None], [1, 2, 3]),
         ([None, None], []),
+        _random_word_ids(fresh_rng()),
     ]
-    for word_ids, labels in cases:
+
+    def check_one(case) -> None:
+        word_ids, labels = case
         got = call(fn, list(word_ids), list(labels))
         try:
             got = [int(x) for x in got]
@@ -44,11 +58,40 @@ def check_align_labels(fn: Callable) -> None:
              [0 if w is None else v for w, v in zip(word_ids, align_labels(word_ids, labels))]),
         ], "Not quite: compare each token's word id with the previous token's.",
            same=lambda a, b: list(a) == list(b))  # fmt: skip
+
+    over(cases, check_one)
     ok("first sub-word labelled, continuations and special tokens ignored.")
 
 
 def _f1(shared: int, n_gold: int, n_pred: int) -> float:
     return 2 * shared / (n_gold + n_pred) if shared else 0.0
+
+
+_TYPES = ["FIT", "SIZE", "COLOR", "FABRIC"]
+
+
+def _random_tags(rng: np.random.Generator, n: int) -> list[str]:
+    """A fresh BIO sequence: spans of one to three words, and I- tags that cannot
+    continue a span (after O, or after a span of another type)."""
+    tags: list[str] = []
+    while len(tags) < n:
+        kind, start = str(rng.choice(_TYPES)), str(rng.choice(["B-", "B-", "I-"]))
+        tags += ["O"] * int(rng.integers(0, 3)) + [start + kind]
+        tags += ["I-" + (kind if rng.random() < 0.8 else str(rng.choice(_TYPES)))
+                 for _ in range(int(rng.integers(0, 3)))]  # fmt: skip
+    return tags[:n]
+
+
+def _random_sentences(rng: np.random.Generator, noise: float) -> tuple[list, list]:
+    """Fresh ``(gold, pred)``: pred is gold with a share ``noise`` of its tags changed."""
+    gold = [_random_tags(rng, int(rng.integers(3, 11))) for _ in range(int(rng.integers(5, 11)))]
+    def changed(tag: str) -> str:  # O, a B- or I- tag of any type, or the tag's type changed
+        kind = rng.choice(_TYPES)
+        retyped = "O" if tag == "O" else tag[:2] + kind
+        return str(rng.choice(["O", f"B-{kind}", f"I-{kind}", retyped]))
+
+    pred = [[changed(t) if rng.random() < noise else t for t in s] for s in gold]
+    return gold, pred
 
 
 @checked
@@ -60,8 +103,12 @@ def check_entity_f1(fn: Callable) -> None:
             ["B-SIZE", "O"], ["B-SIZE", "O"], ["O", "B-COLOR"]]  # fmt: skip
     pred = [["B-FIT", "O", "O", "B-SIZE"], ["O", "B-COLOR", "O"], ["O", "O", "B-FABRIC"],
             ["B-SIZE", "O"], ["B-SIZE", "B-FIT"], ["O", "B-FIT"]]  # fmt: skip
-    cases = [(gold, pred), (gold[:3], [["O"] * len(s) for s in gold[:3]]), (gold[1:2], gold[1:2])]
-    for g, p in cases:
+    fresh = fresh_rng()
+    cases = [(gold, pred), (gold[:3], [["O"] * len(s) for s in gold[:3]]), (gold[1:2], gold[1:2]),
+             *(_random_sentences(fresh, noise) for noise in (0.1, 0.3))]  # fresh ones
+
+    def check_one(case) -> None:
+        g, p = case
         got = number(call(fn, [list(s) for s in g], [list(s) for s in p], errors={
             ZeroDivisionError: "With no predicted spans precision is 0/0: the F1 is then 0."}),
             "entity F1")  # fmt: skip
@@ -91,6 +138,8 @@ def check_entity_f1(fn: Callable) -> None:
              _f1(untyped, n_g, n_p)),
         ], "Not quite: compare the spans of gold and pred sentence by sentence, pool the "
            "counts, then combine precision and recall.")  # fmt: skip
+
+    over(cases, check_one)
     ok("entity-level F1 pools whole spans over sentences: a half-found entity is a miss.")
 
 
@@ -121,7 +170,18 @@ def check_spans(fn: Callable) -> None:
         ["O", "B-SIZE", "O", "B-FIT", "I-FIT", "I-FIT"],
         [],
     ]
-    for tags in cases:
+    # fresh: random tags around an I- at the start and an I- after a span of another
+    # type (neither can continue a span) and a B- right after a span of its type
+    fresh = fresh_rng()
+    tags = _random_tags(fresh, int(fresh.integers(4, 12)))
+    cut = sorted(fresh.integers(0, len(tags) + 1, 2))
+    a, b, c = fresh.choice(_TYPES, 3, replace=False)
+    pairs = [[f"B-{b}", f"I-{c}"], [f"B-{a}", f"B-{a}"]]
+    first, second = (pairs[i] for i in fresh.permutation(2))
+    cases.append([f"I-{a}", *tags[:cut[0]], *first, *tags[cut[0]:cut[1]], *second,
+                  *tags[cut[1]:]])  # fmt: skip
+
+    def check_one(tags) -> None:
         got = call(fn, list(tags))
         try:
             got = sorted((str(t), int(s), int(e)) for t, s, e in got)
@@ -143,5 +203,7 @@ def check_spans(fn: Callable) -> None:
              _read_spans(tags, flush=False)),
         ], f"For the tags {tags} your spans differ from seqeval's reading: B- starts a span, "
            "I- continues one of its type.", same=lambda a, b: list(a) == list(b))  # fmt: skip
+
+    over(cases, check_one)
     ok("spans read the way seqeval reads them.")
 

@@ -21,7 +21,16 @@ def check_zscore_rows(fn: Callable) -> None:
         np.array([[1.0, 2.0, 3.0, 6.0], [4.0, 4.0, 4.0, 4.0], [0.0, -1.0, 5.0, 2.0]]),
         np.array([[-3.0, 0.5, 2.0], [0.0, 0.0, 0.0], [10.0, 12.0, 17.0], [-1.0, -4.0, -2.0]]),
     ]
-    for S in cases:
+    # fresh: rows on their own scales, one of them constant (a whole number, so that
+    # its mean is exact and its standard deviation exactly 0)
+    fresh = fresh_rng()
+    rows, cols = int(fresh.integers(3, 7)), int(fresh.integers(3, 9))
+    S = fresh.normal(fresh.uniform(-5, 5, (rows, 1)), fresh.uniform(0.5, 4, (rows, 1)),
+                     (rows, cols))  # fmt: skip
+    S[fresh.integers(rows)] = float(fresh.integers(-5, 6))
+    cases.append(S)
+
+    def check_one(S) -> None:
         with np.errstate(all="ignore"):
             got = array(call(fn, S.copy(), errors={ValueError: (
                 "Shapes do not broadcast: keep the row axis (keepdims=True) so each row "
@@ -44,6 +53,8 @@ def check_zscore_rows(fn: Callable) -> None:
             ("You did not divide by the row's standard deviation.", S - mean),
         ], "Not quite: subtract each row's mean and divide by that row's standard "
            "deviation.")  # fmt: skip
+
+    over(cases, check_one)
     ok("rows standardised, constant rows mapped to zeros.")
 
 
@@ -55,10 +66,20 @@ def check_content_scores(fn: Callable) -> None:
     def unit(X):
         return X / np.linalg.norm(X, axis=-1, keepdims=True)
 
-    rng = np.random.default_rng(3)
-    for n, dim, rated in [(12, 5, [1, 4, 7]), (9, 4, [2, 3, 5, 8])]:
-        V = rng.normal(size=(n, dim)) * rng.uniform(0.5, 2.0, size=(n, 1)) + 2.0  # shared offset
-        rated = np.array(rated)
+    def make(rng, n, dim, rated, offset=2.0):  # offset: shared by every item
+        V = rng.normal(size=(n, dim)) * rng.uniform(0.5, 2.0, size=(n, 1)) + offset
+        return V, np.array(rated)
+
+    rng, fresh = np.random.default_rng(3), fresh_rng()
+    n_fresh = int(fresh.integers(6, 15))
+    cases = [make(rng, 12, 5, [1, 4, 7]), make(rng, 9, 4, [2, 3, 5, 8]),
+             make(fresh, n_fresh, int(fresh.integers(3, 7)),
+                  fresh.choice(n_fresh, int(fresh.integers(2, n_fresh // 2 + 1)), replace=False),
+                  fresh.uniform(1.0, 3.0))]  # fmt: skip
+
+    def check_one(case) -> None:
+        V, rated = case
+        n = len(V)
         model = ContentModel(np.arange(n), V).fit(pd.DataFrame({USER: 0, ITEM: rated}))
         want = model.score([0])[0]
         got = array(call(fn, V.copy(), rated.copy()), "scores", want.shape)
@@ -76,6 +97,8 @@ def check_content_scores(fn: Callable) -> None:
              unit(Vc) @ unit(unit(Vc).mean(0))),
         ], "Not quite: centre, normalise rows, average the rated rows, normalise, "
            "dot.")  # fmt: skip
+
+    over(cases, check_one)
     ok("your scores equal ContentModel's cosine between taste and item vectors.")
 
 

@@ -11,6 +11,29 @@ import pandas as pd
 from .common import ExerciseError, call, checked, fresh_rng, judge, number, ok, over
 
 
+def _random_loops(rng: np.random.Generator) -> list[tuple[list[int], int, bool, str]]:
+    """Two fresh ``(ids, max_period, want, hint)``: a loop at the end, and a near miss
+    (a block twice, a loop followed by another token, or a block longer than
+    max_period three times). A block's tokens are distinct and never among the
+    tokens before it, so no shorter period hides in the near miss."""
+    period = int(rng.integers(1, 5))
+    max_period = int(rng.integers(period, 9))
+    block = [int(x) for x in rng.choice(np.arange(1, 20), period, replace=False)]
+    before = [int(x) for x in rng.integers(20, 30, rng.integers(0, 6))]
+    loop = (before + block * int(rng.integers(3, 5)), max_period, True,
+            "A block of tokens repeated three times or more at the end is a loop.")
+    miss = int(rng.integers(3))
+    if miss == 0:
+        ids, hint = before + block * 2, "A pattern seen only twice is not a loop yet."
+    elif miss == 1:
+        ids = before + block * 3 + [int(rng.integers(20, 30))]
+        hint = "A repeat that is not at the end is not a loop: only the end counts."
+    else:
+        long = [int(x) for x in rng.choice(np.arange(1, 20), max_period + 1, replace=False)]
+        ids, hint = before + long * 3, "A pattern longer than max_period does not count."
+    return [loop, (ids, max_period, False, hint)]
+
+
 @checked
 def check_loops(fn: Callable) -> None:
     """``fn(ids, max_period) -> bool``: does ``ids`` end with a pattern repeated 3 times?"""
@@ -30,12 +53,16 @@ def check_loops(fn: Callable) -> None:
                                         "1 to max_period, both included).")),
         ([8, 1, 2, 3, 4] * 3, 3, False, "Use the max_period passed in, not a fixed 12."),
     ]  # fmt: skip
-    for ids, max_period, want, hint in cases:
+
+    def check_one(case) -> None:
+        ids, max_period, want, hint = case
         got = call(fn, list(ids), max_period)
         if not isinstance(got, (bool, np.bool_, int, np.integer)):
             raise ExerciseError(f"Return True or False, got a {type(got).__name__}.")
         if bool(got) != want:
             raise ExerciseError(f"{hint} (ids ending {ids[-12:]}, max_period={max_period})")
+
+    over([*cases, *_random_loops(fresh_rng())], check_one)
     ok("loops are detected at the end of the answer, and only there.")
 
 
@@ -174,6 +201,16 @@ def _effect_cases() -> list[tuple[np.ndarray, np.ndarray, np.ndarray, int]]:
     return [(y, without, with_, 11), (y2, without2, with2, 5), (y3, without3, with3, 3)]
 
 
+def _random_effect(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """A fresh ``(y, without, with_, seed)``: each model wrong on a random share of
+    the reviews, the two models' errors independent."""
+    n = int(rng.integers(20, 80))
+    y = rng.integers(0, 2, n)
+    without = np.where(rng.random(n) < rng.uniform(0.2, 0.4), 1 - y, y)
+    with_ = np.where(rng.random(n) < rng.uniform(0.1, 0.3), 1 - y, y)
+    return y, without, with_, int(rng.integers(0, 1000))
+
+
 def bounds(answer) -> tuple[float, float, float]:
     """(estimate, low, high) of a Comparison or an Interval."""
     est = getattr(answer, "diff", getattr(answer, "estimate", None))
@@ -191,7 +228,8 @@ def check_augmentation_effect(fn: Callable) -> None:
     from ...evaluation.metrics import macro_f1
     from ...evaluation.uncertainty import compare, paired_bootstrap_diff
 
-    for y, without, with_, seed in _effect_cases():
+    def check_one(case) -> None:
+        y, without, with_, seed = case
         answer = call(fn, y.copy(), without.copy(), with_.copy(), seed)
         if isinstance(answer, (int, float, np.number)):
             raise ExerciseError("You returned one number; return the Comparison from "
@@ -216,5 +254,7 @@ def check_augmentation_effect(fn: Callable) -> None:
         ], "Not quite: score each review 1 if its prediction is right, else 0, for both "
            "models, and give the two aligned score arrays to evaluation.compare "
            "(without first).")  # fmt: skip
+
+    over([*_effect_cases(), _random_effect(fresh_rng())], check_one)
     ok("a paired comparison over reviews: with minus without, with its interval.")
 

@@ -160,9 +160,15 @@ def check_crossover(fn: Callable) -> None:
              (1.0, 1e-5, 10.0, 4e-5, 2),  # its slope is steeper: never
              (1.0, 0.5, 10.0, 2.0, 4),  # equal slopes: never, and no division by zero
              (5.0, 1e-5, 2.0, 4e-5, 8)]  # cheaper start and flatter line: faster from n = 0
+    # fresh: a cluster that starts dearer and grows slower, so it catches up
+    fresh = fresh_rng()
+    a1, b1, w = fresh.uniform(0, 10), fresh.uniform(1e-5, 1e-3), int(fresh.integers(2, 17))
+    a2, b2 = a1 + fresh.uniform(1, 50), b1 * w * fresh.uniform(0.1, 0.9)
+    cases.append((float(a1), float(b1), float(a2), float(b2), w))
     errors = {ZeroDivisionError: "When the two lines have the same slope the cluster never "
                                  "catches up; test for that before dividing."}  # fmt: skip
-    for args in cases:
+
+    def check_one(args) -> None:
         got = number(call(fn, *args, errors=errors), "the crossover size")
         a1, b1, a2, b2, w = args
         unguarded = ratio(a2 - a1, b1 - b2 / w)
@@ -182,5 +188,7 @@ def check_crossover(fn: Callable) -> None:
              ratio(a1 - a2, b1 - b2 / w)),
         ], "Not quite: set the two times equal and solve for n; return math.inf when the "
            "cluster never catches up.", same=lambda g, x: g == x or same(g, x))  # fmt: skip
+
+    over(cases, check_one)
     ok("n* = (a2 - a1) / (b1 - b2 / workers) when the cluster's slope is smaller, else never.")
 
