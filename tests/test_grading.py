@@ -202,6 +202,23 @@ def test_otter_assign_writes_public_and_hidden_tests(tmp_path):
         assert any(hidden) == (version == "autograder")
     student = "\n".join("".join(c["source"]) for c in versions["student"]["cells"])
     assert "ordered.duplicated" not in student and "_Type your answer here" in student
+    # the student edition's prose: plain Markdown, numbered exercises, hints, the
+    # install cell first (with otter), otter's grader next, glued results printed
+    from test_student import MYST
+
+    from llmrec_utils.course import student as student_edition
+
+    cells = versions["student"]["cells"]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    prose = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    assert '"llmrec-utils[grading] @ git+' in code[0] and "import otter" not in code[0]
+    assert "grader = otter.Notebook(" in code[1] and code[2] == student_edition.SHOW_GLUED
+    assert sum("import otter" in c for c in code) == 1
+    for text in prose:
+        assert not [what for what, pattern in MYST.items() if pattern.search(text)], text[:300]
+    assert re.findall(r"^### Exercise (1\.\d): ", "\n".join(prose), re.MULTILINE) == \
+        ["1.1", "1.2", "1.3", "1.4"]
+    assert sum(t.startswith(student_edition.HINT) for t in prose) == 3
     # otter's student copy, answered with the solutions, gets full marks; unanswered, none
     (tmp_path / "subs" / "ref").mkdir(parents=True)
     (tmp_path / "subs" / "ref" / "01_data.ipynb").write_text(
@@ -606,3 +623,67 @@ def test_every_package_answer_exists():
         owner, _, name = attr.rpartition(".")
         target = importlib.import_module(module)
         assert callable(vars(getattr(target, owner) if owner else target)[name]), spec
+
+
+def _key(args) -> str:
+    """The exact inputs of one call, as a hash (tensors as arrays)."""
+    import joblib
+
+    return joblib.hash([a.numpy() if hasattr(a, "numpy") and not hasattr(a, "to_numpy") else a
+                        for a in args])
+
+
+def _function_exercises() -> list:
+    """Every exercise whose answer is a function, Spark's aside (tests/test_spark.py)."""
+    found = []
+    for chapter in grading.chapters():
+        for ex in grading.exercises_of(chapter):
+            if ex.manual or ex.check == "check_spark_top_k":
+                continue
+            if callable(grading.context().reference(ex)):
+                found.append(ex)
+    return found
+
+
+@pytest.mark.slow
+def test_no_check_can_be_passed_by_a_lookup_table():
+    """An answer that replays the reference's outputs for the exact inputs a check
+    used last time (a table keyed on the inputs) fails the next call: every check
+    draws fresh cases besides its designed ones."""
+    passed, n = [], 0
+    for ex in _function_exercises():
+        reference, args = grading.context().reference(ex), [grading.context().data(d)
+                                                            for d in ex.data]
+        table = {}
+
+        def record(*a, reference=reference, table=table):
+            out = reference(*a)
+            table.setdefault(_key(a), out)
+            return out
+
+        def replay(*a, table=table):
+            return table.get(_key(a), next(iter(table.values())))
+
+        check = getattr(exercises, ex.check)
+        with exercises.common.seeded(0):  # the reference passes; the table holds its cases
+            check(record, *args)
+        assert table, ex.label
+        n += 1
+        for seed in (1, 2, 3):  # the next calls (seeded, so that the test is repeatable)
+            try:
+                with exercises.common.seeded(seed):
+                    check(replay, *args)
+            except exercises.ExerciseError:
+                continue
+            passed.append((ex.label, seed))
+    assert n >= 20 and not passed, f"passed by a lookup table: {passed}"
+
+
+@pytest.mark.parametrize("extras, want", [("", "[grading]"), ("[spark]", "[spark,grading]")])
+def test_the_assignment_installs_otter_with_the_package(extras, want):
+    from llmrec_utils.course import assign
+
+    colab = f'    %pip install --quiet "llmrec-utils{extras} @ git+https://x/y@v1"'
+    assert assign.install_cell(colab) == f'    %pip install --quiet "llmrec-utils{want} @ git+https://x/y@v1"'
+    with pytest.raises(ValueError, match="Colab cell"):
+        assign.install_cell("import numpy as np")

@@ -188,12 +188,14 @@ def test_spark_top_k_exercise_check(spark):
 
     from llmrec_utils.course import exercises
 
-    def top_k(scores, seen, k, anti=True, desc=True, per_user=True, limit=True):
+    def top_k(scores, seen, k, anti=True, desc=True, per_user=True, limit=True,
+              number=F.row_number, ties=F.asc):
         if anti:
             scores = scores.join(seen, [USER, ITEM], "left_anti")
         order = Window.partitionBy(USER) if per_user else Window
-        order = order.orderBy(F.desc("score") if desc else F.asc("score"))
-        ranked = scores.withColumn("rank", F.row_number().over(order))
+        by = [F.desc("score") if desc else F.asc("score")] + ([ties(ITEM)] if ties else [])
+        order = order.orderBy(*by)
+        ranked = scores.withColumn("rank", number().over(order))
         return ranked.where(F.col("rank") <= k) if limit else ranked
 
     exercises.check_spark_top_k(top_k)
@@ -207,7 +209,11 @@ def test_spark_top_k_exercise_check(spark):
     exercises.check_spark_top_k(ns["spark_top_k"])
     for wrong, hint in [({"anti": False}, "left_anti"), ({"desc": False}, "descending"),
                         ({"per_user": False}, "partition the window by user"),
-                        ({"limit": False}, "rank <= k")]:  # fmt: skip
+                        ({"limit": False}, "rank <= k"),
+                        ({"number": F.rank, "ties": None}, "as rank\\(\\) gives them"),
+                        ({"number": F.dense_rank, "ties": None},
+                         "as dense_rank\\(\\) gives them"),
+                        ({"ties": F.desc}, "smaller item id")]:  # fmt: skip
         with pytest.raises(exercises.ExerciseError, match=hint):
             exercises.check_spark_top_k(lambda s, seen, k, kw=wrong: top_k(s, seen, k, **kw))
     for stub, hint in [(lambda s, seen, k: None, "returned None"),

@@ -2,8 +2,12 @@
 
 :func:`assignment_notebook` turns a chapter into an otter master notebook whose
 questions are the chapter's exercises and whose tests are :mod:`.grading`'s;
-:func:`write_assignments` runs ``otter assign`` on it. Taught in no chapter:
-see "Grading" in ``book/instructors.md``.
+:func:`write_assignments` runs ``otter assign`` on it. The prose is the student
+edition's (:mod:`.student`): plain Markdown, exercises numbered "Exercise N.M",
+hints kept, glued results printed by the cells that compute them. The first cell
+installs the package with otter (the ``grading`` extra) on Colab; otter's
+``grader`` is made in the cell after it. Taught in no chapter: see "Grading" in
+``book/instructors.md``.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ import json
 import re
 from pathlib import Path
 
+import nbformat
+
+from . import student
 from .grading import (
     _END_RE,
     _SOLUTION_RE,
@@ -44,13 +51,30 @@ def _code(text: str) -> dict:
             "execution_count": None}  # fmt: skip
 
 
-def _prompt(block: str) -> str:
-    """An ``{exercise}`` block as plain Markdown: a bold title, the label, the text."""
-    lines = block.strip("\n").splitlines()
-    title = re.sub(r"^[`:]{3,}\{exercise\}\s*", "", lines[0])
-    label = next((ln.split(":label:")[1].strip() for ln in lines if ln.startswith(":label:")), "")
-    body = [ln for ln in lines[1:-1] if not re.match(r"^:\w+:", ln)]
-    return f"**Exercise: {title}** (`{label}`)\n\n" + "\n".join(body).strip()
+_EXTRA_RE = re.compile(r'"llmrec-utils(?:\[(?P<extras>[\w,]+)\])? @')
+
+
+def install_cell(colab: str) -> str:
+    """The chapter's Colab install cell, with the ``grading`` extra (otter-grader)."""
+    def add(m: re.Match) -> str:
+        extras = [e for e in (m["extras"] or "").split(",") if e] + ["grading"]
+        return f'"llmrec-utils[{",".join(extras)}] @'
+
+    cell, n = _EXTRA_RE.subn(add, colab)
+    if n != 1:
+        raise ValueError("the chapter's first cell does not install llmrec-utils: "
+                         "every chapter starts with the Colab cell (tests/test_notebooks.py)")
+    return cell
+
+
+def _init_cell(chapter: str) -> str:
+    return ("# otter-grader: `grader.check(...)` under each exercise runs its public test\n"
+            f'import otter\n\ngrader = otter.Notebook("{chapter}.ipynb")')
+
+
+def _bib() -> dict[str, str]:
+    path = student.bib_path()
+    return student.parse_bib(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
 def _solution_text(block: str) -> str:
@@ -76,14 +100,23 @@ def assignment_notebook(chapter: str) -> dict:
     cell that calls the check stays after the question, as in the chapter.
     """
     nb = json.loads((NOTEBOOKS / f"{chapter}.ipynb").read_text())
+    book = student.number_chapter(nbformat.reads(json.dumps(nb), as_version=4),
+                                  f"{chapter}.ipynb", _bib())
+
+    def prose(text: str) -> dict:
+        return _markdown(student.to_markdown(text, book))
+
     by_label = {ex.label: ex for ex in exercises_of(chapter)}
-    config = (f"# ASSIGNMENT CONFIG\nname: {chapter}\nrun_tests: false\n"
+    config = (f"# ASSIGNMENT CONFIG\nname: {chapter}\nrun_tests: false\ninit_cell: false\n"
               "check_all_cell: false\nexport_cell: false\ngenerate: false\n")  # fmt: skip
     cells, open_ex = [_raw(config)], None
-    for cell in nb["cells"]:
+    for index, cell in enumerate(nb["cells"]):
         src = _source(cell)
         if cell["cell_type"] == "code":
-            if open_ex is not None:  # the solution's code
+            if index == 0:  # the install cell, then otter and the printed results
+                cells += [_code(install_cell(src)), _code(_init_cell(chapter)),
+                          _code(student.SHOW_GLUED)]  # fmt: skip
+            elif open_ex is not None:  # the solution's code
                 cells.append(_code(src.replace("### BEGIN SOLUTION", "# BEGIN SOLUTION")
                                    .replace("### END SOLUTION", "# END SOLUTION")))  # fmt: skip
             else:
@@ -97,7 +130,7 @@ def assignment_notebook(chapter: str) -> dict:
             hint = re.sub(r"^[`:]{3,}\{solution-start\}.*?^[`:]{3,}[ \t]*$", "", src,
                           flags=re.MULTILINE | re.DOTALL).strip()  # fmt: skip
             if hint:
-                cells.append(_markdown(f"*Hint:* {hint}"))
+                cells.append(_markdown(f"{student.HINT} {student.to_markdown(hint, book)}"))
             cells.append(_raw("# BEGIN SOLUTION"))
             continue
         if _END_RE.search(src):
@@ -110,7 +143,7 @@ def assignment_notebook(chapter: str) -> dict:
         pos = 0
         for m in _FENCE_RE.finditer(src):
             if src[pos:m.start()].strip():
-                cells.append(_markdown(src[pos:m.start()]))
+                cells.append(prose(src[pos:m.start()]))
             pos = m.end()
             block = m.group(0)
             label = re.search(r"^:label:\s*(\S+)", block, re.MULTILINE)
@@ -119,14 +152,14 @@ def assignment_notebook(chapter: str) -> dict:
                 points = "manual: true" if ex is None or ex.manual else f"points: {POINTS}"
                 name = ex.label if ex else "exercise"
                 cells += [_raw(f"# BEGIN QUESTION\nname: {name}\n{points}"),
-                          _markdown(_prompt(block))]  # fmt: skip
+                          prose(block)]  # "### Exercise N.M: Title" and its text
                 if ex is not None and ex.manual and not _SOLUTION_RE.search(src[m.end():]):
                     cells.append(_raw("# END QUESTION"))  # no written answer in the chapter
             else:  # a discussion question's answer: the solution of a manual question
-                cells += [_raw("# BEGIN SOLUTION"), _markdown(_solution_text(block)),
+                cells += [_raw("# BEGIN SOLUTION"), prose(_solution_text(block)),
                           _raw("# END SOLUTION"), _raw("# END QUESTION")]  # fmt: skip
         if src[pos:].strip():
-            cells.append(_markdown(src[pos:]))
+            cells.append(prose(src[pos:]))
     for i, cell in enumerate(cells):
         cell["id"] = cell.get("id") or f"otter-{i}"
     return dict(nb, cells=cells)

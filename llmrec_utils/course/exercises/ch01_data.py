@@ -220,7 +220,8 @@ def check_recall(fn: Callable) -> None:
            "ranks and relevant items, then averaged. Try your function on one user by "
            "hand.")  # fmt: skip
 
-    over([*_ranked_lists(), _random_lists(fresh_rng())], check_one)
+    fresh = fresh_rng()  # two fresh cases: no one answer fits both and a designed one
+    over([*_ranked_lists(), _random_lists(fresh), _random_lists(fresh)], check_one)
     ok("Recall@k: top k by rank, over each user's relevant items, averaged over users.")
 
 
@@ -247,10 +248,12 @@ def _tiny_logs() -> list[pd.DataFrame]:
 
 
 def _random_log(rng: np.random.Generator) -> pd.DataFrame:
-    """A fresh log in scrambled order: distinct timestamps, a scrambled index."""
-    n = int(rng.integers(8, 16))
-    users = rng.integers(1, int(rng.integers(3, 6)) + 1, n)
-    users[: 3] = [1, 2, 3]  # at least three users
+    """A fresh log in scrambled order: distinct timestamps, a scrambled index, at
+    least three users with two ratings or more each (as every split requires)."""
+    n_users = int(rng.integers(3, 6))
+    n = 2 * n_users + int(rng.integers(2, 8))
+    users = np.concatenate([np.repeat(np.arange(1, n_users + 1), 2),
+                            rng.integers(1, n_users + 1, n - 2 * n_users)])
     log = pd.DataFrame({
         USER: users, ITEM: np.arange(n) + 10 * rng.integers(1, 4),
         RATING: rng.integers(1, 6, n), TIMESTAMP: rng.permutation(n) * 7 + 100,

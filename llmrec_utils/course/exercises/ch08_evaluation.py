@@ -29,10 +29,11 @@ def check_ndcg(fn: Callable) -> None:
     cases = [([0, 1, 0, 0, 1, 1, 0], 4, 5), ([1, 0, 1, 0, 0, 0], 10, 4), ([0, 0, 0, 1], 1, 4),
              ([1, 1, 1], 3, 3), ([0, 0, 0], 2, 3)]  # fmt: skip
     rng = fresh_rng()
-    length = int(rng.integers(3, 11))
-    fresh_hits = [int(h) for h in rng.random(length) < 0.4]
-    cases.append((fresh_hits, max(1, sum(fresh_hits)) + int(rng.integers(0, 5)),
-                  int(rng.integers(2, length + 3))))
+    for _ in range(2):  # two fresh lists: no one answer fits both and a designed one
+        length = int(rng.integers(3, 11))
+        fresh_hits = [int(h) for h in rng.random(length) < 0.4]
+        cases.append((fresh_hits, max(1, sum(fresh_hits)) + int(rng.integers(0, 5)),
+                      int(rng.integers(2, length + 3))))
 
     def check_one(case) -> None:
         hits, n_rel, k = case
@@ -125,8 +126,10 @@ def check_sign_flip(fn: Callable) -> None:
     negative = rng.normal(0.0, 1.0, 60)
     negative += -0.24 - negative.mean()  # a clear negative mean: p is small, near 0.06
     strong = rng.normal(0.8, 1.0, 50)  # no flip comes close: p is the smallest possible
-    fresh = fresh_rng()
-    drawn = fresh.normal(float(fresh.uniform(-0.4, 0.4)), 1.0, int(fresh.integers(30, 90)))
+    fresh = fresh_rng()  # a fresh sample with a clear difference, one near none
+    clear = fresh.normal(float(fresh.choice([-1, 1]) * fresh.uniform(0.6, 1.0)), 1.0,
+                         int(fresh.integers(40, 90)))
+    drawn = fresh.normal(float(fresh.uniform(-0.1, 0.1)), 1.0, int(fresh.integers(30, 90)))
     n = 4999
 
     def check_one(diffs) -> None:
@@ -158,7 +161,7 @@ def check_sign_flip(fn: Callable) -> None:
         raise ExerciseError(f"p = {p:.4f} is not the share of random sign flips at least as "
                             "extreme as the observed mean.")  # fmt: skip
 
-    over([null, negative, strong, drawn], check_one)
+    over([null, negative, strong, clear, drawn], check_one)
     if number(call(fn, null.copy(), 999, 7), "p") != number(call(fn, null.copy(), 999, 7), "p"):
         raise ExerciseError("Two calls with the same seed gave different p-values: draw the "
                             "signs from np.random.default_rng(seed).")  # fmt: skip

@@ -117,7 +117,12 @@ def check_fetch_depth(fn: Callable) -> None:
     n = int(rng.integers(8, 20))
     fresh = pd.DataFrame({USER: rng.integers(1, 6, n), ITEM: rng.integers(10, 25, n)})
     fresh = pd.concat([fresh, fresh.iloc[[0, 1]]]).sample(frac=1, random_state=rng)
-    cases.append((fresh.reset_index(drop=True), int(rng.integers(2, 8))))
+    k = int(rng.integers(2, 8))
+    cases.append((fresh.reset_index(drop=True), k))
+    # the same log with a new film for its heaviest user: the depth grows by one
+    heaviest = fresh.drop_duplicates().groupby(USER).size().idxmax()
+    more = pd.concat([fresh, pd.DataFrame({USER: [heaviest], ITEM: [99]})])
+    cases.append((more.sample(frac=1, random_state=rng).reset_index(drop=True), k))
 
     def check_one(case) -> None:
         seen, k = case
