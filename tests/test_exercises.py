@@ -196,8 +196,20 @@ def test_validate():
         (lambda df: validate(df, cols=False), "raised KeyError"),
         (lambda df: validate(df, nan_all=True), "outside user, item and rating"),
         (lambda df: validate(df, ret=False), "return it unchanged"),
+        # checked, but the frame that holds the contract comes back changed
+        (lambda df: validate(df)[contract], "dropped, added or reordered columns"),
+        (lambda df: validate(df).sort_values([USER, ITEM]), "re-sorted its rows"),
+        (lambda df: validate(df).reset_index(drop=True), "reset or replaced its index"),
+        (lambda df: validate(df).astype({RATING: float}), "changed some values"),
     ]:
         rejects(exercises.check_validate, wrong, hint)
+
+
+def recall_isin(recs, truth, k):
+    """Recall@k with the hits found by `isin` over every user's relevant items."""
+    top = recs.sort_values([USER, "rank"]).groupby(USER).head(k)
+    hits = top[top[ITEM].isin(truth[ITEM])].groupby(USER).size()
+    return float((hits / truth.groupby(USER).size()).fillna(0.0).mean())
 
 
 def test_recall():
@@ -228,6 +240,7 @@ def test_recall():
         (lambda r, t, k: recall(r, t, k, denom="k"), "precision"),
         (lambda r, t, k: recall(r, t, k, any_hit=True), "hit rate"),
         (lambda r, t, k: recall(r, t, k, listed=True), "average over the users in"),
+        (recall_isin, "relevant items of all users together"),
         (lambda r, t, k: 0.5, "Not quite"),
     ]:
         rejects(exercises.check_recall, wrong, hint)
@@ -241,6 +254,16 @@ def test_leave_last_out():
         return [split.train, split.test]  # a list is fine
 
     exercises.check_leave_last_out(package_split)
+
+
+def test_leave_last_out_keeps_the_input_columns():
+    right = solution("01_data", "leave_last_out")
+
+    def pairs_only(df):
+        train, test = right(df)
+        return train[[USER, ITEM]], test[[USER, ITEM]]
+
+    rejects(exercises.check_leave_last_out, pairs_only, "columns of the input; you dropped")
 
 
 def last_by(df, column, keep="last"):
@@ -716,6 +739,15 @@ def test_loops():
         rejects(exercises.check_loops, wrong, hint)
 
 
+def in_two_orders(lab, para, copies):
+    """The augmented set with the copies' texts in the paraphrase dictionary's order
+    and their labels in the labelled frame's order."""
+    kept = [r for r in lab["review"] if r in para and r not in copies]
+    labels = dict(zip(lab["review"], lab["recommended"]))
+    texts = [t for r, t in para.items() if r in kept]
+    return list(lab[TEXT]) + texts, list(lab["recommended"]) + [labels[r] for r in kept]
+
+
 def test_augmented_set():
     right = solution("06_llm_augmentation", "augment_reviews", TEXT=TEXT)
     exercises.check_augmented_set(right)
@@ -740,6 +772,10 @@ def test_augmented_set():
         (lambda lab, p, c: build(lab, {**p, **{r: p[r] for r in lab["review"]}}, c),
          "no entry in paraphrases"),
         (lambda lab, p, c: list(lab[TEXT]), "Return a tuple"),
+        # texts in the dictionary's order, labels in the frame's (pool.sample mixes them)
+        (lambda lab, p, c: in_two_orders(lab, p, c), "in the dictionary's order"),
+        (lambda lab, p, c: (right(lab, p, c)[0], [str(y) for y in right(lab, p, c)[1]]),
+         "labels are strings"),
     ]:
         rejects(exercises.check_augmented_set, wrong, hint)
     # any order of the rows passes
