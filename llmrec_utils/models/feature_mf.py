@@ -1,4 +1,4 @@
-r"""A factorisation model with side features (LightFM-style), in torch.
+r"""A factorisation model with side features (LightFM-style): the loss in torch, the fit in NumPy.
 
 A user's vector is its id embedding plus a learned linear map of its
 features, and the same for items (Kula, 2015, *Metadata embeddings for user
@@ -38,9 +38,23 @@ user has no positive interaction with):
   so it is the default; BPR weighs every mis-ordered pair alike.
 
 Both add :math:`\lambda(\lVert p_u\rVert^2 + \lVert q_i\rVert^2 +
-\lVert q_j\rVert^2)` on the vectors of the batch. Training is mini-batch
-Adagrad (LightFM's default optimiser: per-parameter step sizes suit rare ids
-and rare features), seeded by ``seed`` and deterministic on CPU.
+\lVert q_j\rVert^2)` on the vectors of each triple. Training is Adagrad
+(LightFM's default optimiser: per-parameter step sizes suit rare ids and rare
+features) set up as LightFM sets it up: the vectors start uniform on
+:math:`(-\tfrac{1}{2k}, \tfrac{1}{2k})`, Adagrad's sums of squared gradients
+start at 1, and each triple contributes its own gradient (a mini-batch of
+``batch_size`` triples is that many per-triple steps taken at once, their
+gradients added). Seeded by ``seed`` and deterministic on CPU.
+
+**How it trains.** :func:`pair_loss` states the loss in torch, and autograd
+differentiates it; the fit uses the same gradient written out by hand
+(:func:`pair_gradients`, checked against autograd in ``tests/test_fm.py``) in
+NumPy, so that a step costs a few small array operations instead of a graph:
+the item bias is kept as one more column of the item table (``[q_i, b_i]``
+scored against ``[p_u, 1]``), a step's gradients reach only the rows of the
+ids in its batch (summed per id), and Adagrad moves only those rows, which is
+what dense Adagrad does too (a zero gradient leaves a row and its accumulator
+as they are). Every negative draw of an epoch is made at its start.
 
 **Implicit feedback** follows :class:`~llmrec_utils.models.mf.BPR` and the book's
 ranking protocol (every test interaction is relevant): by default every
@@ -72,12 +86,12 @@ import pandas as pd
 import torch
 from numpy.typing import ArrayLike
 
-from ..config import SEED, logger, torch_threads
+from ..config import SEED, logger
 from ..data.columns import ITEM
 from ..data.features import keyed_rows, plain_ids
 from .base import Base
 
-__all__ = ['FeatureMF', 'FeatureTable', 'feature_table', 'pair_loss', 'warp_weights']  # fmt: skip
+__all__ = ['FeatureMF', 'FeatureTable', 'feature_table', 'pair_gradients', 'pair_loss', 'warp_weights']  # fmt: skip
 
 
 LOSSES = ("warp", "bpr")
@@ -202,6 +216,128 @@ def pair_loss(params: dict[str, torch.Tensor], Xu: torch.Tensor | None,
     return _triple_loss(*_tables(params, Xu, Xi), u, i, j, loss, weight, margin, reg)
 
 
+_EPS = 1e-10  # torch.optim.Adagrad's
+_ACCUMULATOR = 1.0  # Adagrad's sums of squared gradients start at 1, as in LightFM
+
+
+class _Params:
+    """The parameters as the fit keeps them, in float32. One table ``T`` holds a
+    row ``[e_u, 1]`` per user, then a row ``[e_i, beta_i]`` per item, so that
+    ``[p_u, 1] . [q_i, b_i] = p_u^T q_i + b_i`` and one scatter-add and one
+    Adagrad step serve every id of a batch; ``Wu`` (last column 0) and ``W``
+    (``[W_I, w_b]``) map the features; ``k`` columns are factors."""
+
+    def __init__(self, Eu, Ei, b, Wu=None, Wi=None, wb=None):
+        n_users, self.k = Eu.shape
+        self.n_users = n_users
+        users = np.hstack([Eu, np.ones((n_users, 1))])
+        self.T = np.vstack([users, np.hstack([Ei, np.asarray(b)[:, None]])]).astype(np.float32)
+        self.Wu = None if Wu is None else np.hstack(
+            [Wu, np.zeros((len(Wu), 1))]).astype(np.float32)
+        self.W = None if Wi is None else np.hstack(
+            [Wi, np.asarray(wb)[:, None]]).astype(np.float32)
+        self.factor = np.r_[np.ones(self.k), 0.0].astype(np.float32)  # 1 on factor columns
+
+    def users(self, Xu, u):
+        """``[p_u, 1]`` of the users ``u``."""
+        rows = self.T.take(u, axis=0)
+        return rows if Xu is None else rows + Xu.take(u, axis=0) @ self.Wu
+
+    def items(self, Xi):
+        """Every item's ``[q_i, b_i]``."""
+        rows = self.T[self.n_users:]
+        return rows if Xi is None else rows + Xi @ self.W
+
+
+def _gradients(pu, qbi, qbj, loss, weight, margin, reg, factor):
+    """The batch's mean loss, and the gradient of its *summed* loss (each triple's
+    own gradient, as a per-triple step would take it) w.r.t. ``[p_u, 1]``,
+    ``[q_i, b_i]`` and ``[q_j, b_j]`` (the constant 1 gets 0; biases are not
+    regularised)."""
+    n = len(pu)
+    gap = qbi - qbj
+    diff = np.einsum("nk,nk->n", pu, gap)
+    if loss == "bpr":  # d/d diff of -ln sigma(diff) is -sigma(-diff)
+        data = np.logaddexp(0, -diff)
+        g = -np.exp(-np.logaddexp(0, diff))
+    else:
+        slack = margin - diff
+        data = weight * np.maximum(slack, 0)
+        g = -weight * (slack > 0)
+    k = len(factor) - 1
+    rows = np.concatenate([pu, qbi, qbj])[:, :k]
+    value = float(data.mean() + reg * np.einsum("nk,nk->", rows, rows) / n)
+    g, c = g.astype(pu.dtype)[:, None], (2 * reg) * factor  # no penalty on biases
+    gp = g * pu
+    gpu = (g * gap + c * pu) * factor  # the 1 of [p_u, 1] is constant
+    return value, gpu, gp + c * qbi, c * qbj - gp
+
+
+def _summed(ids: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``ids`` (sorted) and the sum of the rows of ``g`` over each, in
+    the rows' order (torch's scatter-add: three times ``np.add.at``'s speed here)."""
+    counts = np.bincount(ids)
+    rows = np.flatnonzero(counts)
+    where = torch.from_numpy((np.cumsum(counts > 0) - 1).take(ids))
+    total = torch.zeros((len(rows), g.shape[1]), dtype=torch.from_numpy(g[:0]).dtype)
+    return rows, total.index_add_(0, where, torch.from_numpy(g)).numpy()
+
+
+def _backward(P: _Params, Xu, Xi, u, i, j, gpu, gqi, gqj) -> dict:
+    """The gradient of every parameter: ``(ids, rows)`` of ``T``, whole ``Wu`` and ``W``."""
+    items = np.concatenate([i, j])
+    G = np.concatenate([gpu, gqi, gqj])
+    grads = {"T": _summed(np.concatenate([u, P.n_users + items]), G)}
+    if Xu is not None:
+        grads["Wu"] = Xu.take(u, axis=0).T @ gpu
+    if Xi is not None:
+        grads["W"] = Xi.take(items, axis=0).T @ G[len(u):]
+    return grads
+
+
+def pair_gradients(params: dict[str, np.ndarray], Xu: np.ndarray | None, Xi: np.ndarray | None,
+                   u: ArrayLike, i: ArrayLike, j: ArrayLike, loss: str = "bpr",
+                   weight: ArrayLike | None = None, margin: float = 1.0,
+                   reg: float = 0.0) -> tuple[float, dict[str, np.ndarray]]:  # fmt: skip
+    """:func:`pair_loss` and its gradient with respect to each of ``params``
+    (``Eu, Ei, b`` and ``Wu`` / ``Wi, wb``), written out by hand: the gradient
+    :class:`FeatureMF` steps along (in float32, and times the batch's size, as
+    it adds the triples' gradients). Returns ``(loss, {name: gradient})``."""
+    p = {n: np.asarray(v, dtype=float) for n, v in params.items()}
+    P = _Params(p["Eu"], p["Ei"], p["b"], p.get("Wu"), p.get("Wi"), p.get("wb"))
+    P.T, P.factor = P.T.astype(float), P.factor.astype(float)  # exact, for the test
+    P.Wu, P.W = (None if M is None else M.astype(float) for M in (P.Wu, P.W))
+    u, i, j = (np.asarray(a) for a in (u, i, j))
+    weight = np.ones(len(u)) if weight is None else np.asarray(weight, dtype=float)
+    QB = P.items(Xi)
+    value, gpu, gqi, gqj = _gradients(P.users(Xu, u), QB.take(i, axis=0), QB.take(j, axis=0),
+                                      loss, weight, margin, reg, P.factor)  # fmt: skip
+    gpu, gqi, gqj = (g / len(u) for g in (gpu, gqi, gqj))  # pair_loss is the mean
+    rows = np.concatenate([u, P.n_users + i, P.n_users + j])
+    dense = np.zeros_like(P.T)
+    np.add.at(dense, rows, np.concatenate([gpu, gqi, gqj]))
+    out = {"Eu": dense[: P.n_users, :-1], "Ei": dense[P.n_users:, :-1], "b": dense[P.n_users:, -1]}
+    if Xu is not None:
+        out["Wu"] = (Xu.take(u, axis=0).T @ gpu)[:, :-1]
+    if Xi is not None:
+        W = Xi.take(np.concatenate([i, j]), axis=0).T @ np.concatenate([gqi, gqj])
+        out["Wi"], out["wb"] = W[:, :-1], W[:, -1]
+    return value, out
+
+
+def _adagrad(p: np.ndarray, state: np.ndarray, g: np.ndarray, lr: float,
+             rows: np.ndarray | None = None) -> None:  # fmt: skip
+    """One Adagrad step on ``p`` (on its ``rows`` only, if given), as torch's."""
+    if rows is None:
+        state += g * g
+        p -= lr * g / (np.sqrt(state) + _EPS)
+    else:
+        acc = state.take(rows, axis=0)
+        acc += g * g
+        state[rows] = acc
+        p[rows] = p.take(rows, axis=0) - lr * g / (np.sqrt(acc) + _EPS)
+
+
 class FeatureMF(Base):
     """Matrix factorisation with user and item features (see the module docstring).
 
@@ -214,9 +350,9 @@ class FeatureMF(Base):
         max_sampled: WARP's draws per positive. margin: WARP's margin.
         positive_rating: ratings at or above it are positives; ``None``: all.
         max_missing: the largest share of training ids without features.
-        threads: torch's CPU threads while fitting (restored afterwards); the
+        threads: BLAS threads while fitting (restored afterwards); the
             matrices are small, so one thread is fastest, and a fixed count
-            keeps float sums in a fixed order. ``None``: torch's setting.
+            keeps float sums in a fixed order. ``None``: BLAS's setting.
     """
 
     def __init__(self, factors: int = 32, loss: str = "warp",
@@ -224,7 +360,7 @@ class FeatureMF(Base):
                  item_ids: ArrayLike | None = None,
                  user_features: pd.DataFrame | ArrayLike | None = None,
                  user_ids: ArrayLike | None = None, lr: float = 0.05, reg: float = 1e-4,
-                 epochs: int = 30, batch_size: int = 256, max_sampled: int = 10,
+                 epochs: int = 30, batch_size: int = 1024, max_sampled: int = 10,
                  margin: float = 1.0, positive_rating: float | None = None,
                  max_missing: float = 0.5, threads: int | None = 1,
                  seed: int = SEED):  # fmt: skip
@@ -258,7 +394,12 @@ class FeatureMF(Base):
         return seen.append(self.items.ids[~self.items.ids.isin(seen)]).sort_values()
 
     def _fit(self, u, i, r):
-        with torch_threads(self.threads):
+        from threadpoolctl import threadpool_limits
+
+        if self.threads is None:
+            self._train(u, i, r)
+            return
+        with threadpool_limits(self.threads):
             self._train(u, i, r)
 
     def _train(self, u, i, r):
@@ -272,42 +413,46 @@ class FeatureMF(Base):
         Xu = _align(self.users, self.users_, np.ones(n_users, bool), self.max_missing, "user")
         Xi = _align(self.items, self.items_, trained, self.max_missing, "item")
         rng = np.random.default_rng(self.seed)
-        torch.manual_seed(self.seed)  # nothing random is drawn by torch; for safety
-        Ei = rng.normal(0, 0.1, (n_items, k)) * trained[:, None]  # cold items: e_i = 0
-        params = {"Eu": rng.normal(0, 0.1, (n_users, k)), "Ei": Ei, "b": np.zeros(n_items)}
-        if Xu is not None:
-            params["Wu"] = rng.normal(0, 0.1 / np.sqrt(Xu.shape[1]), (Xu.shape[1], k))
-        if Xi is not None:
-            params["Wi"] = rng.normal(0, 0.1 / np.sqrt(Xi.shape[1]), (Xi.shape[1], k))
-            params["wb"] = np.zeros(Xi.shape[1])
-        dtype = torch.float32
-        params = {n: torch.tensor(v, dtype=dtype, requires_grad=True) for n, v in params.items()}
-        tXu = None if Xu is None else torch.tensor(Xu, dtype=dtype)
-        tXi = None if Xi is None else torch.tensor(Xi, dtype=dtype)
-        opt = torch.optim.Adagrad(list(params.values()), lr=self.lr)
+        def init(n):  # LightFM's: uniform on (-1/2k, 1/2k)
+            return (rng.random((n, k)) - 0.5) / k
+
+        Ei = init(n_items) * trained[:, None]  # cold items: e_i = 0
+        Eu = init(n_users)
+        Wu = None if Xu is None else init(Xu.shape[1])
+        Wi = None if Xi is None else init(Xi.shape[1])
+        P = _Params(Eu, Ei, np.zeros(n_items), Wu, Wi, None if Xi is None else np.zeros(len(Wi)))
+        state = {name: None if M is None else np.full_like(M, _ACCUMULATOR)
+                 for name, M in (("T", P.T), ("Wu", P.Wu), ("W", P.W))}  # fmt: skip
+        Xu, Xi = (None if X is None else X.astype(np.float32) for X in (Xu, Xi))
         candidates = np.flatnonzero(trained)  # negatives: training items only
         liked = self._positives(u, i, n_users, n_items)
+        draws = 1 if self.loss == "bpr" else self.max_sampled
         self.loss_history_ = []
         for _ in range(self.epochs):
             order = rng.permutation(len(u))
+            eu, ei = u[order], i[order]
+            drawn = candidates.take(rng.integers(0, len(candidates), (len(u), draws)))
+            is_pos = liked(eu, drawn)
             total = 0.0
             for start in range(0, len(u), self.batch_size):
-                rows = order[start : start + self.batch_size]
-                bu, bi = u[rows], i[rows]
-                P, Q, bias = _tables(params, tXu, tXi)
-                j, w = self._negatives(P.detach(), Q.detach(), bias.detach(), bu, bi,
-                                       candidates, liked, rng)  # fmt: skip
-                opt.zero_grad()
-                value = _triple_loss(P, Q, bias, torch.as_tensor(bu), torch.as_tensor(bi),
-                                     torch.as_tensor(j), self.loss,
-                                     torch.as_tensor(w, dtype=dtype), self.margin, self.reg)
-                value.backward()
-                opt.step()
-                total += float(value.detach()) * len(bu)
+                at = slice(start, start + self.batch_size)
+                bu, bi = eu[at], ei[at]
+                pu, QB = P.users(Xu, bu), P.items(Xi)
+                qbi = QB.take(bi, axis=0)
+                j, w = self._negatives(pu, qbi, QB, bu, drawn[at], is_pos[at], candidates,
+                                       liked, rng)  # fmt: skip
+                value, gpu, gqi, gqj = _gradients(pu, qbi, QB.take(j, axis=0), self.loss, w,
+                                                  self.margin, self.reg, P.factor)  # fmt: skip
+                grads = _backward(P, Xu, Xi, bu, bi, j, gpu, gqi, gqj)
+                rows, g = grads["T"]
+                _adagrad(P.T, state["T"], g, self.lr, rows)
+                for name in ("Wu", "W"):
+                    if name in grads:
+                        _adagrad(getattr(P, name), state[name], grads[name], self.lr)
+                total += value * len(bu)
             self.loss_history_.append(total / len(u))
-        with torch.no_grad():
-            P, Q, bias = _tables(params, tXu, tXi)
-        self.P_, self.Q_, self.b_ = (t.detach().double().numpy() for t in (P, Q, bias))
+        pu, QB = P.users(Xu, np.arange(n_users)), P.items(Xi)
+        self.P_, self.Q_, self.b_ = (a.astype(float) for a in (pu[:, :k], QB[:, :k], QB[:, k]))
 
     @staticmethod
     def _positives(u, i, n_users, n_items):
@@ -325,24 +470,21 @@ class FeatureMF(Base):
 
         return liked
 
-    def _negatives(self, P, Q, bias, u, i, candidates, liked, rng):
-        """One negative per positive, and its weight (WARP's rank weight, or 1)."""
-        m = 1 if self.loss == "bpr" else self.max_sampled
-        j = candidates[rng.integers(0, len(candidates), (len(u), m))]
-        is_pos = liked(u, j)
+    def _negatives(self, pu, qbi, QB, u, j, is_pos, candidates, liked, rng):
+        """One negative per positive from its draws ``j`` (``is_pos``: which of
+        them the user likes), and its weight (WARP's rank weight, or 1)."""
         if self.loss == "bpr":
+            j = j.copy()
             while is_pos.any():  # redraw negatives the user likes, as mf.BPR does
                 j[is_pos] = candidates[rng.integers(0, len(candidates), int(is_pos.sum()))]
                 is_pos = liked(u, j)
-            return j[:, 0], np.ones(len(u))
-        tu, ti, tj = (torch.as_tensor(a) for a in (u, i, j))
-        pu = P[tu]
-        s_pos = (pu * Q[ti]).sum(1) + bias[ti]
-        s_neg = torch.einsum("nk,nmk->nm", pu, Q[tj]) + bias[tj]
-        violates = (s_neg > (s_pos - self.margin)[:, None]).numpy() & ~is_pos
+            return j[:, 0], np.ones(len(u), np.float32)
+        s_pos = np.einsum("nk,nk->n", pu, qbi)  # [p_u, 1] . [q_i, b_i]
+        s_neg = np.einsum("nk,nmk->nm", pu, QB.take(j, axis=0))
+        violates = (s_neg > (s_pos - self.margin)[:, None]) & ~is_pos
         first = violates.argmax(axis=1)
         hit = violates.any(axis=1)
-        w = np.where(hit, warp_weights(first + 1, len(candidates)), 0.0)
+        w = np.where(hit, warp_weights(first + 1, len(candidates)), 0.0).astype(np.float32)
         return j[np.arange(len(u)), first], w
 
     def _scores(self, u):
