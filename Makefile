@@ -48,7 +48,7 @@ browser:
 # Every test: the unit tests, then every chapter under nbval, then the book
 # build, which renders the chapters nbval just executed (see conftest.py).
 test: assets browser
-	$(BIN)/python -m pytest -ra
+	$(BIN)/python -m pytest -ra --durations=10
 
 # The fast unit tests (about a minute): no JVM, no pinned language model (the
 # `spark` and `slow` markers, see conftest.py); `make test` runs those too.

@@ -19,10 +19,15 @@ runs everything:
 The kinds run in that order: the book build comes last so that it can render
 the chapters nbval has just executed instead of executing them again
 (notebooks/conftest.py).
+
+At the end of a run the summary gives each chapter's time under nbval (setup,
+cells and teardown), beside ``--durations=10`` (``make test``), so the test
+budget is visible in every log.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -49,3 +54,22 @@ def pytest_collection_modifyitems(config, items):
                                      or item.originalname in SLOW_TESTS):
             item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: KINDS.index(kind(item)))  # stable: keeps cell order
+
+
+_CHAPTER_SECONDS: dict[str, float] = defaultdict(float)  # chapter -> seconds under nbval
+
+
+def pytest_runtest_logreport(report):
+    path = Path(report.nodeid.split("::")[0])
+    if path.suffix == ".ipynb":
+        _CHAPTER_SECONDS[path.stem] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _CHAPTER_SECONDS:
+        return
+    terminalreporter.section("chapter times under nbval (this run)")
+    for chapter, seconds in sorted(_CHAPTER_SECONDS.items()):
+        terminalreporter.write_line(f"{chapter:<28} {seconds:7.1f} s")
+    total = sum(_CHAPTER_SECONDS.values())
+    terminalreporter.write_line(f"{'all chapters':<28} {total:7.1f} s")
