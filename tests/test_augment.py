@@ -453,3 +453,11 @@ def test_bpr_fit_prunes_the_highest_loss_extra_triples_only(monkeypatch):
     n_kept = len(kept)
     assert n_kept == pytest.approx(0.75 * len(extra), abs=1)
     assert kept == {tuple(codes[k]) for k in order[:n_kept]}  # the lowest losses
+
+
+def test_stack_differences_name_each_library_in_another_version():
+    import numpy
+
+    assert augment.stack_differences({"numpy": numpy.__version__}) == {}
+    assert augment.stack_differences({"numpy": "0.0.1", "no-such-package-here": "1.0"}) == {
+        "numpy": ("0.0.1", numpy.__version__), "no-such-package-here": ("1.0", "not installed")}

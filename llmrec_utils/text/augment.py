@@ -23,10 +23,31 @@ from ..data import loaders, splits
 from ..data.columns import ITEM, RATING, TEXT, TITLE, USER
 from . import llm
 
-__all__ = ['generations_dir', 'ITEM_TEMPLATE_VERSION', 'ItemProfile', 'item_prompt', 'item_jobs', 'profile_text', 'USER_TEMPLATE_VERSION', 'UserProfile', 'user_history', 'user_prompt', 'PICK_TEMPLATE_VERSION', 'Pick', 'pick_prompt', 'check_pick', 'PARAPHRASE_TEMPLATE_VERSION', 'Paraphrase', 'paraphrase_prompt', 'eda_augment', 'ITEM_TEMPLATE_V1', 'PICK_CANDIDATES', 'generation_train', 'N_PROFILED_USERS', 'profiled_users', 'user_jobs', 'pick_candidates', 'load_pick_candidates', 'pick_jobs', 'pick_triples', 'review_splits', 'paraphrase_jobs', 'Recipe', 'RECIPES', 'jobs', 'run', 'replay', 'DEFAULT_RUN', 'run_name', 'run_dir', 'runs', 'run_model_id']  # fmt: skip
+__all__ = ['generations_dir', 'ITEM_TEMPLATE_VERSION', 'ItemProfile', 'item_prompt', 'item_jobs', 'profile_text', 'USER_TEMPLATE_VERSION', 'UserProfile', 'user_history', 'user_prompt', 'PICK_TEMPLATE_VERSION', 'Pick', 'pick_prompt', 'check_pick', 'PARAPHRASE_TEMPLATE_VERSION', 'Paraphrase', 'paraphrase_prompt', 'eda_augment', 'ITEM_TEMPLATE_V1', 'PICK_CANDIDATES', 'generation_train', 'N_PROFILED_USERS', 'profiled_users', 'user_jobs', 'pick_candidates', 'load_pick_candidates', 'pick_jobs', 'pick_triples', 'review_splits', 'paraphrase_jobs', 'Recipe', 'RECIPES', 'jobs', 'run', 'replay', 'DEFAULT_RUN', 'RUN_STACK', 'stack_differences', 'run_name', 'run_dir', 'runs', 'run_model_id']  # fmt: skip
 
 
 DEFAULT_RUN = "smollm2-135m"  # the folder of the default model's committed generations
+# The libraries the default run was generated with (requirements.txt's pins, under which
+# the book's tests regenerate answers and find them equal to the run's). Greedy decoding
+# is reproducible for a fixed stack only: other versions sum floats in another order,
+# and a near tie between two tokens can then go the other way (Colab's, for instance).
+RUN_STACK = {"torch": "2.13.0", "transformers": "5.24.0", "gguf": "0.19.0"}
+
+
+def stack_differences(stack: dict[str, str] = RUN_STACK) -> dict[str, tuple[str, str]]:
+    """``{library: (the run's version, this runtime's)}`` for each library of
+    :data:`RUN_STACK` installed in another version (local tags like +cpu ignored)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name, recorded in stack.items():
+        try:
+            here = version(name).split("+")[0]
+        except PackageNotFoundError:
+            here = "not installed"
+        if here != recorded:
+            out[name] = (recorded, here)
+    return out
 
 
 def generations_dir() -> Path:
