@@ -72,11 +72,6 @@ def _init_cell(chapter: str) -> str:
             f'import otter\n\ngrader = otter.Notebook("{chapter}.ipynb")')
 
 
-def _bib() -> dict[str, str]:
-    path = student.bib_path()
-    return student.parse_bib(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
 def _solution_text(block: str) -> str:
     lines = block.strip("\n").splitlines()[1:-1]
     return "\n".join(ln for ln in lines if not re.match(r"^:\w+:", ln)).strip()
@@ -101,7 +96,7 @@ def assignment_notebook(chapter: str) -> dict:
     """
     nb = json.loads((NOTEBOOKS / f"{chapter}.ipynb").read_text())
     book = student.number_chapter(nbformat.reads(json.dumps(nb), as_version=4),
-                                  f"{chapter}.ipynb", _bib())
+                                  f"{chapter}.ipynb", student.load_bib())
 
     def prose(text: str) -> dict:
         return _markdown(student.to_markdown(text, book))

@@ -151,6 +151,12 @@ def bib_path() -> Path:
     return repo if repo.is_file() else _shared("book", "references.bib")
 
 
+def load_bib() -> dict[str, str]:
+    """Citation keys -> "Author, year" from :func:`bib_path` (empty if it is missing)."""
+    path = bib_path()
+    return parse_bib(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
 _ACCENTS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303"}
 
 
@@ -439,7 +445,7 @@ def write_student_copies(notebooks: list[Path], outdir: Path, site: bool = False
     into ``outdir``; return their paths."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    bib = parse_bib(bib_path().read_text(encoding="utf-8")) if bib_path().is_file() else {}
+    bib = load_bib()
     written = []
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
