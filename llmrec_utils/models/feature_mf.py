@@ -227,16 +227,16 @@ class _Params:
     Adagrad step serve every id of a batch; ``Wu`` (last column 0) and ``W``
     (``[W_I, w_b]``) map the features; ``k`` columns are factors."""
 
-    def __init__(self, Eu, Ei, b, Wu=None, Wi=None, wb=None):
+    def __init__(self, Eu, Ei, b, Wu=None, Wi=None, wb=None, dtype=np.float32):
         n_users, self.k = Eu.shape
         self.n_users = n_users
         users = np.hstack([Eu, np.ones((n_users, 1))])
-        self.T = np.vstack([users, np.hstack([Ei, np.asarray(b)[:, None]])]).astype(np.float32)
+        self.T = np.vstack([users, np.hstack([Ei, np.asarray(b)[:, None]])]).astype(dtype)
         self.Wu = None if Wu is None else np.hstack(
-            [Wu, np.zeros((len(Wu), 1))]).astype(np.float32)
+            [Wu, np.zeros((len(Wu), 1))]).astype(dtype)
         self.W = None if Wi is None else np.hstack(
-            [Wi, np.asarray(wb)[:, None]]).astype(np.float32)
-        self.factor = np.r_[np.ones(self.k), 0.0].astype(np.float32)  # 1 on factor columns
+            [Wi, np.asarray(wb)[:, None]]).astype(dtype)
+        self.factor = np.r_[np.ones(self.k), 0.0].astype(dtype)  # 1 on factor columns
 
     def users(self, Xu, u):
         """``[p_u, 1]`` of the users ``u``."""
@@ -304,9 +304,7 @@ def pair_gradients(params: dict[str, np.ndarray], Xu: np.ndarray | None, Xi: np.
     :class:`FeatureMF` steps along (in float32, and times the batch's size, as
     it adds the triples' gradients). Returns ``(loss, {name: gradient})``."""
     p = {n: np.asarray(v, dtype=float) for n, v in params.items()}
-    P = _Params(p["Eu"], p["Ei"], p["b"], p.get("Wu"), p.get("Wi"), p.get("wb"))
-    P.T, P.factor = P.T.astype(float), P.factor.astype(float)  # exact, for the test
-    P.Wu, P.W = (None if M is None else M.astype(float) for M in (P.Wu, P.W))
+    P = _Params(p["Eu"], p["Ei"], p["b"], p.get("Wu"), p.get("Wi"), p.get("wb"), dtype=float)
     u, i, j = (np.asarray(a) for a in (u, i, j))
     weight = np.ones(len(u)) if weight is None else np.asarray(weight, dtype=float)
     QB = P.items(Xi)
