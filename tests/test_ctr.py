@@ -194,6 +194,30 @@ def test_auc_logloss_and_paired_comparison():
         uncertainty.auc_logloss(y, np.full(100, 1.5))
 
 
+def test_click_intervals_are_the_bootstrap_of_the_metrics_on_the_resampled_rows():
+    """auc_logloss and compare_clicks score all resamples at once (a sum over
+    sorted scores); their intervals are those of scoring each resample's rows
+    with roc_auc and logloss one by one, the definition, ties and clusters
+    included."""
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 400)
+    a, b = np.round(rng.random(400), 1), rng.random(400)  # a: many ties
+    film = rng.integers(0, 30, 400)
+    pairs = (("AUC", metrics.roc_auc), ("log loss", metrics.logloss))
+    one = {k: uncertainty.bootstrap_ci(f, y, a, n_boot=200) for k, f in pairs}
+    rows = {k: uncertainty.paired_bootstrap_diff(f, y, a, b, n_boot=200) for k, f in pairs}
+    films = {k: uncertainty.cluster_bootstrap_diff(f, y, a, b, film, n_boot=200)
+             for k, f in pairs}  # fmt: skip
+    for fast, slow in ((uncertainty.auc_logloss(y, a, n_boot=200), one),
+                       (uncertainty.compare_clicks(y, a, b, n_boot=200), rows),
+                       (uncertainty.compare_clicks(y, a, b, n_boot=200, clusters=film), films)):
+        for k in slow:
+            assert np.allclose([fast[k].estimate, fast[k].low, fast[k].high],
+                               [slow[k].estimate, slow[k].low, slow[k].high], atol=1e-12)
+    assert uncertainty.compare_clicks(y, a, b, n_boot=200)["AUC"] != uncertainty.compare_clicks(
+        y, b, a, n_boot=200)["AUC"]  # the direction matters: b minus a
+
+
 def test_cluster_bootstrap_is_wider_when_rows_of_a_cluster_move_together():
     """Twenty films with 100 clicks each; model b is better on some films and
     worse on others. Rows resampled as if independent give a tight interval

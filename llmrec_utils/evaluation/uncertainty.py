@@ -221,15 +221,68 @@ def paired_fold_interval(a: ArrayLike, b: ArrayLike, alpha: float = 0.05) -> Int
     return Interval(mean, mean - half, mean + half)
 
 
+def _click_replicates(y: np.ndarray, p: np.ndarray, weights: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """AUC and log loss of each resample at once, a resample given by how
+    many times it repeats each row (``weights``, resamples x rows): the
+    numbers :func:`roc_auc` and :func:`logloss` give on the repeated rows.
+
+    The rows are sorted by score once; in each resample a positive row is
+    credited with the weight of the negatives scored below it, plus half of
+    those tied with it (the Mann-Whitney form of the AUC), a cumulative sum
+    instead of a sort per resample. A resample with one class has AUC nan."""
+    order = np.argsort(p, kind="stable")
+    ps, ys = p[order], y[order].astype(float)
+    starts = np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]])  # groups of tied scores
+    w = weights[:, order].astype(float)
+    pos = np.add.reduceat(w * ys, starts, axis=1)
+    neg = np.add.reduceat(w * (1 - ys), starts, axis=1)
+    below = np.cumsum(neg, axis=1) - neg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        auc = (pos * (below + 0.5 * neg)).sum(1) / (pos.sum(1) * neg.sum(1))
+    q = np.clip(ps, 1e-7, 1 - 1e-7)  # logloss's clip
+    loss = w @ -(ys * np.log(q) + (1 - ys) * np.log(1 - q)) / w.sum(1)
+    return auc, loss
+
+
+def _row_weights(n: int, n_boot: int, seed: int, clusters: ArrayLike | None = None,
+                 chunk: int = 100):  # fmt: skip
+    """The resamples of :func:`bootstrap_ci` (rows) or of
+    :func:`cluster_bootstrap_diff` (whole clusters), the same draws, as each
+    row's number of copies: ``chunk`` resamples at a time (bounded memory)."""
+    if clusters is None:
+        codes, size = np.arange(n), n
+    else:
+        codes, uniques = pd.factorize(np.asarray(clusters))
+        if len(uniques) < 2:
+            raise ValueError(f"need at least 2 clusters to bootstrap, got {len(uniques)}.")
+        size = len(uniques)
+    drawn = _resample_indices(size, n_boot, seed)
+    for start in range(0, n_boot, chunk):
+        block = drawn[start:start + chunk]
+        flat = (block + size * np.arange(len(block))[:, None]).ravel()
+        counts = np.bincount(flat, minlength=len(block) * size).reshape(len(block), size)
+        yield counts[:, codes]
+
+
+def _percentiles(values: np.ndarray, estimate: float, alpha: float) -> Interval:
+    low, high = np.nanquantile(values, [alpha / 2, 1 - alpha / 2])
+    return Interval(float(estimate), float(low), float(high))
+
+
 def auc_logloss(y: ArrayLike, p: ArrayLike, n_boot: int = 1000, alpha: float = 0.05,
                 seed: int = SEED) -> dict[str, Interval]:  # fmt: skip
     """``{"AUC": Interval, "log loss": Interval}``: each with a percentile
-    bootstrap interval over rows (:func:`~llmrec_utils.evaluation.uncertainty.bootstrap_ci`)."""
+    bootstrap interval over rows, the resamples of
+    :func:`~llmrec_utils.evaluation.uncertainty.bootstrap_ci` (scored all at
+    once, :func:`_click_replicates`)."""
     y, p = _check_scores(y, p)
     if y.min() == y.max():
         raise ValueError("AUC needs both classes among the rows.")
-    return {"AUC": bootstrap_ci(roc_auc, y, p, n_boot=n_boot, alpha=alpha, seed=seed),
-            "log loss": bootstrap_ci(logloss, y, p, n_boot=n_boot, alpha=alpha, seed=seed)}
+    reps = [_click_replicates(y, p, w) for w in _row_weights(len(y), n_boot, seed)]
+    auc, loss = (np.concatenate(r) for r in zip(*reps))
+    return {"AUC": _percentiles(auc, roc_auc(y, p), alpha),
+            "log loss": _percentiles(loss, logloss(y, p), alpha)}
 
 
 def compare_clicks(y: ArrayLike, p_a: ArrayLike, p_b: ArrayLike, n_boot: int = 1000,
@@ -238,13 +291,19 @@ def compare_clicks(y: ArrayLike, p_a: ArrayLike, p_b: ArrayLike, n_boot: int = 1
     """Paired bootstrap of model b minus model a on the same rows: ``{"AUC":
     Interval, "log loss": Interval}`` of the differences (an AUC gain is
     positive; a log-loss gain negative). With ``clusters`` (one label per
-    row, e.g. the item of each click) whole clusters are resampled
-    (:func:`~llmrec_utils.evaluation.uncertainty.cluster_bootstrap_diff`): use it when the
-    claim is about items or users and their rows are correlated."""
+    row, e.g. the item of each click) whole clusters are resampled, as in
+    :func:`~llmrec_utils.evaluation.uncertainty.cluster_bootstrap_diff`: use it when the
+    claim is about items or users and their rows are correlated. The
+    resamples are those of :func:`paired_bootstrap_diff` (or
+    :func:`cluster_bootstrap_diff`), scored all at once."""
     y, p_a = _check_scores(y, p_a)
     _, p_b = _check_scores(y, p_b)
-    if clusters is None:
-        return {name: paired_bootstrap_diff(f, y, p_a, p_b, n_boot, alpha, seed)
-                for name, f in (("AUC", roc_auc), ("log loss", logloss))}  # fmt: skip
-    return {name: cluster_bootstrap_diff(f, y, p_a, p_b, clusters, n_boot, alpha, seed)
-            for name, f in (("AUC", roc_auc), ("log loss", logloss))}  # fmt: skip
+    if clusters is not None and len(np.asarray(clusters)) != len(y):
+        raise ValueError("y_true, pred_a, pred_b and clusters must have one entry per row.")
+    diffs = []
+    for w in _row_weights(len(y), n_boot, seed, clusters):
+        (auc_a, loss_a), (auc_b, loss_b) = (_click_replicates(y, p, w) for p in (p_a, p_b))
+        diffs.append((auc_b - auc_a, loss_b - loss_a))
+    auc, loss = (np.concatenate(d) for d in zip(*diffs))
+    return {"AUC": _percentiles(auc, roc_auc(y, p_b) - roc_auc(y, p_a), alpha),
+            "log loss": _percentiles(loss, logloss(y, p_b) - logloss(y, p_a), alpha)}
