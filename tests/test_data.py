@@ -107,6 +107,33 @@ def test_cold_item_split_drops_test_rows_of_users_with_no_training_data():
         assert s.info["dropped_cold_users"] == 0
 
 
+def test_cold_user_split_shows_each_cold_user_their_first_ratings_only():
+    log = synthetic_log(n_users=30, per_user=8)
+    s = data.cold_user_split(log, user_frac=0.2, n_visible=3, seed=0)
+    cold = s.info["cold_users"]
+    assert len(cold) == 6 and set(s.test[USER]) <= set(cold)
+    for u in cold:  # train keeps the 3 earliest (ties by item), test the rest
+        rows = log[log[USER] == u].sort_values([TIMESTAMP, ITEM])
+        assert pairs(s.train[s.train[USER] == u]) == pairs(rows.head(3))
+        assert pairs(s.test[s.test[USER] == u]) <= pairs(rows.iloc[3:])
+    warm = log[~log[USER].isin(cold)]
+    assert pairs(warm) <= pairs(s.train)  # the other users keep everything
+    assert set(s.test[ITEM]) <= set(s.train[ITEM])  # no cold film in test
+    assert len(s.test) + s.info["dropped_cold_items"] == len(log) - len(s.train)
+    assert s.info["cold_users"] == data.cold_user_split(log, 0.2, 3, seed=0).info["cold_users"]
+    assert s.info["cold_users"] != data.cold_user_split(log, 0.2, 3, seed=1).info["cold_users"]
+
+
+def test_cold_user_split_rejects_impossible_requests():
+    log = synthetic_log(n_users=10, per_user=4)
+    with pytest.raises(ValueError, match="must be in"):
+        data.cold_user_split(log, user_frac=1.0)
+    with pytest.raises(ValueError, match="at least 1"):
+        data.cold_user_split(log, n_visible=0)
+    with pytest.raises(ValueError, match="more than n_visible=4"):
+        data.cold_user_split(log, user_frac=0.5, n_visible=4)
+
+
 # --- validation ------------------------------------------------------------------
 @pytest.mark.parametrize(
     "mutate, message",
@@ -231,6 +258,11 @@ def test_standard_splits_by_name(tmp_cache, monkeypatch):
     for name, outer in (("cold-validation", cold), ("mixed-validation", cold)):
         inner = data.standard_split(name, seed=1)
         assert pairs(inner.train) | pairs(inner.test) <= pairs(outer.train), name
+    new_users = data.standard_split("cold-users", seed=1)
+    assert new_users.info == data.cold_user_split(log, seed=1).info
+    inner = data.standard_split("cold-users-validation", seed=1)
+    assert pairs(inner.train) | pairs(inner.test) <= pairs(new_users.train)
+    assert not set(inner.train[USER]) & set(new_users.info["cold_users"])  # never a test user
     assert pairs(data.standard_split("temporal", seed=1).test) == pairs(
         data.temporal_split(log, 1, 1).test)
     folds = data.standard_split("folds", seed=1)

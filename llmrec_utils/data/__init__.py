@@ -33,6 +33,7 @@ from .splits import (  # noqa: F401
     Split,
     WARM_TEST_FRAC,
     cold_item_split,
+    cold_user_split,
     holdout_split,
     kfold_splits,
     load_split,

@@ -1,8 +1,8 @@
-"""Splits: random, temporal, cold-item, k-fold, and the named protocols.
+"""Splits: random, temporal, cold-item, cold-user, k-fold, and the named protocols.
 
 A chapter never re-splits by hand: it asks for ``standard_split(name)``
 (warm, warm-validation, random, temporal, cold, cold-validation, mixed,
-mixed-validation, folds), which is made once per seed, saved, and read back.
+mixed-validation, cold-users, cold-users-validation, folds), which is made once per seed, saved, and read back.
 Taught in ``notebooks/01_data.ipynb``.
 """
 
@@ -133,6 +133,49 @@ def cold_item_split(
     )
 
 
+def cold_user_split(ratings: pd.DataFrame, user_frac: float = 0.1, n_visible: int = 5,
+                    seed: int = SEED) -> Split:  # fmt: skip
+    """Cold-start users: a random ``user_frac`` of users keep only their first
+    ``n_visible`` ratings (by time, ties by item) in train; the rest go to test.
+
+    Every other user keeps all their ratings in train, so a model learns the
+    films from them and meets each new user with a handful of ratings, as a
+    site meets a visitor who has just signed up. Test rows of films no train
+    row mentions are dropped (those would be cold *films*, a different
+    problem); ``info['dropped_cold_items']`` counts them and
+    ``info['cold_users']`` lists the users.
+    """
+    if not 0 < user_frac < 1:
+        raise ValueError(f"user_frac must be in (0, 1), got {user_frac}.")
+    if n_visible < 1:
+        raise ValueError(f"n_visible must be at least 1, got {n_visible}.")
+    validate_ratings(ratings)
+    df = ratings.reset_index(drop=True)
+    counts = df.groupby(USER).size()
+    eligible = np.sort(counts.index[counts > n_visible].to_numpy())
+    n_cold = max(1, int(round(user_frac * len(counts))))
+    if n_cold >= len(counts) or n_cold > len(eligible):
+        raise ValueError(f"user_frac={user_frac} asks for {n_cold} cold users, but "
+                         f"{len(eligible)} of {len(counts)} users have more than "
+                         f"n_visible={n_visible} ratings and some must stay warm.")  # fmt: skip
+    cold = np.sort(np.random.default_rng(seed).choice(eligible, size=n_cold, replace=False))
+    keys = [USER] + ([TIMESTAMP] if TIMESTAMP in df else []) + [ITEM]
+    order = df.sort_values(keys, kind="stable")
+    position = order.groupby(USER).cumcount().reindex(df.index)
+    is_test = df[USER].isin(cold) & (position >= n_visible)
+    train, test = df[~is_test], df[is_test]
+    kept = test[ITEM].isin(train[ITEM].unique())
+    return Split(
+        train.reset_index(drop=True),
+        test[kept].reset_index(drop=True),
+        {
+            "kind": "cold-start users", "user_frac": user_frac, "n_visible": n_visible,
+            "seed": seed, "cold_users": cold.tolist(),
+            "dropped_cold_items": int((~kept).sum()),
+        },  # fmt: skip
+    )
+
+
 def kfold_splits(ratings: pd.DataFrame, n_folds: int = 5, seed: int = SEED) -> list[Split]:
     """K-fold cross-validation over ratings (Surprise's ``KFold`` protocol).
 
@@ -251,6 +294,18 @@ def _cold_validation(seed: int) -> Split:
     return cold_item_split(load_split("ml100k-cold-items", seed).train, 0.1, seed=seed)
 
 
+def _cold_users(seed: int) -> Split:
+    return cold_user_split(load_ml100k_ratings(), seed=seed)
+
+
+def _cold_users_validation(seed: int) -> Split:
+    """A cold-user split of the other users (the test users' rows all left
+    out), so a choice made on it never sees a test user."""
+    outer = _cold_users(seed)
+    others = outer.train[~outer.train[USER].isin(outer.info["cold_users"])]
+    return cold_user_split(others, seed=seed)
+
+
 PROTOCOL_SPLITS = {
     # chapter 4's ranking protocol and the validation split cut from its train part
     "warm": _warm,
@@ -263,6 +318,9 @@ PROTOCOL_SPLITS = {
     # chapter 5's mixed catalogue (cold films plus 20% of the rest)
     "mixed": lambda seed: mixed_split(load_split("ml100k-cold-items", seed), seed=seed),
     "mixed-validation": lambda seed: mixed_split(_cold_validation(seed), seed=seed),
+    # chapter 7's new users: a tenth of the users with their first five ratings
+    "cold-users": _cold_users,
+    "cold-users-validation": _cold_users_validation,
     # chapter 4's (and 8's) rating protocol
     "folds": lambda seed: kfold_splits(load_ml100k_ratings(), N_FOLDS, seed),
 }
@@ -275,7 +333,9 @@ def standard_split(name: str, seed: int = SEED) -> Split | list[Split]:
     train part), ``random``, ``temporal`` and ``cold`` (chapter 1's saved
     splits, see :func:`load_split`), ``cold-validation`` (a cold split of
     cold's train part), ``mixed`` and ``mixed-validation`` (:func:`mixed_split`
-    of cold and of cold-validation) and ``folds`` (a list of
+    of cold and of cold-validation), ``cold-users`` and
+    ``cold-users-validation`` (:func:`cold_user_split`, the second among the
+    first's other users) and ``folds`` (a list of
     :data:`N_FOLDS` splits). A validation split is cut from its protocol's
     train part, so choosing on it never looks at the test part.
     """
