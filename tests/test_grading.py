@@ -56,7 +56,8 @@ WRONG = {  # each wrong on every input, whatever cases a check draws
     "    return float((hits / truth.groupby(USER).size()).fillna(0).mean())",
     "leave_last_out": "def leave_last_out(df):\n"
     "    return df.sort_values(TIMESTAMP).groupby(USER).tail(1)",
-    # chapter 8: DCG and its ideal not divided, no mean, the null distribution returned
+    # chapter 8: DCG and its ideal not divided, no mean, the null distribution returned,
+    # the pairs compared one by one (no share)
     "ndcg": "def ndcg(hits, n_relevant, k):\n"
     "    hits = np.asarray(hits, float)[:k]\n"
     "    dcg = np.sum(hits / np.log2(np.arange(2, len(hits) + 2)))\n"
@@ -69,11 +70,13 @@ WRONG = {  # each wrong on every input, whatever cases a check draws
     "    diffs = np.asarray(diffs, float)\n"
     "    signs = np.random.default_rng(seed).choice([-1.0, 1.0], (n, len(diffs)))\n"
     "    return np.abs((signs * diffs).mean(axis=1))",
+    "swap_consistency": "def swap_consistency(first_order_picks, swapped_picks):\n"
+    "    return np.asarray(first_order_picks) != np.asarray(swapped_picks)",
 }
 
 CODING = ["ex-data-contract", "ex-data-recall", "ex-data-leave-last-out",
-          "ex-eval-ndcg", "ex-eval-novelty", "ex-eval-sign-flip"]
-MANUAL = ["ex-data-global-time", "ex-eval-relevance"]
+          "ex-eval-ndcg", "ex-eval-novelty", "ex-eval-sign-flip", "ex-eval-swap"]
+MANUAL = ["ex-data-global-time", "ex-eval-relevance", "ex-eval-judge"]
 EXPECTED = {  # student -> exercise -> score ("" for a discussion question)
     "correct": {**dict.fromkeys(CODING, 2), **dict.fromkeys(MANUAL, "")},
     "wrong": {**dict.fromkeys(CODING, 0), **dict.fromkeys(MANUAL, "")},
@@ -156,7 +159,7 @@ def test_points_rows_and_manual_columns(graded):
     assert points.loc["08_evaluation", "ex-eval-relevance"] == grading.MANUAL
     assert points.loc["08_evaluation", "ex-eval-ndcg"] == str(grading.POINTS)
     assert points.loc["01_data", "ex-eval-ndcg"] == points.loc["08_evaluation", "ex-data-recall"] == ""
-    assert [float(t) for t in points["total"]] == [3 * grading.POINTS] * 2  # one chapter each
+    assert [float(t) for t in points["total"]] == [3 * grading.POINTS, 4 * grading.POINTS]
 
 
 def test_only_answer_cells_run_and_hints_are_kept(graded):

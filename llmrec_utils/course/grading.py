@@ -647,6 +647,15 @@ def _loo_args(rng):
     return rng.integers(0, 4, n), rng.integers(0, 2, n)
 
 
+def _swap_args(rng):
+    """Positions picked (1 or 2) in both orders, some rejected (NaN), one pair valid."""
+    n = int(rng.integers(4, 25))
+    picks = rng.integers(1, 3, (2, n)).astype(float)
+    picks[rng.random((2, n)) < 0.2] = np.nan
+    picks[:, 0] = [1.0, 2.0]
+    return picks[0], picks[1]
+
+
 # check -> (arguments from a random generator, what to compare of the output)
 VARIANTS: dict[str, tuple[Callable, Callable]] = {
     "check_validate": (_frame, len),  # one variant per way of breaking the contract
@@ -677,6 +686,7 @@ VARIANTS: dict[str, tuple[Callable, Callable]] = {
     "check_fm_pairwise": (_fm_args, lambda out: np.ravel(np.asarray(out, float))),
     "check_warp_weight": (_warp_args, lambda out: np.ravel(np.asarray(out, float))),
     "check_loo_share": (_loo_args, lambda out: np.ravel(np.asarray(out, float))),
+    "check_swap_consistency": (_swap_args, float),
 }
 
 
@@ -819,6 +829,7 @@ PACKAGE_ANSWERS: dict[str, tuple[str, ...]] = {
     "check_ndcg": ("llmrec_utils.evaluation.metrics:ndcg_at_k",),
     "check_novelty": ("llmrec_utils.evaluation.metrics:novelty",),
     "check_sign_flip": ("llmrec_utils.evaluation.uncertainty:compare",),
+    "check_swap_consistency": ("llmrec_utils.chapters.judging:swap_consistency",),
     "check_spark_top_k": ("llmrec_utils.models.spark_als:SparkALS.recommend_frame",),
 }  # fmt: skip
 

@@ -36,7 +36,7 @@ from .ch04_matrix_factorization import check_als_user, check_ease, check_sgd_ste
 from .ch05_hybrid import check_content_scores, check_gated_blend, check_zscore_rows
 from .ch06_llm_augmentation import check_augmentation_effect, check_augmented_set, check_loops
 from .ch07_knowledge_in_models import check_fm_pairwise, check_loo_share, check_warp_weight
-from .ch08_evaluation import check_ndcg, check_novelty, check_sign_flip
+from .ch08_evaluation import check_ndcg, check_novelty, check_sign_flip, check_swap_consistency
 from .ch09_scaling_with_spark import check_crossover, check_fetch_depth, check_spark_top_k
 from .common import ExerciseError
 
@@ -66,6 +66,7 @@ __all__ = [  # the imports above say which chapter each check is for
     "check_sign_flip",
     "check_spans",
     "check_spark_top_k",
+    "check_swap_consistency",
     "check_validate",
     "check_warp_weight",
     "check_zscore_rows",

@@ -1,5 +1,5 @@
-"""Chapter 8's exercise checks (``notebooks/08_evaluation.ipynb``): NDCG@k, novelty and
-the sign-flip permutation test."""
+"""Chapter 8's exercise checks (``notebooks/08_evaluation.ipynb``): NDCG@k, novelty,
+the sign-flip permutation test and an LLM judge's swap consistency."""
 
 from __future__ import annotations
 
@@ -167,3 +167,56 @@ def check_sign_flip(fn: Callable) -> None:
                             "signs from np.random.default_rng(seed).")  # fmt: skip
     ok("large p for a null difference, small for a real one in either direction.")
 
+
+
+def _swap_case(rng, n: int, missing: float) -> tuple[np.ndarray, np.ndarray]:
+    """Positions picked (1 or 2) for ``n`` pairs in both orders, some NaN (rejected)."""
+    a = rng.integers(1, 3, n).astype(float)
+    b = rng.integers(1, 3, n).astype(float)
+    a[rng.random(n) < missing] = np.nan
+    b[rng.random(n) < missing] = np.nan
+    return a, b
+
+
+@checked
+def check_swap_consistency(fn: Callable) -> None:
+    """``fn(first_order_picks, swapped_picks) -> float`` against
+    :func:`judging.swap_consistency`: the share of pairs (both answers valid)
+    whose pick is the same film in both orders."""
+    from ...chapters.judging import swap_consistency
+
+    nan = np.nan
+    # designed: a judge that always answers 1 (consistent on no pair), rejected
+    # answers in either order only, and a mix where each mistake differs
+    cases = [(np.array([1.0, 1, 1, 1, 1]), np.array([1.0, 1, 1, 1, 1])),
+             (np.array([1.0, 2, nan, 1, 2, 2, 1]), np.array([2.0, 2, 1, nan, 1, 1, 1])),
+             (np.array([2.0, 1, 1, nan, 2, 1, 2, nan]), np.array([1.0, 2, 1, 2, nan, 2, 2, nan]))]
+    fresh = fresh_rng()
+    for _ in range(2):  # fresh cases: no one answer fits them and the designed ones
+        a, b = _swap_case(fresh, int(fresh.integers(8, 30)), float(fresh.uniform(0.1, 0.3)))
+        a[0], b[0] = 1.0, 2.0  # at least one pair with both answers valid
+        cases.append((a, b))
+
+    def check_one(case) -> None:
+        a, b = case
+        got = number(call(fn, a.copy(), b.copy()), "swap consistency",
+                     "did every pair get left out? Keep the pairs where both answers are "
+                     "valid.")  # fmt: skip
+        both = ~np.isnan(a) & ~np.isnan(b)
+        first = ~np.isnan(a)
+        judge(got, swap_consistency(a, b), [
+            ("You counted pairs that pick the same *position* twice; once swapped, the same "
+             "film sits at the other position.", float(np.mean(a[both] == b[both]))),
+            ("Pairs with a rejected answer (NaN) are in your denominator: leave them out, "
+             "they are neither consistent nor inconsistent.",
+             float(np.sum(a[both] != b[both]) / len(a))),
+            ("Pairs with a rejected answer (NaN) count as consistent in your answer (NaN != x "
+             "is True): leave them out.", float(np.mean(a != b))),
+            ("You left out the pairs rejected in the first order only; a pair needs a valid "
+             "answer in both orders.", float(np.mean(a[first] != b[first]))),
+            ("That is a count of pairs; return the share.", float(np.sum(a[both] != b[both]))),
+        ], "Not quite: for three pairs, write down which film each order picked and count "
+           "by hand.")  # fmt: skip
+
+    over(cases, check_one)
+    ok("the share of pairs, both answers valid, that pick the same film in both orders.")
