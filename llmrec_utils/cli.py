@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         "model; chapter 6 replays and compares every folder). A run resumes where an "
         "interrupted one stopped.",
     )
-    p.add_argument("what", choices=["items", "users", "picks", "paraphrases", "all"],
+    p.add_argument("what", choices=["items", "users", "cold-users", "picks", "paraphrases", "all"],
                    help="which augmentation")
     p.add_argument("--model", default="smollm2-135m",
                    help="smollm2-135m (default), a hub id, or 'http' (endpoint from the environment)")

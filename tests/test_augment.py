@@ -195,7 +195,7 @@ def test_review_splits_are_short_disjoint_and_labelled():
 
 
 def test_every_recipe_builds_its_jobs_and_replays_only_from_the_cache(tmp_path):
-    assert set(augment.RECIPES) == {"items", "users", "picks", "paraphrases"}
+    assert set(augment.RECIPES) == {"items", "users", "cold-users", "picks", "paraphrases"}
     assert all(r.decoding.stop_at_json for r in augment.RECIPES.values())
     assert len(augment.jobs("paraphrases")) == 400
     with pytest.raises(ValueError, match="unknown augmentation"):
@@ -461,3 +461,19 @@ def test_stack_differences_name_each_library_in_another_version():
     assert augment.stack_differences({"numpy": numpy.__version__}) == {}
     assert augment.stack_differences({"numpy": "0.0.1", "no-such-package-here": "1.0"}) == {
         "numpy": ("0.0.1", numpy.__version__), "no-such-package-here": ("1.0", "not installed")}
+
+
+def test_cold_user_jobs_show_each_new_user_their_visible_ratings_only():
+    """A new user's profile prompt lists the five ratings the cold-users
+    protocol shows, and no film of that user's held-out ratings."""
+    sp = data.standard_split("cold-users")
+    items = data.load_ml100k_items()
+    title = dict(zip(items[data.ITEM], items["title"]))
+    jobs = augment.jobs("cold-users")
+    assert sorted(jobs) == sp.info["cold_users"]
+    for u in sp.info["cold_users"][:10]:
+        prompt = jobs[u][-1]["content"]
+        shown = sp.train.loc[sp.train[data.USER] == u, data.ITEM]
+        assert len(shown) == 5 and all(f"- {title[i]} (" in prompt for i in shown)
+        hidden = sp.test.loc[sp.test[data.USER] == u, data.ITEM]
+        assert not any(f"- {title[i]} (" in prompt for i in hidden)

@@ -127,3 +127,33 @@ def test_the_protocol_table_shows_each_mean_with_its_interval_in_the_order_asked
     ci = evaluation.intervals(per_user["cold", "ours"])["NDCG@10"]
     assert table.loc[("cold", "ours"), "NDCG@10"] == str(ci)
     assert len(evaluation.interval_table(per_user)) == 4  # every key by default
+
+
+def test_new_users_get_the_profiles_written_from_their_first_ratings(monkeypatch):
+    """With ``new_users``, chapter 6's profiles of those users (written from
+    ratings the cold-users protocol holds out) are dropped and the cold-users
+    run's profiles take their place; every other user keeps theirs."""
+    from llmrec_utils.chapters import augmentation
+    from llmrec_utils.text import augment
+
+    def run(ids, word):
+        return pd.DataFrame({"status": "accepted", "value": [
+            {"summary": f"{word} {i}.", "likes": [word], "dislikes": []} for i in ids]},
+            index=ids)  # fmt: skip
+
+    runs = {"users": run([1, 2, 3], "old"), "cold-users": run([2, 4], "new")}
+    monkeypatch.setattr(augment, "replay", lambda name: runs[name])
+    seen = []
+
+    def encode(encoder, texts, progress=False):
+        seen.extend(texts)
+        return np.random.default_rng(len(seen)).normal(size=(len(texts), 8))
+
+    monkeypatch.setattr("llmrec_utils.text.embeddings.encode_cached", encode)
+    X = knowledge.user_features(encoder=object(), components=2, new_users=[2, 4, 5])
+    texts = [augmentation.user_profile_text(p) for p in runs["users"]["value"]]
+    assert texts[1] not in seen and "new 2." in " ".join(seen)  # the held-out-ratings one is gone
+    profiled = X.filter(like="profile_").abs().sum(axis=1) > 0
+    assert set(X.index[profiled]) == {1, 3, 2, 4}  # 5: new but no profile, zeros
+    plain = knowledge.user_features(encoder=object(), components=2)
+    assert set(plain.index[plain.filter(like="profile_").abs().sum(axis=1) > 0]) == {1, 2, 3}

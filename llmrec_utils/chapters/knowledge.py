@@ -122,11 +122,16 @@ def item_feature_sets(vectors: dict[str, pd.DataFrame]) -> dict[str, pd.DataFram
 
 
 def user_features(profiles: bool = True, encoder=None, components: int = COMPONENTS,
-                  seed: int = SEED) -> pd.DataFrame:  # fmt: skip
+                  seed: int = SEED, new_users=None) -> pd.DataFrame:  # fmt: skip
     """User features indexed by user: one-hot age group, gender and occupation,
     and with ``profiles`` chapter 6's embedded LLM user profile, cut to
     ``components`` principal components and scaled to unit length (zeros for
-    the users it did not profile)."""
+    the users it did not profile).
+
+    ``new_users`` (the ``cold-users`` protocol's test users) drops chapter 6's
+    profiles of those users, which were written from ratings that protocol
+    holds out, and uses instead the profiles written from their first
+    ratings only (``llmrec augment cold-users``, :func:`augment.cold_user_jobs`)."""
     from ..ctr.tasks import _age_bucket
 
     users = loaders.load_ml100k_users().set_index(USER)
@@ -139,6 +144,9 @@ def user_features(profiles: bool = True, encoder=None, components: int = COMPONE
 
         encoder = encoder or embeddings.Encoder.load()
         found = augmentation.valid_values(augment.replay("users"))
+        if new_users is not None:
+            found = found[~found.index.astype(int).isin(np.asarray(new_users, int))]
+            found = pd.concat([found, augmentation.valid_values(augment.replay("cold-users"))])
         V = embeddings.encode_cached(encoder, [augmentation.user_profile_text(p) for p in found],
                                      progress=False)  # fmt: skip
         V = _pca(np.asarray(V, float), components, seed)

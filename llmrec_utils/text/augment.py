@@ -23,7 +23,7 @@ from ..data import loaders, splits
 from ..data.columns import ITEM, RATING, TEXT, TITLE, USER
 from . import llm
 
-__all__ = ['generations_dir', 'ITEM_TEMPLATE_VERSION', 'ItemProfile', 'item_prompt', 'item_jobs', 'profile_text', 'USER_TEMPLATE_VERSION', 'UserProfile', 'user_history', 'user_prompt', 'PICK_TEMPLATE_VERSION', 'Pick', 'pick_prompt', 'check_pick', 'PARAPHRASE_TEMPLATE_VERSION', 'Paraphrase', 'paraphrase_prompt', 'eda_augment', 'ITEM_TEMPLATE_V1', 'PICK_CANDIDATES', 'generation_train', 'N_PROFILED_USERS', 'profiled_users', 'user_jobs', 'pick_candidates', 'load_pick_candidates', 'pick_jobs', 'pick_triples', 'review_splits', 'paraphrase_jobs', 'Recipe', 'RECIPES', 'jobs', 'run', 'replay', 'DEFAULT_RUN', 'RUN_STACK', 'stack_differences', 'run_name', 'run_dir', 'runs', 'run_model_id']  # fmt: skip
+__all__ = ['generations_dir', 'ITEM_TEMPLATE_VERSION', 'ItemProfile', 'item_prompt', 'item_jobs', 'profile_text', 'USER_TEMPLATE_VERSION', 'UserProfile', 'user_history', 'user_prompt', 'PICK_TEMPLATE_VERSION', 'Pick', 'pick_prompt', 'check_pick', 'PARAPHRASE_TEMPLATE_VERSION', 'Paraphrase', 'paraphrase_prompt', 'eda_augment', 'ITEM_TEMPLATE_V1', 'PICK_CANDIDATES', 'generation_train', 'N_PROFILED_USERS', 'profiled_users', 'user_jobs', 'cold_user_jobs', 'pick_candidates', 'load_pick_candidates', 'pick_jobs', 'pick_triples', 'review_splits', 'paraphrase_jobs', 'Recipe', 'RECIPES', 'jobs', 'run', 'replay', 'DEFAULT_RUN', 'RUN_STACK', 'stack_differences', 'run_name', 'run_dir', 'runs', 'run_model_id']  # fmt: skip
 
 
 DEFAULT_RUN = "smollm2-135m"  # the folder of the default model's committed generations
@@ -407,6 +407,15 @@ def user_jobs(train: pd.DataFrame, items: pd.DataFrame,
     return {int(u): user_prompt(histories[int(u)]) for u in sorted(users)}
 
 
+def cold_user_jobs(items: pd.DataFrame, seed: int = SEED) -> dict:
+    """One job per cold user of the ``cold-users`` protocol
+    (:func:`splits.cold_user_split`), from the only ratings of theirs that its
+    train part holds: their first few. Chapter 7 profiles new users from what
+    a new user has shown, never from their held-out ratings."""
+    sp = splits.standard_split("cold-users", seed)
+    return user_jobs(sp.train, items, users=sp.info["cold_users"])
+
+
 def pick_candidates(train: pd.DataFrame, n: int = PICK_CANDIDATES) -> pd.DataFrame:
     """The base model's top ``n`` unseen films per user (``user, rank, item,
     position``): :class:`mf.BPR` with its defaults, fitted on ``train``.
@@ -511,6 +520,8 @@ _DECODING = llm.Decoding(max_new_tokens=128, stop_at_json=True)
 RECIPES = {
     "items": Recipe("item-profiles.jsonl", ITEM_TEMPLATE_VERSION, ItemProfile, _DECODING),
     "users": Recipe("user-profiles.jsonl", USER_TEMPLATE_VERSION, UserProfile, _DECODING),
+    "cold-users": Recipe("cold-user-profiles.jsonl", USER_TEMPLATE_VERSION, UserProfile,
+                         _DECODING),
     "picks": Recipe("picks.jsonl", PICK_TEMPLATE_VERSION, Pick,
                     llm.Decoding(max_new_tokens=24, stop_at_json=True)),
     "paraphrases": Recipe("paraphrases.jsonl", PARAPHRASE_TEMPLATE_VERSION, Paraphrase,
@@ -527,6 +538,8 @@ def jobs(name: str) -> dict:
         return item_jobs(items.sort_values(ITEM))
     if name == "paraphrases":
         return paraphrase_jobs(review_splits()["pool"])
+    if name == "cold-users":
+        return cold_user_jobs(items)
     train = generation_train()
     if name == "users":
         return user_jobs(train, items)
