@@ -329,3 +329,45 @@ def test_verdicts_follow_their_intervals(path):
         "sentence, or assert the exact condition (c.low > 0, c.high < 0, c.low <= 0 <= c.high) "
         "in the code cells right before it; never decide by the sign of .estimate or .diff:\n"
         + "\n".join(problems))
+
+
+# --- every glue key the prose uses is glued by the chapter's own code ------------
+def glued_key_patterns(code: str) -> list[re.Pattern]:
+    """The keys a chapter's code can glue: each string literal, and each f-string
+    with its replacement fields read as ``\\w+`` (``f"ch4_{key}_diff"``)."""
+    code = "\n".join(re.sub(r"^(\s*)[%!].*$", r"\1pass", line) for line in code.splitlines())
+    patterns = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            patterns.append(re.compile(re.escape(node.value)))
+        elif isinstance(node, ast.JoinedStr):
+            patterns.append(re.compile("".join(
+                re.escape(v.value) if isinstance(v, ast.Constant) else r"\w+" for v in node.values)))
+    return patterns
+
+
+def unglued_keys(cells: list[tuple[str, str]]) -> list[str]:
+    """Keys of the markdown's glue roles that no code cell of the same chapter
+    can glue (a key read from another page, ``page::key``, is not checked)."""
+    patterns = [p for kind, s in cells if kind == "code" for p in glued_key_patterns(s)]
+    roles = {r for kind, s in cells if kind == "markdown"
+             for r in re.findall(r"\{glue(?::\w+)?\}`([^`]+)`", s)}
+    keys = {r.split(":")[0].strip() for r in roles if "::" not in r}
+    return sorted(k for k in keys if not any(p.fullmatch(k) for p in patterns))
+
+
+def test_unglued_key_detector():
+    cells = [("code", 'glue("ch1_a", 1)\nfor k in ("b", "c"):\n    glue(f"ch1_{k}_diff", 2)\n'
+                      "%matplotlib inline\n"),
+             ("markdown", "{glue:text}`ch1_a:.3f`, {glue:text}`ch1_b_diff`, {glue}`other::ch2_x`, "
+                          "{glue:text}`ch1_missing:.0%` and {glue:text}`ch1_b_verdict`.")]
+    assert unglued_keys(cells) == ["ch1_b_verdict", "ch1_missing"]
+
+
+@pytest.mark.parametrize("path", _chapters(), ids=lambda p: p.name)
+def test_every_glue_role_has_its_glue(path):
+    """The book build (-W) fails on a glue role whose key the chapter never
+    glued; this finds it in a second, not at the end of ``make test``."""
+    missing = unglued_keys(_cells(path))
+    assert not missing, (f"{path.name} shows glue keys that none of its code cells glue "
+                         f"(add glue('key', value) to the cell that computes it): {missing}")
