@@ -3,6 +3,7 @@ exercises with checks. (The notebooks themselves run under nbval: `pytest notebo
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -50,6 +51,9 @@ def test_there_are_notebooks():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_committed_clean(path):
+    raw = json.loads(path.read_text())
+    missing = [i for i, cell in enumerate(raw["cells"]) if "id" not in cell]
+    assert not missing, f"cells {missing} have no id (nbformat 4.5 requires one): nbformat.validator.normalize"
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     assert nb.metadata["kernelspec"]["name"] == "python3"
