@@ -104,8 +104,13 @@ def test_aspect_hits_matching_rule():
     gold = kw.span_words(tokens, tags)
     assert gold == [{"well", "made"}, {"runs", "true", "to", "size"}]  # stop words kept
     hits = kw.aspect_hits(["fabric", "true size", "runs"], gold)
-    assert hits.precision == pytest.approx(2 / 3) and hits.recall == 0.5
+    assert hits.precision == pytest.approx(2 / 3) and hits.recall == 0.5  # "well made": unreachable
     assert kw.aspect_hits(["fabric"], gold).recall == 0.0
+    sizes = kw.span_words(["went", "with", "the", "m", ",", "too", "thin"],
+                          ["O", "O", "O", "B-SIZE", "O", "B-FABRIC", "I-FABRIC"])
+    assert sizes == [set(), {"too", "thin"}]
+    assert kw.unreachable(sizes + gold) == 3  # "well made": both are stop words too
+    assert kw.aspect_hits(["went"], sizes).recall == 0.0  # unreachable spans still count
     assert math.isnan(kw.aspect_hits(["fabric"], []).recall)  # no gold: no recall
     assert math.isnan(kw.aspect_hits([], gold).precision)
     # candidates: fabric, fabric runs, runs, runs small, small; three share "runs"

@@ -203,17 +203,13 @@ def keybert_model(encoder: "Encoder"):
 # --- scoring against gold aspect spans -----------------------------------------------------
 def span_words(tokens: Sequence[str], tags: Sequence[str]) -> list[set[str]]:
     """The gold aspect spans of a BIO-tagged sentence, each as the set of its
-    words as the candidate analyser writes them (lower case), stop words kept:
-    a span of stop words only ("thin") is one no candidate can find."""
+    words as the candidate analyser writes them (lower case), stop words kept.
+    A span of stop words only ("thin") or of one-letter words (the size "m") is
+    an empty or unreachable set that no candidate can find; it still counts."""
     from .ner import spans
 
     analyse = analyser((1, 1), stop_words=None)
-    out = []
-    for _, start, end in spans(tags):
-        words = set(analyse(" ".join(tokens[start:end])))
-        if words:
-            out.append(words)
-    return out
+    return [set(analyse(" ".join(tokens[start:end]))) for _, start, end in spans(tags)]
 
 
 @dataclass(frozen=True)
@@ -235,6 +231,14 @@ def aspect_hits(keywords: Sequence[str], gold: Sequence[set[str]]) -> Hits:
     found = sum(any(w & g for w in words) for g in gold)
     return Hits(hit / len(words) if words else math.nan,
                 found / len(gold) if gold else math.nan, len(words), len(gold))
+
+
+def unreachable(gold: Sequence[set[str]]) -> int:
+    """How many gold spans no candidate can find: all their words are stop words
+    (or they have no word of two letters or more)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return sum(not (g - ENGLISH_STOP_WORDS) for g in gold)
 
 
 def chance_precision(text: str, gold: Sequence[set[str]]) -> float:
