@@ -88,6 +88,7 @@ FUNCTION_CHECKS = [
     "check_leave_last_out",
     "check_mean_pool",
     "check_macro_f1",
+    "check_mmr",
     "check_align_labels",
     "check_entity_f1",
     "check_spans",
@@ -408,6 +409,58 @@ def test_cards_without_year(items):
     ]:
         with pytest.raises(ExerciseError, match=hint):
             exercises.check_cards_without_year(wrong, items)
+
+
+def _mmr(doc, cands, k, lam, *, redundancy="max", norm=True, swap=False, order="picked",
+         positions=False):
+    """MMR written out once more, with one switch per typical mistake."""
+    doc, cands = np.asarray(doc, float), np.asarray(cands, float)
+    if norm:
+        doc, cands = doc / np.linalg.norm(doc), cands / np.linalg.norm(cands, axis=1)[:, None]
+    rel, sim = cands @ doc, cands @ cands.T
+    a, b = (lam, 1 - lam) if swap else (1 - lam, lam)
+    picked, out = [int(np.argmax(rel))], [int(np.argmax(rel))]
+    left = [i for i in range(len(rel)) if i != picked[0]]
+    while left and len(picked) < k:
+        pool = left
+        s = sim[np.ix_(pool, picked)]
+        red = {"max": s.max(1), "mean": s.mean(1), "doc": rel[pool]}[redundancy]
+        j = int(np.argmax(a * rel[pool] - b * red))
+        out.append(j if positions else pool[j])
+        picked.append(pool[j])
+        left.remove(pool[j])
+    if order == "relevance":
+        out = sorted(out, key=lambda i: -rel[i])
+    return out
+
+
+def test_mmr():
+    from llmrec_utils.text import keywords
+
+    exercises.check_mmr(solution("02_text_embeddings", "my_mmr"))
+    exercises.check_mmr(keywords.mmr)
+    exercises.check_mmr(lambda *a: np.array(_mmr(*a)))  # an array of indices is fine
+    exercises.check_mmr(lambda *a: tuple(_mmr(*a)))
+
+    def plain(doc, cands, k, lam):
+        unit = cands / np.linalg.norm(cands, axis=1, keepdims=True)
+        return list(np.argsort(-(unit @ doc))[:k])
+
+    for wrong, hint in [
+        (plain, "diversity term is missing"),
+        (lambda *a: _mmr(*a, redundancy="doc"), "similarity to the document"),
+        (lambda *a: _mmr(*a, redundancy="mean"), "averaged"),
+        (lambda *a: _mmr(*a, norm=False), "normalise"),
+        (lambda *a: _mmr(*a, swap=True), "swapped the weights"),
+        (lambda *a: _mmr(*a, order="relevance"), "order MMR picked"),
+        (lambda *a: _mmr(*a, positions=True), "shrinking list"),
+        (lambda *a: (lambda p: p[:1] + p[:-1])(_mmr(*a)), "picked a candidate twice"),
+        (lambda doc, cands, k, lam: _mmr(doc, cands, k + 1, lam), "min\\(k"),
+        (lambda doc, cands, k, lam: [float(i) + 0.5 for i in _mmr(doc, cands, k, lam)],
+         "whole numbers"),
+        (lambda *a: "0, 1, 2", "list of row indices"),
+    ]:
+        rejects(exercises.check_mmr, wrong, hint)
 
 
 # --- chapter 3 ---------------------------------------------------------------------
@@ -1040,6 +1093,7 @@ def test_loo_share():
     [
         "check_mean_pool",
         "check_macro_f1",
+        "check_mmr",
         "check_align_labels",
         "check_entity_f1",
         "check_spans",

@@ -294,6 +294,15 @@ def test_a_value_typed_in_passes_the_check_but_not_the_hidden_variant(tmp_path):
     assert table.loc["loads", "ex-emb-no-year"] == grading.POINTS
 
 
+def _unnormalised_mmr(doc, cands, k, lam):
+    rel, sim, picked = cands @ doc, cands @ cands.T, [int(np.argmax(cands @ doc))]
+    left = [i for i in range(len(rel)) if i != picked[0]]
+    while left and len(picked) < k:
+        score = (1 - lam) * rel[left] - lam * sim[np.ix_(left, picked)].max(axis=1)
+        picked.append(left.pop(int(np.argmax(score))))
+    return picked
+
+
 HIDDEN_MISTAKES = [  # (chapter, label, name, a typical mistake)
     ("01_data", "ex-data-contract", "validate",  # pairs that appear twice let through
      lambda df: df if {USER, ITEM, RATING} <= set(df.columns) and df[RATING].between(1, 5).all()
@@ -306,6 +315,8 @@ HIDDEN_MISTAKES = [  # (chapter, label, name, a typical mistake)
     ("06_llm_augmentation", "ex-aug-measure", "augmentation_effect",  # the sign reversed
      lambda y, without, with_, seed: evaluation.compare(
          (with_ == y).astype(float), (without == y).astype(float), seed=seed)),
+    ("02_text_embeddings", "ex-emb-mmr", "my_mmr",  # dot products, not cosines
+     lambda doc, cands, k, lam: _unnormalised_mmr(doc, cands, k, lam)),
     ("04_matrix_factorization", "ex-mf-ease", "ease_weights",
      lambda X, lam: -np.linalg.inv(X.T @ X + lam * np.eye(X.shape[1]))),  # diagonal kept
     ("05_hybrid", "ex-hybrid-zscore", "zscore",  # the sample standard deviation

@@ -513,6 +513,13 @@ def _mean_pool_args(rng):
     return torch.tensor(rng.normal(size=(b, t, d)), dtype=torch.float32), mask
 
 
+def _mmr_args(rng):
+    n, dim = int(rng.integers(2, 10)), int(rng.integers(2, 7))
+    doc = rng.normal(size=dim)
+    cands = (rng.normal(size=(n, dim)) + 0.5 * doc) * rng.uniform(0.3, 3.0, (n, 1))
+    return doc, cands, int(rng.integers(1, n + 2)), float(np.round(rng.uniform(0, 1), 2))
+
+
 def _align_args(rng):
     n = int(rng.integers(2, 8))
     ids = [None] + [w for w in range(n) for _ in range(int(rng.integers(1, 4)))] + [None]
@@ -665,6 +672,7 @@ VARIANTS: dict[str, tuple[Callable, Callable]] = {
     "check_leave_last_out": (_log, lambda out: (_pairs(out[1]), _pairs(out[0]))),
     "check_mean_pool": (_mean_pool_args, lambda out: np.asarray(out, float)),
     "check_macro_f1": (lambda rng: tuple(rng.integers(0, 4, (2, 25))), float),
+    "check_mmr": (_mmr_args, lambda out: [int(i) for i in np.ravel(np.asarray(out))]),
     "check_align_labels": (_align_args, list),
     "check_entity_f1": (lambda rng: ([_tags(rng, 8) for _ in range(4)],
                                      [_tags(rng, 8) for _ in range(4)]), float),
@@ -810,6 +818,7 @@ PACKAGE_ANSWERS: dict[str, tuple[str, ...]] = {
     "check_leave_last_out": ("llmrec_utils.data.splits:temporal_split",),
     "check_mean_pool": ("llmrec_utils.text.embeddings:mean_pool",),
     "check_macro_f1": ("llmrec_utils.evaluation.metrics:macro_f1",),
+    "check_mmr": ("llmrec_utils.text.keywords:mmr",),
     "check_align_labels": ("llmrec_utils.text.ner:align_labels",),
     "check_entity_f1": ("llmrec_utils.text.ner:entity_counts", "llmrec_utils.text.ner:entity_scores",
                         "llmrec_utils.text.ner:micro_f1"),

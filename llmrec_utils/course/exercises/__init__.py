@@ -30,7 +30,8 @@ convention.
 from __future__ import annotations
 
 from .ch01_data import check_leave_last_out, check_recall, check_validate
-from .ch02_text_embeddings import check_cards_without_year, check_macro_f1, check_mean_pool
+from .ch02_text_embeddings import (check_cards_without_year, check_macro_f1, check_mean_pool,
+                                   check_mmr)
 from .ch03_ner_finetuning import check_align_labels, check_entity_f1, check_spans
 from .ch04_matrix_factorization import check_als_user, check_ease, check_sgd_step
 from .ch05_hybrid import check_content_scores, check_gated_blend, check_zscore_rows
@@ -59,6 +60,7 @@ __all__ = [  # the imports above say which chapter each check is for
     "check_loops",
     "check_macro_f1",
     "check_mean_pool",
+    "check_mmr",
     "check_ndcg",
     "check_novelty",
     "check_recall",

@@ -1,8 +1,9 @@
 """Chapter 2's exercise checks (``notebooks/02_text_embeddings.ipynb``): masked mean
-pooling, macro-F1 by hand and item cards without the year."""
+pooling, macro-F1 by hand, item cards without the year and maximal marginal relevance."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 
@@ -157,3 +158,140 @@ def check_cards_without_year(cards: Sequence[str], items: pd.DataFrame) -> None:
             raise ExerciseError(f"The card {card!r} lost its genres {lost}; keep the genres.")
     ok("every card keeps its title words and genres, without the year.")
 
+
+
+# --- maximal marginal relevance --------------------------------------------------------------
+def _cosines(doc: np.ndarray, cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    unit = cands / np.linalg.norm(cands, axis=1, keepdims=True)
+    return unit @ (doc / np.linalg.norm(doc)), unit @ unit.T
+
+
+def _greedy(relevance, between, k, score, first=None) -> list[int]:
+    """Pick ``k`` rows greedily by ``score(relevance, between, left, picked)``."""
+    picked = [int(np.argmax(relevance)) if first is None else first]
+    left = [i for i in range(len(relevance)) if i != picked[0]]
+    while left and len(picked) < k:
+        picked.append(left.pop(int(np.argmax(score(relevance, between, left, picked)))))
+    return picked
+
+
+def _mmr_mistakes(doc, cands, k, diversity) -> list[tuple[str, list[int]]]:
+    """(hint, the output of the mistake) for the typical wrong MMRs, on one case."""
+    rel, sim = _cosines(doc, cands)
+    lam = diversity
+
+    def mmr_with(redundancy, a=1 - lam, b=lam, rel=rel, sim=sim):
+        return _greedy(rel, sim, k, lambda r, s, left, picked:
+                       a * r[left] - b * redundancy(s[np.ix_(left, picked)], r, left))
+
+    def largest(s, r, left):
+        return s.max(axis=1)
+
+    dot_rel, dot_sim = cands @ doc, cands @ cands.T
+    right = mmr_with(largest)
+
+    def positions():  # indices into the shrinking list of candidates left
+        picked, left = [int(np.argmax(rel))], [i for i in range(len(rel)) if i != np.argmax(rel)]
+        out = [picked[0]]
+        while left and len(picked) < k:
+            score = (1 - lam) * rel[left] - lam * sim[np.ix_(left, picked)].max(axis=1)
+            j = int(np.argmax(score))
+            out.append(j)
+            picked.append(left.pop(j))
+        return out
+
+    return [
+        ("You ranked by similarity to the document alone: the diversity term is missing "
+         "(or never changes the order).", list(np.argsort(-rel, kind="stable")[:k])),
+        (("Your penalty uses the candidates' similarity to the document; it should use their "
+          "similarity to the keywords already picked."),
+         mmr_with(lambda s, r, left: r[left][:, None].repeat(s.shape[1], 1).max(axis=1))),
+        ("You averaged the similarity to the picked keywords; MMR penalises the largest one.",
+         mmr_with(lambda s, r, left: s.mean(axis=1))),
+        ("You summed the similarities to the picked keywords; MMR penalises the largest one.",
+         mmr_with(lambda s, r, left: s.sum(axis=1))),
+        (("You used dot products of vectors that are not unit length; use cosine "
+          "similarities (normalise the vectors first)."),
+         mmr_with(largest, rel=dot_rel, sim=dot_sim)
+         if not np.allclose(np.linalg.norm(cands, axis=1), 1) else None),
+        ("You swapped the weights: `diversity` weighs the penalty, 1 - diversity the relevance.",
+         mmr_with(largest, a=lam, b=1 - lam)),
+        (("You returned the picks sorted by similarity to the document; return them in the "
+          "order MMR picked them."), sorted(right, key=lambda i: -rel[i])),
+        (("You returned positions in the shrinking list of candidates left; return row "
+          "indices of `cand_vecs`."), positions()),
+    ]
+
+
+def _mmr_reference(doc, cands, k, diversity) -> list[int]:
+    rel, sim = _cosines(doc, cands)
+    return _greedy(rel, sim, k, lambda r, s, left, picked:
+                   (1 - diversity) * r[left] - diversity * s[np.ix_(left, picked)].max(axis=1))
+
+
+def _mmr_case(rng: np.random.Generator, n: int, dim: int, k: int, diversity: float) -> tuple:
+    """Candidates in near-duplicate pairs (what MMR is for), of uneven lengths."""
+    doc = rng.normal(size=dim)
+    base = rng.normal(size=(n // 2 + n % 2, dim)) + 0.8 * doc
+    cands = np.repeat(base, 2, axis=0)[:n] + 0.15 * rng.normal(size=(n, dim))
+    return doc, cands * rng.uniform(0.3, 3.0, (n, 1)), k, diversity
+
+
+@functools.lru_cache(maxsize=None)
+def _separating_case(seed: int, n: int, k: int, diversity: float, distinct: bool = True
+                     ) -> tuple:  # fmt: skip
+    """The first case from ``seed`` on where every mistake's output differs from the
+    right one (and, if ``distinct``, from each other's: each hint is then the right one)."""
+    for s in range(seed, seed + 10_000):
+        case = _mmr_case(np.random.default_rng(s), n, 6, k, diversity)
+        outs = [tuple(int(i) for i in w) for _, w in _mmr_mistakes(*case) if w is not None]
+        right = tuple(_mmr_reference(*case))
+        if right not in outs and (not distinct or len(set(outs)) == len(outs)):
+            return case
+    raise RuntimeError("no separating case found")  # pragma: no cover
+
+
+@checked
+def check_mmr(fn: Callable) -> None:
+    """Exercise 2.4: ``fn(doc_vec, cand_vecs, k, diversity)`` -> the row indices MMR
+    picks, in the order picked."""
+    fresh = fresh_rng()
+    n = int(fresh.integers(6, 12))
+    cases = [
+        _separating_case(0, 9, 4, 0.6),
+        _separating_case(100, 8, 5, 0.3, distinct=False),  # below 0.5 (two mistakes agree)
+        _mmr_case(np.random.default_rng(7), 5, 4, 8, 0.5),  # k above the candidates: all
+        _mmr_case(fresh, n, int(fresh.integers(3, 8)), int(fresh.integers(2, n)),
+                  float(np.round(fresh.uniform(0.1, 0.9), 2))),
+    ]
+
+    def check_one(case) -> None:
+        doc, cands, k, diversity = case
+        got = call(fn, doc.copy(), cands.copy(), k, diversity)
+        if isinstance(got, (str, bytes)) or not hasattr(got, "__len__"):
+            raise ExerciseError(f"Return a list of row indices, got {type(got).__name__}.")
+        try:
+            picks = [int(i) for i in np.asarray(got).ravel()]
+        except (TypeError, ValueError):
+            raise ExerciseError("Return row indices of `cand_vecs` (whole numbers).") from None
+        if any(not float(i).is_integer() for i in np.asarray(got, float).ravel()):
+            raise ExerciseError("Return row indices of `cand_vecs` (whole numbers).")
+        want = _mmr_reference(doc, cands, k, diversity)
+        if len(picks) != len(want):
+            raise ExerciseError(
+                f"Return min(k, number of candidates) indices: you returned {len(picks)} for "
+                f"k={k} and {len(cands)} candidates.")  # fmt: skip
+        if picks == want:
+            return
+        for hint, wrong in _mmr_mistakes(doc, cands, k, diversity):
+            if wrong is not None and picks == [int(i) for i in wrong]:
+                raise ExerciseError(hint)
+        if len(set(picks)) != len(picks):
+            raise ExerciseError("You picked a candidate twice: remove each pick from the "
+                                "candidates left.")  # fmt: skip
+        raise ExerciseError("Not quite: pick the most relevant candidate first, then each "
+                            "time the one whose relevance, less its redundancy with the "
+                            "picks so far, is largest (each weighted as the formula says).")
+
+    over(cases, check_one)
+    ok("each pick trades relevance to the document against its closest keyword so far.")
