@@ -265,12 +265,18 @@ def _gradients(pu, qbi, qbj, loss, weight, margin, reg, factor):
         data = weight * np.maximum(slack, 0)
         g = -weight * (slack > 0)
     k = len(factor) - 1
-    rows = np.concatenate([pu, qbi, qbj])[:, :k]
-    value = float(data.mean() + reg * np.einsum("nk,nk->", rows, rows) / n)
+    rows = np.concatenate([pu, qbi, qbj])
+    value = float(data.mean() + reg * np.einsum("nk,nk->", rows[:, :k], rows[:, :k]) / n)
     g, c = g.astype(pu.dtype)[:, None], (2 * reg) * factor  # no penalty on biases
     gp = g * pu
-    gpu = (g * gap + c * pu) * factor  # the 1 of [p_u, 1] is constant
-    return value, gpu, gp + c * qbi, c * qbj - gp
+    # the three gradients in place, in one array (rows of p_u, q_i, q_j)
+    G = np.multiply(c, rows, out=rows)
+    gpu, gqi, gqj = G[:n], G[n:2 * n], G[2 * n:]
+    gpu += np.multiply(g, gap, out=gap)  # (g gap + c p_u) factor
+    gpu *= factor  # the 1 of [p_u, 1] is constant
+    gqi += gp
+    gqj -= gp
+    return value, G
 
 
 def _summed(ids: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -279,17 +285,18 @@ def _summed(ids: np.ndarray, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     counts = np.bincount(ids)
     rows = np.flatnonzero(counts)
     where = torch.from_numpy((np.cumsum(counts > 0) - 1).take(ids))
-    total = torch.zeros((len(rows), g.shape[1]), dtype=torch.from_numpy(g[:0]).dtype)
-    return rows, total.index_add_(0, where, torch.from_numpy(g)).numpy()
+    total = np.zeros((len(rows), g.shape[1]), dtype=g.dtype)
+    torch.from_numpy(total).index_add_(0, where, torch.from_numpy(g))
+    return rows, total
 
 
-def _backward(P: _Params, Xu, Xi, u, i, j, gpu, gqi, gqj) -> dict:
-    """The gradient of every parameter: ``(ids, rows)`` of ``T``, whole ``Wu`` and ``W``."""
+def _backward(P: _Params, Xu, Xi, u, i, j, G) -> dict:
+    """The gradient of every parameter: ``(ids, rows)`` of ``T``, whole ``Wu`` and
+    ``W``, from ``G`` (the rows of ``p_u``, ``q_i`` and ``q_j``, stacked)."""
     items = np.concatenate([i, j])
-    G = np.concatenate([gpu, gqi, gqj])
     grads = {"T": _summed(np.concatenate([u, P.n_users + items]), G)}
     if Xu is not None:
-        grads["Wu"] = Xu.take(u, axis=0).T @ gpu
+        grads["Wu"] = Xu.take(u, axis=0).T @ G[:len(u)]
     if Xi is not None:
         grads["W"] = Xi.take(items, axis=0).T @ G[len(u):]
     return grads
@@ -308,9 +315,10 @@ def pair_gradients(params: dict[str, np.ndarray], Xu: np.ndarray | None, Xi: np.
     u, i, j = (np.asarray(a) for a in (u, i, j))
     weight = np.ones(len(u)) if weight is None else np.asarray(weight, dtype=float)
     QB = P.items(Xi)
-    value, gpu, gqi, gqj = _gradients(P.users(Xu, u), QB.take(i, axis=0), QB.take(j, axis=0),
-                                      loss, weight, margin, reg, P.factor)  # fmt: skip
-    gpu, gqi, gqj = (g / len(u) for g in (gpu, gqi, gqj))  # pair_loss is the mean
+    value, G = _gradients(P.users(Xu, u), QB.take(i, axis=0), QB.take(j, axis=0),
+                          loss, weight, margin, reg, P.factor)  # fmt: skip
+    n = len(u)
+    gpu, gqi, gqj = G[:n] / n, G[n:2 * n] / n, G[2 * n:] / n  # pair_loss is the mean
     rows = np.concatenate([u, P.n_users + i, P.n_users + j])
     dense = np.zeros_like(P.T)
     np.add.at(dense, rows, np.concatenate([gpu, gqi, gqj]))
@@ -329,11 +337,16 @@ def _adagrad(p: np.ndarray, state: np.ndarray, g: np.ndarray, lr: float,
     if rows is None:
         state += g * g
         p -= lr * g / (np.sqrt(state) + _EPS)
-    else:
+    else:  # the same operations in place: lr g / (sqrt(acc) + eps)
         acc = state.take(rows, axis=0)
         acc += g * g
         state[rows] = acc
-        p[rows] = p.take(rows, axis=0) - lr * g / (np.sqrt(acc) + _EPS)
+        step, scale = lr * g, np.sqrt(acc)
+        scale += _EPS
+        step /= scale
+        new = p.take(rows, axis=0)
+        new -= step
+        p[rows] = new
 
 
 class FeatureMF(Base):
@@ -437,11 +450,11 @@ class FeatureMF(Base):
                 bu, bi = eu[at], ei[at]
                 pu, QB = P.users(Xu, bu), P.items(Xi)
                 qbi = QB.take(bi, axis=0)
-                j, w = self._negatives(pu, qbi, QB, bu, drawn[at], is_pos[at], candidates,
-                                       liked, rng)  # fmt: skip
-                value, gpu, gqi, gqj = _gradients(pu, qbi, QB.take(j, axis=0), self.loss, w,
-                                                  self.margin, self.reg, P.factor)  # fmt: skip
-                grads = _backward(P, Xu, Xi, bu, bi, j, gpu, gqi, gqj)
+                j, qbj, w = self._negatives(pu, qbi, QB, bu, drawn[at], is_pos[at],
+                                            candidates, liked, rng)  # fmt: skip
+                value, G = _gradients(pu, qbi, qbj, self.loss, w, self.margin, self.reg,
+                                      P.factor)  # fmt: skip
+                grads = _backward(P, Xu, Xi, bu, bi, j, G)
                 rows, g = grads["T"]
                 _adagrad(P.T, state["T"], g, self.lr, rows)
                 for name in ("Wu", "W"):
@@ -470,20 +483,23 @@ class FeatureMF(Base):
 
     def _negatives(self, pu, qbi, QB, u, j, is_pos, candidates, liked, rng):
         """One negative per positive from its draws ``j`` (``is_pos``: which of
-        them the user likes), and its weight (WARP's rank weight, or 1)."""
+        them the user likes), its row of ``QB``, and its weight (WARP's rank
+        weight, or 1)."""
         if self.loss == "bpr":
             j = j.copy()
             while is_pos.any():  # redraw negatives the user likes, as mf.BPR does
                 j[is_pos] = candidates[rng.integers(0, len(candidates), int(is_pos.sum()))]
                 is_pos = liked(u, j)
-            return j[:, 0], np.ones(len(u), np.float32)
+            return j[:, 0], QB.take(j[:, 0], axis=0), np.ones(len(u), np.float32)
         s_pos = np.einsum("nk,nk->n", pu, qbi)  # [p_u, 1] . [q_i, b_i]
-        s_neg = np.einsum("nk,nmk->nm", pu, QB.take(j, axis=0))
+        qbj = QB.take(j, axis=0)
+        s_neg = np.einsum("nk,nmk->nm", pu, qbj)
         violates = (s_neg > (s_pos - self.margin)[:, None]) & ~is_pos
         first = violates.argmax(axis=1)
         hit = violates.any(axis=1)
         w = np.where(hit, warp_weights(first + 1, len(candidates)), 0.0).astype(np.float32)
-        return j[np.arange(len(u)), first], w
+        n = np.arange(len(u))
+        return j[n, first], qbj[n, first], w
 
     def _scores(self, u):
         return self.P_[u] @ self.Q_.T + self.b_
