@@ -50,9 +50,58 @@ def _add_switch(app, pagename, templatename, context, doctree) -> None:
                        f"{name}</a></p>\n" + context["body"])  # fmt: skip
 
 
+def _source_text(node) -> str:
+    """A title's MyST source from its nodes (text, inline maths and code)."""
+    from docutils import nodes
+
+    out = []
+    for child in node.children:
+        if isinstance(child, nodes.math):
+            out.append(f"${child.astext()}$")
+        elif isinstance(child, nodes.literal):
+            out.append(f"`{child.astext()}`")
+        else:
+            out.append(child.astext())
+    return "".join(out)
+
+
+def _exercise_titles():
+    """A transform that makes each exercise's title a message: sphinx-exercise
+    builds it without a source, so Sphinx would neither extract nor translate it."""
+    from docutils.transforms import Transform
+
+    class ExerciseTitles(Transform):
+        default_priority = 15  # after Sphinx's source workaround (10), before Locale (20)
+
+        def apply(self, **kwargs) -> None:
+            try:
+                from sphinx_exercise.nodes import exercise_subtitle
+            except ImportError:
+                return
+            for node in self.document.findall(exercise_subtitle):
+                owner = node.parent.parent if node.parent is not None else None
+                node.source = node.source or self.document["source"]
+                node.line = node.line or getattr(owner, "line", None) or 1
+                node.rawsource = _source_text(node)
+                # sphinx-exercise empties the title before the gettext builder
+                # reads the page, so the message is handed to its catalogue here
+                builder = getattr(self.document.settings.env.app, "builder", None)
+                if getattr(builder, "name", "") == "gettext" and node.rawsource:
+                    from sphinx.builders.gettext import MsgOrigin
+                    from sphinx.util.i18n import docname_to_domain
+
+                    env = self.document.settings.env
+                    domain = docname_to_domain(env.docname, builder.config.gettext_compact)
+                    builder.catalogs[domain].add(node.rawsource, MsgOrigin(node.source, node.line))
+
+    return ExerciseTitles
+
+
 def setup(app) -> dict:
-    """Sphinx extension: the link to the other language on every page."""
+    """Sphinx extension: the link to the other language on every page, and the
+    exercises' titles as messages."""
     app.connect("html-page-context", _add_switch)
+    app.add_transform(_exercise_titles())
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
