@@ -11,7 +11,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 # (first and last state). Interactive runs (Jupyter, Colab) keep live bars.
 export TQDM_MININTERVAL := 300
 
-.PHONY: book book-student test unit unit-all spark assets browser student compat compat-all clean
+.PHONY: book book-zh gettext book-student test unit unit-all spark assets browser student compat compat-all clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ needed, found " + sys.version'
@@ -24,9 +24,23 @@ $(STAMP): requirements.txt pyproject.toml
 assets: $(STAMP)
 	$(BIN)/llmrec fetch
 
+# The English site executes every chapter once (into a fresh jupyter-cache);
+# the Chinese site (_build/html/zh) is built from the same outputs, so its
+# pages show exactly the English pages' numbers. `make book-zh` is the same.
 book: assets
-	$(BIN)/jupyter-book build . --all -W -n --keep-going
-	@echo "Open _build/html/index.html"
+	rm -rf _build/.jupyter_cache
+	$(BIN)/python -m llmrec_utils.course.translation build --language en --cache _build/.jupyter_cache
+	$(BIN)/python -m llmrec_utils.course.translation build --language zh_CN --cache _build/.jupyter_cache
+	@echo "Open _build/html/index.html (English) or _build/html/zh/index.html (中文)"
+
+book-zh: book
+
+# After English text changed: extract the messages again and update the
+# catalogues in locales/ (new messages empty, changed ones fuzzy), then
+# translate them (locales/zh_CN/STYLE.md) and check:
+# `python -m llmrec_utils.course.translation check`.
+gettext: $(STAMP)
+	$(BIN)/python -m llmrec_utils.course.translation gettext
 
 # The site without solutions: hints kept, an answer box under each discussion
 # question, the solution code run (so the checks pass) but not shown. Sources in

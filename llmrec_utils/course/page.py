@@ -39,7 +39,9 @@ def glue(name: str, value: Any) -> Any:
     """Make ``value`` available to the prose as ``{glue:text}`name```; return it.
 
     Numbers are glued as plain Python floats or ints (numpy scalars are
-    converted), so a format spec such as ``:.3f`` or ``:.0%`` applies.
+    converted), so a format spec such as ``:.3f`` or ``:.0%`` applies. A
+    verdict (a name ending in ``_verdict``) is glued in Chinese too, as
+    ``name_zh``, for the Chinese edition (:func:`.translation.phrase`).
     """
     if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         value = value.item()
@@ -52,6 +54,13 @@ def glue(name: str, value: Any) -> Any:
     if SHOW:
         print(shown(name, value))
     _glue(name, value, display=False)
+    if isinstance(value, str) and name.endswith("_verdict"):
+        # the Chinese pages show a verdict in Chinese ({glue:text}`name_zh`)
+        from .translation import phrase
+
+        chinese = phrase(value, name)
+        if chinese is not None:
+            _glue(f"{name}_zh", chinese, display=False)
     return value
 
 

@@ -10,7 +10,12 @@ glued results are not messages, so the translated site shows exactly the
 numbers the English build computed.
 
 * :func:`setup` is a Sphinx extension: every page links to the same page in
-  the other language (the Chinese site lives in ``zh/`` beside the English).
+  the other language (the Chinese site lives in ``zh/`` beside the English),
+  and the exercises' titles are messages too.
+* :func:`gettext` extracts the messages and updates the catalogues;
+  :func:`build` builds one language's site from the chapters' cached outputs.
+* :func:`phrase` gives a glued verdict's Chinese (``page.glue`` glues it as
+  ``<name>_zh``: the verdict is computed, so its words are too).
 * :func:`read_catalogue`, :func:`markup` and :func:`problems` check a
   catalogue: a message is untranslated, fuzzy, or its translation lost a role,
   a maths span, a glue key, a piece of code or a link that its English has.
@@ -21,7 +26,9 @@ numbers the English build computed.
 
 from __future__ import annotations
 
+import functools
 import re
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -150,6 +157,47 @@ def problems(msgid: str, msgstr: str) -> list[str]:
     out = [f"lost {kind} {' '.join(rest)!r}" for (kind, *rest), n in (want - got).items()]
     out += [f"added {kind} {' '.join(rest)!r}" for (kind, *rest), n in (got - want).items()]
     return out
+
+
+# --- glued verdicts in Chinese ----------------------------------------------------------
+
+
+@functools.cache
+def phrases(language: str = "zh_CN") -> dict[str, str]:
+    """The Chinese of every glued verdict phrase (``locales/<language>/phrases/*.csv``,
+    one file per page, columns ``english,chinese`` and an optional ``glue``: the
+    one glue key a row is for, where a sentence needs its own wording), keyed by
+    ``english`` or ``glue|english``."""
+    import csv
+
+    table: dict[str, str] = {}
+    for path in sorted((LOCALES / language / "phrases").glob("*.csv")):
+        with open(path, encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                english, chinese = row["english"].strip(), row["chinese"].strip()
+                key = f"{row['glue'].strip()}|{english}" if row.get("glue") else english
+                if table.setdefault(key, chinese) != chinese:
+                    raise ValueError(f"{path.name}: {english!r} is {chinese!r} here but "
+                                     f"{table[key]!r} in another row; where a sentence "
+                                     "needs its own wording, name its glue key in the "
+                                     "row's `glue` column.")
+    return table
+
+
+def phrase(english: str, name: str = "", language: str = "zh_CN") -> str | None:
+    """``english`` (a glued verdict) in ``language``; None without catalogues. A
+    phrase with no translation warns (the book's build fails on a warning) and
+    stays in English."""
+    if not (LOCALES / language / "phrases").is_dir():
+        return None
+    table = phrases(language)
+    if f"{name}|{english}" in table:
+        return table[f"{name}|{english}"]
+    if english not in table:
+        warnings.warn(f"the verdict {english!r} ({name}) has no Chinese: add a row "
+                      f"to a file in locales/{language}/phrases/.", stacklevel=3)
+        return english
+    return table[english]
 
 
 # --- one term, one translation ---------------------------------------------------------
@@ -305,21 +353,35 @@ def gettext(language: str = "zh_CN") -> Path:
     return templates
 
 
-def build(language: str = "zh_CN", cache: Path | None = None, strict: bool = True) -> Path:
-    """Build one language's site beside the English one (``_build/html/zh``)
-    from the chapters' cached outputs, so no chapter runs twice."""
-    import shutil
-    import subprocess
-
-    work = ROOT / "_build" / f"site-{language}"
+def build_command(language: str = "zh_CN", cache: Path | None = None,
+                  strict: bool = True) -> list[str]:  # fmt: skip
+    """The ``jupyter-book build`` of one language's site: English into
+    ``_build/html``, another language into ``_build/site-<language>`` (then
+    :func:`install` puts it beside the English). With ``cache`` (a jupyter-cache
+    folder) the chapters' outputs are read from there, or executed and stored."""
     config = write_config(language, ROOT / "_build" / f"_config.{language}.yml", cache=cache)
-    cmd = [_jupyter_book(), "build", str(ROOT), "--path-output", str(work), "--config",
-           str(config), "--all", "-n"] + (["-W", "--keep-going"] if strict else [])
-    subprocess.run(cmd, check=True)
+    cmd = [_jupyter_book(), "build", str(ROOT), "--config", str(config), "--all", "-n"]
+    if language != "en":
+        cmd += ["--path-output", str(ROOT / "_build" / f"site-{language}")]
+    return cmd + (["-W", "--keep-going"] if strict else [])
+
+
+def install(language: str = "zh_CN") -> Path:
+    """Copy a built translation into the English site (``_build/html/zh``)."""
+    import shutil
+
     site = ROOT / "_build" / "html" / SITE_DIR[language]
     shutil.rmtree(site, ignore_errors=True)
-    shutil.copytree(work / "_build" / "html", site)
+    shutil.copytree(ROOT / "_build" / f"site-{language}" / "_build" / "html", site)
     return site
+
+
+def build(language: str = "zh_CN", cache: Path | None = None) -> Path:
+    """Build one language's site (see :func:`build_command`); its index page."""
+    import subprocess
+
+    subprocess.run(build_command(language, cache), check=True)
+    return (install(language) if language != "en" else ROOT / "_build" / "html") / "index.html"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -335,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"templates in {gettext(args.language)}; catalogues in {catalogue_dir(args.language)}")
         return 0
     if args.what == "build":
-        print(f"open {build(args.language, Path(args.cache) if args.cache else None) / 'index.html'}")
+        print(f"open {build(args.language, Path(args.cache) if args.cache else None)}")
         return 0
     bad = report(args.language)
     for doc, issues in bad.items():
