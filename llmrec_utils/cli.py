@@ -1,7 +1,8 @@
 """The ``llmrec`` command.
 
 ``llmrec fetch``            fetch and verify every pinned asset into the cache
-``llmrec student OUTDIR``   write student copies of the notebooks (plain Markdown, no solutions)
+``llmrec student OUTDIR``   write student copies of the notebooks (plain Markdown, no solutions;
+                            ``--lang zh``: the Chinese edition)
 ``llmrec augment NAME``     generate (or resume) chapter 6's LLM augmentations
 ``llmrec rerank``           re-rank EASE's top-20 with an LLM (log-likelihood or listwise)
 ``llmrec assign OUTDIR``    otter-grader assignment notebooks of the chapters
@@ -42,17 +43,22 @@ def _student(args: argparse.Namespace) -> int:
     if not notebooks:
         print(f"error: no notebooks found in {source}", file=sys.stderr)
         return 1
+    missing: dict[str, list[str]] = {}
     try:
         if args.site:
             written = student.write_student_site(Path(args.outdir), source.parent)
         else:
-            written = student.write_student_copies(notebooks, Path(args.outdir))
+            written = student.write_student_copies(notebooks, Path(args.outdir),
+                                                   language=args.lang, missing=missing)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     for path in written:
         print(f"wrote {path}")
-    return 0
+    for name, messages in missing.items():
+        print(f"warning: {name}: {len(messages)} message(s) have no {args.lang} translation "
+              f"and stay in English, e.g. {messages[0][:60]!r}", file=sys.stderr)
+    return 1 if missing and args.strict else 0
 
 
 def _augment(args: argparse.Namespace) -> int:
@@ -165,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="write the sources `make book-student` builds the student site from (in a "
                    "checkout: the book's pages, and chapters with MyST kept, hints as admonitions, "
                    "solution code run but hidden) instead of the Jupyter/Colab copies")
+    p.add_argument("--lang", default="en", choices=sorted(student.LANGUAGES),
+                   help="the language of the prose: en, or zh (the Chinese edition, from the "
+                   "catalogues in locales/zh_CN)")
+    p.add_argument("--strict", action="store_true",
+                   help="fail when a message has no translation (default: keep it in English)")
     p.set_defaults(run=_student)
     p = sub.add_parser(
         "augment", help="generate (or resume) chapter 6's LLM augmentations into their caches",

@@ -151,7 +151,7 @@ def test_hints_are_kept_and_discussions_get_an_answer_cell(copies):
         assert written and not any(w[:60] in "\n".join(markdown(nb)) for w in written)
         n_discussions = sum(c.source.count("```{solution}") for c in raw.cells)
         assert [s for s in markdown(nb)].count(student.ANSWER) == n_discussions
-    assert sum(markdown(nb).count(student.ANSWER) for nb in copies.values()) == 14
+    assert sum(markdown(nb).count(student.ANSWER) for nb in copies.values()) == 15
     # the answer cell follows its question
     sources = markdown(copies["01_data.ipynb"])
     assert sources[sources.index(student.ANSWER) - 1].startswith("### Exercise 1.4: A fourth split")

@@ -85,6 +85,26 @@ ANSWER = "*Your answer:*"
 HINT = "**Hint:**"
 
 
+# What the student edition writes itself, per language (``llmrec student --lang``).
+WORDS = {
+    "en": {"answer": ANSWER, "hint": HINT, "exercise": "Exercise {n}: {title}",
+           "exercise ref": "Exercise {n}", "equation": "equation ({n})",
+           "show glued": SHOW_GLUED},
+    "zh_CN": {"answer": "*你的回答：*", "hint": "**提示：**", "exercise": "练习 {n}：{title}",
+              "exercise ref": "练习 {n}", "equation": "式 ({n})",
+              "show glued": SHOW_GLUED.replace(
+                  "# Each result the text names in code font is printed as `name = value` by\n"
+                  "# the cell that computes it.",
+                  "# 正文以代码字体写出的每个结果，由计算它的单元格打印为 `name = value`。"),
+              # admonition titles, as the Chinese site shows them
+              **{f"title {name}": title for name, title in {
+                  "note": "注意", "tip": "提示", "hint": "提示", "warning": "警告",
+                  "important": "重要", "caution": "小心", "attention": "注意", "danger": "危险",
+                  "error": "错误", "seealso": "另见"}.items()}},
+}
+LANGUAGES = {"en": "en", "zh": "zh_CN", "zh_CN": "zh_CN"}
+
+
 _START_RE = re.compile(r"^[`:]{3,}\{solution-start\}", re.MULTILINE)
 
 
@@ -225,6 +245,12 @@ class Chapter:
     equations: dict[str, int] = field(default_factory=dict)
     exercises: dict[str, str] = field(default_factory=dict)
     n_exercises: int = 0
+    language: str = "en"
+
+    def word(self, key: str, **fields: str) -> str:
+        """What the student edition writes for ``key`` in this chapter's language."""
+        words = WORDS.get(self.language, WORDS["en"])
+        return words.get(key, WORDS["en"].get(key, key)).format(**fields)
 
     def exercise_number(self) -> str:
         self.n_exercises += 1
@@ -251,7 +277,8 @@ def _directive(m: re.Match, chapter: Chapter) -> str:
     body = to_markdown(body, chapter)
     if name == "exercise":
         number = chapter.exercise_number()  # the same order as number_chapter's
-        return f"### Exercise {number}: {args}".rstrip(": ") + f"\n\n{body}\n"
+        heading = chapter.word("exercise", n=number, title=args).rstrip(": ：")
+        return f"### {heading}\n\n{body}\n"
     if name in ("figure", "image"):
         alt = options.get("alt", body.split("\n")[0] if name == "figure" else "")
         caption = f"\n\n*{body}*" if name == "figure" and body else ""
@@ -260,7 +287,12 @@ def _directive(m: re.Match, chapter: Chapter) -> str:
         return f"$$\n{body}\n$$\n"
     if name in ("code-cell", "code-block", "code"):
         return f"```{args}\n{body}\n```\n"
-    title = args if name in ("admonition", "dropdown") else name.replace("-", " ").capitalize()
+    if name in ("admonition", "dropdown"):
+        title = args
+    elif f"title {name}" in WORDS.get(chapter.language, {}):
+        title = chapter.word(f"title {name}")
+    else:
+        title = name.replace("-", " ").capitalize()
     if name not in ("admonition", "dropdown") and args:
         title = f"{title}: {args}"
     return _blockquote(title, body)
@@ -281,9 +313,10 @@ def _role(m: re.Match, chapter: Chapter) -> str:
         before = m.string[: m.start()].rstrip().lower()
         if number is None:
             return shown
-        return f"({number})" if before.endswith("equation") else f"equation ({number})"
+        return f"({number})" if before.endswith(("equation", "式")) else chapter.word(
+            "equation", n=str(number))
     if name in ("ref", "numref") and target in chapter.exercises and shown == target:
-        return f"Exercise {chapter.exercises[target]}"
+        return chapter.word("exercise ref", n=chapter.exercises[target])
     if name == "doc":
         stem = Path(target).name
         return f"[{shown}]({stem}.ipynb)" if _CHAPTER_RE.match(stem) else shown
@@ -304,11 +337,13 @@ def to_markdown(source: str, chapter: Chapter | None = None) -> str:
     return _TARGET_RE.sub("", source)
 
 
-def number_chapter(nb: nbformat.NotebookNode, name: str, bib: dict[str, str]) -> Chapter:
+def number_chapter(nb: nbformat.NotebookNode, name: str, bib: dict[str, str],
+                   language: str = "en") -> Chapter:  # fmt: skip
     """Number the notebook's labelled equations and exercises in order of appearance."""
     stem = Path(name).stem
     chapter = Chapter(
-        number=str(int(_CHAPTER_RE.match(stem)[1])) if _CHAPTER_RE.match(stem) else "", bib=bib
+        number=str(int(_CHAPTER_RE.match(stem)[1])) if _CHAPTER_RE.match(stem) else "", bib=bib,
+        language=language,
     )
     for cell in nb.cells:
         if cell.cell_type != "markdown":
@@ -366,9 +401,11 @@ def _remove_solution_blocks(source: str) -> tuple[str, int]:
     return _DIRECTIVE_RE.sub(drop, source).strip(), count
 
 
-def _strip_solutions(nb: nbformat.NotebookNode, name: str, site: bool) -> list:
+def _strip_solutions(nb: nbformat.NotebookNode, name: str, site: bool,
+                     language: str = "en") -> list:  # fmt: skip
     """The cells with solutions out (student copy), or hidden (``site``)."""
     cells, in_solution = [], False
+    words = WORDS.get(language, WORDS["en"])
     md = nbformat.v4.new_markdown_cell
     for index, cell in enumerate(nb.cells):
         src = cell.source
@@ -378,7 +415,8 @@ def _strip_solutions(nb: nbformat.NotebookNode, name: str, site: bool) -> list:
                     raise ValueError(f"{name}, cell {index}: solution-start before solution-end.")
                 in_solution = not _END_RE.search(src)
                 if text := hint(src):
-                    cells.append(md(f"```{{hint}}\n{text}\n```" if site else f"{HINT} {text}"))
+                    cells.append(md(f"```{{hint}}\n{text}\n```" if site
+                                    else f"{words['hint']} {text}"))
                 continue
             if _END_RE.search(src):
                 if not in_solution:
@@ -390,7 +428,7 @@ def _strip_solutions(nb: nbformat.NotebookNode, name: str, site: bool) -> list:
             cell.source, n_answers = _remove_solution_blocks(src)
             if cell.source:
                 cells.append(cell)
-            cells.extend(md(ANSWER) for _ in range(n_answers))
+            cells.extend(md(words["answer"]) for _ in range(n_answers))
             continue
         if cell.cell_type == "code":
             if in_solution and site:
@@ -408,25 +446,49 @@ def _strip_solutions(nb: nbformat.NotebookNode, name: str, site: bool) -> list:
 
 
 def make_student_copy(
-    nb: nbformat.NotebookNode, name: str = "notebook", bib: dict[str, str] | None = None
+    nb: nbformat.NotebookNode, name: str = "notebook", bib: dict[str, str] | None = None,
+    language: str = "en", missing: list[str] | None = None,
 ) -> nbformat.NotebookNode:
     """Return the student copy of ``nb`` (see the module docstring).
 
     ``name`` is the file name (``04_matrix_factorization.ipynb`` numbers the
     exercises 4.1, 4.2, ...); ``bib`` maps citation keys to "Author, year".
+    With ``language`` (``"zh_CN"``) the prose is first translated from the
+    chapter's catalogue (:func:`.localize.translate_markdown`; messages with
+    no translation stay in English and are appended to ``missing``), and what
+    the student edition writes itself is in that language (:data:`WORDS`).
     """
     nb = nbformat.from_dict(nb)  # deep copy
-    chapter = number_chapter(nb, name, bib or {})
+    language = LANGUAGES.get(language, language)
+    if language != "en":
+        _translate_cells(nb, name, language, missing)
+    chapter = number_chapter(nb, name, bib or {}, language)
     glued = any(c.cell_type == "markdown" and "{glue" in c.source for c in nb.cells)
-    nb.cells = _strip_solutions(nb, name, site=False)
+    nb.cells = _strip_solutions(nb, name, site=False, language=language)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = to_markdown(cell.source, chapter).strip()
     if glued:  # after the install cell, before the chapter's own code
         at = 1 if nb.cells and nb.cells[0].cell_type == "code" else 0
-        nb.cells.insert(at, nbformat.v4.new_code_cell(SHOW_GLUED))
+        nb.cells.insert(at, nbformat.v4.new_code_cell(chapter.word("show glued")))
     nbformat.validate(nb)
     return nb
+
+
+def _translate_cells(nb: nbformat.NotebookNode, name: str, language: str,
+                     missing: list[str] | None) -> None:  # fmt: skip
+    """Translate each markdown cell from the chapter's catalogue, in place."""
+    from . import localize, translation
+
+    path = translation.catalogue_dir(language) / "notebooks" / f"{Path(name).stem}.po"
+    if not path.is_file():
+        raise ValueError(f"no {language} catalogue for {name} ({path}); run `make gettext` "
+                         "and translate it (locales/zh_CN/STYLE.md).")
+    table = {m.id: m.string for m in translation.read_catalogue(path)
+             if m.id and m.string and not m.fuzzy}  # fmt: skip
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = localize.translate_markdown(cell.source, table, missing)
 
 
 def make_site_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
@@ -440,16 +502,23 @@ def make_site_copy(nb: nbformat.NotebookNode, name: str = "notebook") -> nbforma
     return nb
 
 
-def write_student_copies(notebooks: list[Path], outdir: Path, site: bool = False) -> list[Path]:
+def write_student_copies(notebooks: list[Path], outdir: Path, site: bool = False,
+                         language: str = "en",
+                         missing: dict[str, list[str]] | None = None) -> list[Path]:  # fmt: skip
     """Write a student copy (or, with ``site``, a site copy) of each notebook
-    into ``outdir``; return their paths."""
+    into ``outdir``, in ``language``; return their paths. ``missing`` collects,
+    per notebook, the messages that had no translation."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     bib = load_bib()
     written = []
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
-        copy = make_site_copy(nb, path.name) if site else make_student_copy(nb, path.name, bib)
+        lacking: list[str] = []
+        copy = make_site_copy(nb, path.name) if site else make_student_copy(
+            nb, path.name, bib, language, lacking)
+        if missing is not None and lacking:
+            missing[path.name] = lacking
         target = outdir / path.name
         nbformat.write(copy, target)
         written.append(target)
