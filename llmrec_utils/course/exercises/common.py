@@ -11,6 +11,7 @@ import contextlib
 import functools
 import inspect
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 
@@ -21,7 +22,11 @@ from ...config import logger
 
 
 class ExerciseError(AssertionError):
-    """A wrong answer; the message says what is wrong and how to look for it."""
+    """A wrong answer; the message says what is wrong and how to look for it
+    (in the reader's language, :func:`localized`)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(localized(message))
 
     def _render_traceback_(self) -> list[str]:
         # IPython and Jupyter show this instead of the traceback, so a failed check
@@ -104,7 +109,46 @@ STUB = "Your function still raises NotImplementedError: replace that line with y
 
 
 def ok(message: str) -> None:
-    logger().info(f"Correct: {message}")
+    logger().info(localized(f"Correct: {message}"))
+
+
+# --- the hints' language ---------------------------------------------------------------
+
+def language() -> str:
+    """``$LLMREC_LANG`` (``zh``/``zh_CN``: the Chinese hints), else English."""
+    import os
+
+    value = os.environ.get("LLMREC_LANG", "en").strip()
+    return "zh_CN" if value.lower().replace("-", "_") in ("zh", "zh_cn") else "en"
+
+
+@functools.cache
+def _patterns() -> list[tuple[re.Pattern, str, int]]:
+    """Each English message as a pattern (its ``{}`` fields as groups) and its
+    Chinese, most specific first."""
+    from .hints_zh import HINTS
+
+    out = []
+    for english, chinese in HINTS.items():
+        if not chinese:
+            continue
+        parts = re.split(r"(?<!\{)\{\}(?!\})", english)
+        body = "(.*?)".join(re.escape(p.replace("{{", "{").replace("}}", "}")) for p in parts)
+        out.append((re.compile(body, re.DOTALL), chinese, len(english)))
+    return sorted(out, key=lambda row: -row[2])
+
+
+def localized(message: str, language_: str | None = None) -> str:
+    """``message`` in the reader's language: a message of the checks matched
+    with its fields, each field translated again where it is a message too;
+    a message with no translation stays as it is."""
+    if (language_ or language()) == "en" or not message:
+        return message
+    for pattern, chinese, _ in _patterns():
+        m = pattern.fullmatch(message)
+        if m:
+            return chinese.format(*(localized(g, "zh_CN") for g in m.groups()))
+    return message
 
 
 def call(fn: Callable, *args, errors: dict | None = None):
