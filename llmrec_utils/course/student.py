@@ -90,7 +90,7 @@ WORDS = {
     "en": {"answer": ANSWER, "hint": HINT, "exercise": "Exercise {n}: {title}",
            "exercise ref": "Exercise {n}", "equation": "equation ({n})",
            "show glued": SHOW_GLUED},
-    "zh_CN": {"answer": "*你的回答：*", "hint": "**提示：**", "exercise": "练习 {n}：{title}",
+    "zh_CN": {"language": "练习检查的提示用中文", "answer": "*你的回答：*", "hint": "**提示：**", "exercise": "练习 {n}：{title}",
               "exercise ref": "练习 {n}", "equation": "式 ({n})",
               "show glued": SHOW_GLUED.replace(
                   "# Each result the text names in code font is printed as `name = value` by\n"
@@ -468,9 +468,12 @@ def make_student_copy(
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = to_markdown(cell.source, chapter).strip()
+    at = 1 if nb.cells and nb.cells[0].cell_type == "code" else 0
     if glued:  # after the install cell, before the chapter's own code
-        at = 1 if nb.cells and nb.cells[0].cell_type == "code" else 0
         nb.cells.insert(at, nbformat.v4.new_code_cell(chapter.word("show glued")))
+    if language != "en":  # the checks' hints in the notebook's language
+        nb.cells.insert(at, nbformat.v4.new_code_cell(
+            f'import os\n\nos.environ["LLMREC_LANG"] = "{language}"  # {chapter.word("language")}'))
     nbformat.validate(nb)
     return nb
 
