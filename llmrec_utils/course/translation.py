@@ -114,7 +114,7 @@ def setup(app) -> dict:
 
 # --- what a translation must keep -------------------------------------------------------
 
-ROLE = re.compile(r"\{([\w:.-]+)\}`([^`]*)`")
+ROLE = re.compile(r"(?<!`)\{([\w:.-]+)\}`([^`]*)`")  # not `{name}` in code
 MATH = re.compile(r"\$\$.+?\$\$|(?<![\\$])\$[^$\n]+?\$", re.DOTALL)
 CODE = re.compile(r"(?<![`}])(`+)([^`].*?)\1(?!`)", re.DOTALL)
 LINK = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>\s]+)>|(?<![(<])\bhttps?://[^\s)>]+")
