@@ -8,31 +8,31 @@ A field that is itself a message (a case's name, a hint) is translated on its ow
 
 HINTS = {
     'That frame holds the contract: ratings of exactly 1 and 5 are on the scale, a user may rate several items and an item may be rated by several users, and a missing value outside user, item and rating does not matter.':
-        '这个数据框满足约定：恰好为 1 和 5 的评分都在评分范围内；一个用户可以给多个物品评分，一个物品也可以被多个用户评分；user、item 和 rating 之外的列有缺失值无关紧要。',
+        '这个数据表符合约定：恰好为 1 和 5 的评分都在评分范围内；一个用户可以给多个物品评分，一个物品也可以被多个用户评分；user、item 和 rating 之外的列有缺失值无关紧要。',
     'Your function accepted {}. {}':
         '你的函数接受了{}。{}',
     'When the frame holds the contract, return it unchanged: you reset or replaced its index.':
-        '数据框满足约定时，应原样返回：你重置或替换了它的索引。',
+        '数据表符合约定时，应原样返回：你重置或替换了它的索引。',
     'the contract is checked, and a frame that holds it passes unchanged.':
-        '约定得到了检查，满足约定的数据框原样通过。',
+        '列约定得到了检查，符合约定的数据表原样通过。',
     "Recall@k: top k by rank, over each user's relevant items, averaged over users.":
-        'Recall@k：按 rank 取前 k 个，除以每个用户的相关物品数，再对用户求平均。',
+        'Recall@k：按 rank 取前 k 个物品，计算它们占每个用户相关物品的比例，再对用户求平均。',
     "each user's latest rating is held out, and nothing leaks into train.":
         '每个用户最近的一条评分被留作测试，训练集中没有任何泄漏。',
     'When the frame holds the contract, return it unchanged (the same rows), so calls can be chained.':
-        '数据框满足约定时，应原样返回（行保持不变），这样调用才能串联起来。',
+        '数据表符合约定时，应原样返回（行保持不变），这样调用才能串联起来。',
     'When the frame holds the contract, return it unchanged: you dropped, added or reordered columns.':
-        '数据框满足约定时，应原样返回：你删除、添加了列，或调整了列的顺序。',
+        '数据表符合约定时，应原样返回：你删除、添加了列，或调整了列的顺序。',
     'When the frame holds the contract, return it unchanged: you re-sorted its rows; keep them in their order.':
-        '数据框满足约定时，应原样返回：你对行重新排了序；请保持行的原有顺序。',
+        '数据表符合约定时，应原样返回：你对行重新排了序；请保持行的原有顺序。',
     'a frame without a `rating` column':
-        '缺少 `rating` 列的数据框',
+        '缺少 `rating` 列的数据表',
     'Check that user, item and rating are all present.':
         '请检查 user、item 和 rating 三列是否都存在。',
     'a missing item id':
-        '缺失 item id 的数据框',
+        '缺失 item id 的数据表',
     "Look for missing values in the contract's columns.":
-        '请检查约定中的各列有没有缺失值。',
+        '请检查约定列中有没有缺失值。',
     'a rating of 0':
         '值为 0 的评分',
     'Ratings are stars from 1 to 5.':
@@ -52,9 +52,9 @@ HINTS = {
     'On {}, your function raised {} ({}). Raise a ValueError that says what is wrong, so a caller gets one kind of error; check that a column exists before you use it.':
         '遇到{}时，你的函数抛出了 {}（{}）。请抛出一个说明问题所在的 ValueError，让调用者只需处理一种错误；使用某一列之前，先检查它是否存在。',
     'When the frame holds the contract, return it unchanged: you changed some values (or their types).':
-        '数据框满足约定时，应原样返回：你改动了某些值（或它们的类型）。',
+        '数据表符合约定时，应原样返回：你改动了某些值（或它们的类型）。',
     'That frame holds the contract (integer ratings, the columns in another order, no timestamp): only user, item and rating are required.':
-        '这个数据框满足约定（评分为整数、列的顺序不同、没有时间戳）：只有 user、item 和 rating 是必需的。',
+        '这个数据表符合约定（评分为整数、列的顺序不同、没有时间戳）：只有 user、item 和 rating 是必需的。',
     'Return a tuple (train, test) of two DataFrames.':
         '请返回由两个 DataFrame 组成的元组 (train, test)。',
     'train and test together have {} rows; the input has {}. Every rating must land in exactly one of them.':
@@ -118,7 +118,7 @@ HINTS = {
     'cards_no_year is not computed yet: replace the `...` with your code.':
         'cards_no_year 还没有计算：请把 `...` 换成你的代码。',
     'Give a list with one card per movie, in the order of `items` ({}).':
-        '请给出一个列表，每部电影一张卡片，顺序与 `items` 相同（{}）。',
+        '请给出一个列表，每部电影一张卡片，顺序与 `items` 相同（共 {} 部）。',
     'Every card should be a string.':
         '每张卡片都应是字符串。',
     'You ranked by similarity to the document alone: the diversity term is missing (or never changes the order).':
@@ -140,7 +140,7 @@ HINTS = {
     'Not quite: pick the most relevant candidate first, then each time the one whose relevance, less its redundancy with the picks so far, is largest (each weighted as the formula says).':
         '还不太对：先选最相关的候选，之后每次选“相关性减去与已选词的冗余度”最大的那个（两者按公式加权）。',
     'Return a torch.Tensor, got {}.':
-        '请返回 torch.Tensor，收到的是 {}。',
+        '请返回 torch.Tensor，收到的是一个 {} 类型的值。',
     'Some cards still contain a year, e.g. {}; remove every (YYYY), wherever it is in the title.':
         '有些卡片仍含有年份，例如 {}；请删除每个 (YYYY)，无论它出现在标题的什么位置。',
     'The card {} lost the title words {}: remove only the year, and keep the cards in the order of `items`.':
@@ -148,7 +148,7 @@ HINTS = {
     'The card {} lost its genres {}; keep the genres.':
         '卡片 {} 丢失了它的类型 {}；请保留类型。',
     'Return a list of row indices, got {}.':
-        '请返回一个行索引列表，收到的是 {}。',
+        '请返回一个行索引列表，收到的是一个 {} 类型的值。',
     'Return row indices of `cand_vecs` (whole numbers).':
         '请返回 `cand_vecs` 的行索引（整数）。',
     'Return min(k, number of candidates) indices: you returned {} for k={} and {} candidates.':
@@ -192,7 +192,7 @@ HINTS = {
     "For the tags {} your spans differ from seqeval's reading: B- starts a span, I- continues one of its type.":
         '对于标签 {}，你的片段与 seqeval 的解读不同：B- 开启一个片段，I- 延续同类型的片段。',
     'Return one label per sub-word token ({}), got {}.':
-        '请为每个子词 token 返回一个标签（{} 个），收到的是 {} 个。',
+        '请为每个子词 token 返回一个标签（共 {} 个），你返回了 {} 个。',
     'Return a list of integer label ids, one per token.':
         '请返回一个整数标签 id 的列表，每个 token 一个。',
     "You gave every sub-word its word's label; label only the first sub-word and put {} on the continuations, so each word counts once.":
@@ -284,9 +284,9 @@ HINTS = {
     'rows standardised, constant rows mapped to zeros.':
         '各行已标准化，常数行映射为零。',
     "your scores equal ContentModel's cosine between taste and item vectors.":
-        '你的得分等于 ContentModel 中偏好向量与物品向量的余弦相似度。',
+        '你的得分等于 ContentModel 中口味向量与物品向量的余弦相似度。',
     "both matrices on one per-user scale, and each item's content weight grows as its ratings shrink: a cold item is scored by text alone.":
-        '两个矩阵都按用户处于同一尺度，物品的评分越少，其内容权重越大：冷启动物品只靠文本打分。',
+        '两个矩阵都按用户标准化到同一尺度，物品的评分越少，其内容权重越大：冷启动物品只靠文本打分。',
     "Not quite: subtract each row's mean and divide by that row's standard deviation.":
         '还不太对：每一行减去该行的均值，再除以该行的标准差。',
     'Not quite: centre, normalise rows, average the rated rows, normalise, dot.':
@@ -316,9 +316,9 @@ HINTS = {
     'You did not normalise the item rows; cosines need unit vectors.':
         '你没有对物品行做归一化；余弦需要单位向量。',
     'You did not normalise the taste vector, so the scores are not cosines.':
-        '你没有对偏好向量做归一化，所以得分不是余弦值。',
+        '你没有对口味向量做归一化，所以得分不是余弦值。',
     'Your taste vector averages all items; average the rated rows only.':
-        '你的偏好向量是对所有物品求平均；应只对评过分的行求平均。',
+        '你的口味向量是对所有物品求平均；应只对评过分的行求平均。',
     "You mixed the raw scores: z-score each user's row of both matrices first, so CF scores and cosines are on one scale.":
         '你混合的是原始得分：先对两个矩阵中每个用户的行做 z-score 标准化，让协同过滤得分和余弦值处于同一尺度。',
     'You mixed first and standardised after; standardise each matrix, then mix.':
@@ -364,7 +364,7 @@ HINTS = {
     "the labelled reviews plus their kept paraphrases, each with its review's label.":
         '已标注的评论加上保留下来的改写，每条都带有对应评论的标签。',
     'a paired comparison over reviews: with minus without, with its interval.':
-        '在评论上做配对比较：使用减去不使用，并附带区间。',
+        '逐条评论的配对比较：使用数据增强减去不使用，并附带区间。',
     'A pattern seen only twice is not a loop yet.':
         '只出现两次的模式还不算循环。',
     'A repeat that is not at the end is not a loop: only the end counts.':
@@ -402,7 +402,7 @@ HINTS = {
     'labels should be the numbers 0 and 1 of the `recommended` column.':
         'labels 应是 `recommended` 列中的数字 0 和 1。',
     "Not quite: some (text, label) pairs are missing, extra or mislabelled; print yours for a small frame and compare them with the exercise's rules.":
-        '还不太对：有些 (text, label) 对缺失、多余或标签有误；在一个小数据框上打印你的结果，并与练习中的规则对照。',
+        '还不太对：有些 (text, label) 对缺失、多余或标签有误；在一个小数据表上打印你的结果，并与练习中的规则对照。',
     'Return what evaluation.compare gives (a Comparison): the difference comes with its interval.':
         '请返回 evaluation.compare 给出的结果（一个 Comparison）：差值要附带它的区间。',
     'the difference':
@@ -410,7 +410,7 @@ HINTS = {
     'Not quite: score each review 1 if its prediction is right, else 0, for both models, and give the two aligned score arrays to evaluation.compare (without first).':
         '还不太对：对两个模型，预测正确的评论记 1 分，否则记 0 分，再把两个对齐的得分数组交给 evaluation.compare（不使用数据增强的放在前面）。',
     'Return True or False, got a {}.':
-        '请返回 True 或 False，收到的是 {}。',
+        '请返回 True 或 False，收到的是一个 {} 类型的值。',
     '{} (ids ending {}, max_period={})':
         '{}（ids 的结尾为 {}，max_period={}）',
     'lovely soft fabric':
@@ -438,7 +438,7 @@ HINTS = {
     'You looked paraphrases up by row position; they are keyed by the review id (the `review` column).':
         '你按行位置查找改写；它们的键是评论 id（`review` 列）。',
     "You paired the paraphrases, in the dictionary's order, with labels in the frame's order: the two orders differ, so copies got other reviews' labels. Look each copy's label up through its review id.":
-        '你把按字典顺序排列的改写，与按数据框顺序排列的标签配成了对：这两种顺序不同，副本因此拿到了其他评论的标签。请通过评论 id 查出每个副本的标签。',
+        '你把按字典顺序排列的改写，与按数据表顺序排列的标签配成了对：这两种顺序不同，副本因此拿到了其他评论的标签。请通过评论 id 查出每个副本的标签。',
     'The sign is reversed (or you compared errors, not correctness): the effect is with the augmentation minus without it.':
         '符号反了（或者你比较的是错误而不是正确与否）：效应是使用数据增强的结果减去不使用的结果。',
     'You compared the predictions themselves; compare whether each prediction is right (per-review correctness).':
@@ -496,7 +496,7 @@ HINTS = {
     'your NDCG agrees with metrics.ndcg_at_k, truncation and ideal list included.':
         '你的 NDCG 与 metrics.ndcg_at_k 一致，截断和理想列表都没问题。',
     'your novelty matches metrics.novelty.':
-        '你的新颖度与 metrics.novelty 一致。',
+        '你的新颖性与 metrics.novelty 一致。',
     'large p for a null difference, small for a real one in either direction.':
         '没有差异时 p 值大，无论哪个方向有真实差异时 p 值都小。',
     'the share of pairs, both answers valid, that pick the same film in both orders.':
@@ -582,11 +582,11 @@ HINTS = {
     'Not quite: think of the worst case, where every item a user has seen ranks above all the others, for every user.':
         '还不太对：想想最坏的情况，即对每个用户而言，他看过的每个物品都排在其他所有物品之前。',
     'the crossover size':
-        '交叉点规模',
+        '交叉点的数据规模',
     'Not quite: set the two times equal and solve for n; return math.inf when the cluster never catches up.':
         '还不太对：令两种耗时相等，解出 n；集群永远追不上时返回 math.inf。',
     'return a Spark DataFrame, got {}.':
-        '请返回一个 Spark DataFrame，收到的是 {}。',
+        '请返回一个 Spark DataFrame，收到的是一个 {} 类型的值。',
     'the result lacks columns {}.':
         '结果缺少列 {}。',
     'Seen items are still there: remove them with a left_anti join on (user, item) before ranking.':
@@ -618,9 +618,9 @@ HINTS = {
     'That fetches k per user only: a user who has seen the top items ends up short.':
         '这样每个用户只取了 k 个：看过排名靠前物品的用户会不够数。',
     "That ignores the workers: the cluster's cost per rating is shared among them.":
-        '这忽略了工作节点：集群中每条评分的成本由它们分摊。',
+        '这忽略了执行器：集群处理每条评分的成本由各执行器分摊。',
     "You multiplied by the workers; the cluster's cost per rating is divided among them.":
-        '你乘以了工作节点数；集群中每条评分的成本应除以工作节点数。',
+        '你乘以了执行器数；集群处理每条评分的成本应除以执行器数。',
     "A negative size: when the cluster's line is steeper it never catches up (math.inf); when it starts cheaper and grows slower it is faster from the first rating.":
         '规模为负：集群的线更陡时，它永远追不上（math.inf）；集群起点更低、增长更慢时，从第一条评分起它就更快。',
     "The cluster never catches up here: its time grows at least as fast as one machine's. Return math.inf.":
@@ -634,7 +634,7 @@ HINTS = {
     'look for a 0/0 or a missing value.':
         '请检查是否出现了 0/0 或缺失值。',
     'Pass your function itself (not its result); got a {}.':
-        '请传入函数本身（而不是它的结果）；收到的是 {}。',
+        '请传入函数本身（而不是它的结果）；收到的是一个 {} 类型的值。',
     'Your function returned None: it still ends in `...` or `pass`, or a `return` is missing.':
         '你的函数返回了 None：它仍以 `...` 或 `pass` 结尾，或者缺少 `return`。',
     '{} is not computed yet: replace the `...` with your code.':
@@ -648,11 +648,11 @@ HINTS = {
     'Your function raised {}: {}. Call it yourself on a small input to see which line fails.':
         '你的函数抛出了 {}：{}。请自己用一个小输入调用它，看看是哪一行出错。',
     '{} should be a single number, got {} values (a {}).':
-        '{} 应是单个数，收到的却是 {} 个值（一个 {}）。',
+        '{} 应是单个数，收到的却是 {} 个值（类型为 {}）。',
     '{} should be a number, got {}.':
         '{} 应是一个数，收到的却是 {}。',
     '{} should be an array of numbers, got a {}.':
-        '{} 应是一个数值数组，收到的却是 {}。',
+        '{} 应是一个数值数组，收到的却是一个 {} 类型的值。',
     '{}({}) was called wrongly ({}). Copy the call from the cell under the exercise.':
         '{}({}) 的调用方式不对（{}）。请照抄练习下方单元格中的调用。',
     'Your function raised {} ({}). {}':
