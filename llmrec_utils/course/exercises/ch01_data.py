@@ -280,9 +280,9 @@ def check_leave_last_out(fn: Callable[[pd.DataFrame], tuple]) -> None:
                 raise ExerciseError(f"{name} should be a DataFrame with the columns of the input.")
             if set(part.columns) != set(log.columns):
                 lost = sorted(set(log.columns) - set(part.columns))
+                detail = f"you dropped {lost}." if lost else "you added columns."
                 raise ExerciseError(
-                    f"{name} should be a DataFrame with the columns of the input; "
-                    + (f"you dropped {lost}." if lost else "you added columns."))
+                    f"{name} should be a DataFrame with the columns of the input; {detail}")
         if len(train) + len(test) != len(log):
             raise ExerciseError(
                 f"train and test together have {len(train) + len(test)} rows; the input has "

@@ -106,7 +106,8 @@ def check_macro_f1(fn: Callable) -> None:
     def check_one(case) -> None:
         t, p = case
         never = "a class that is never predicted has precision 0/0: count its F1 as 0."
-        got = number(call(fn, t.copy(), p.copy(), errors={ZeroDivisionError: never.capitalize()}),
+        never_raised = "A class that is never predicted has precision 0/0: count its F1 as 0."
+        got = number(call(fn, t.copy(), p.copy(), errors={ZeroDivisionError: never_raised}),
                       "macro-F1", nan=never)  # fmt: skip
         union = np.union1d(t, p)
         scores = _per_class(t, p, union)

@@ -91,8 +91,8 @@ HINTS = {
         '你按 item id 排了序，而不是按时间戳。',
     'You sorted by rating, not by timestamp.':
         '你按评分排了序，而不是按时间戳。',
-    '{} should be a DataFrame with the columns of the input; ':
-        '{} 应是一个与输入列相同的 DataFrame；',
+    '{} should be a DataFrame with the columns of the input; {}':
+        '{} 应是一个与输入列相同的 DataFrame；{}',
     'you dropped {}.':
         '你删除了 {}。',
     'you added columns.':
@@ -100,6 +100,8 @@ HINTS = {
     'padding positions are ignored and each text is averaged over its own tokens.':
         '忽略了填充位置，每段文本都在自己的 token 上求平均。',
     'a class that is never predicted has precision 0/0: count its F1 as 0.':
+        '从未被预测的类别，其精确率为 0/0：把它的 F1 记为 0。',
+    'A class that is never predicted has precision 0/0: count its F1 as 0.':
         '从未被预测的类别，其精确率为 0/0：把它的 F1 记为 0。',
     'macro-F1 is the unweighted mean of the per-class F1, 0 for a class never hit.':
         'macro-F1 是各类别 F1 的不加权平均，从未命中的类别记为 0。',
