@@ -73,14 +73,23 @@ def _source_text(node) -> str:
 
 
 def _exercise_titles():
-    """A transform that makes each exercise's title a message: sphinx-exercise
-    builds it without a source, so Sphinx would neither extract nor translate it."""
+    """A transform that makes each exercise's title a message (sphinx-exercise
+    builds it without a source, so Sphinx would neither extract nor translate
+    it), and the cells of a table classed ``no-translate`` not messages."""
     from docutils.transforms import Transform
 
     class ExerciseTitles(Transform):
         default_priority = 15  # after Sphinx's source workaround (10), before Locale (20)
 
         def apply(self, **kwargs) -> None:
+            from docutils import nodes
+
+            # a table of measurements (``:class: no-translate``) is data, not prose:
+            # its cells would be new messages each time the measurements change
+            for table in self.document.findall(nodes.table):
+                if "no-translate" in table.get("classes", []):
+                    for cell in table.findall(nodes.TextElement):
+                        cell["translatable"] = False
             try:
                 from sphinx_exercise.nodes import exercise_subtitle
             except ImportError:
@@ -344,7 +353,7 @@ def gettext(language: str = "zh_CN") -> Path:
 
     config = write_config("en", ROOT / "_build" / "_config.gettext.yml", execute="off")
     subprocess.run([_jupyter_book(), "build", str(ROOT), "--builder", "custom",
-                    "--custom-builder", "gettext", "--config", str(config), "--all", "-q"],
+                    "--custom-builder", "gettext", "--config", str(config), "--all", "-qq"],
                    check=True)  # fmt: skip
     templates = ROOT / "_build" / "gettext"
     subprocess.run([str(Path(_jupyter_book()).with_name("sphinx-intl")), "update", "-p",
