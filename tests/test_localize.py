@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -131,3 +132,27 @@ def test_a_language_without_its_catalogue_is_a_clear_error(tmp_path, monkeypatch
     nb.cells = [nbformat.v4.new_markdown_cell("# Tiny")]
     with pytest.raises(ValueError, match="no zh_CN catalogue"):
         student.make_student_copy(nb, "01_tiny.ipynb", {}, "zh")
+
+
+def _english_runs(markdown: str) -> list[str]:
+    """Runs of five or more English words in prose: not in code, maths, links,
+    citations or quotation marks (a quoted review stays as its reviewer wrote it)."""
+    text = re.sub(r"```.*?```|\$\$.*?\$\$", " ", markdown, flags=re.DOTALL)
+    text = re.sub(r"\$[^$]*\$|`[^`]*`|\]\([^)]*\)|https?://\S+|“[^”]*”|\"[^\"]*\"", " ", text)
+    text = re.sub(r"\([A-Z][^()]*\d{4}[a-z]?\)", " ", text)  # (Author et al., 2019)
+    return re.findall(r"[A-Za-z][\w'’-]*(?:[ ,;:]+[A-Za-z][\w'’-]*){4,}", text)
+
+
+def test_the_chinese_student_notebooks_have_no_english_prose(tmp_path):
+    from llmrec_utils import cli
+
+    assert _english_runs("A sentence of five English words.") and not _english_runs(
+        "中文，“runs small, sent it back” 与 `a b c d e f`。")
+    assert cli.main(["student", str(tmp_path), "--lang", "zh", "--strict"]) == 0
+    runs = {}
+    for path in sorted(tmp_path.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        found = [r for c in nb.cells if c.cell_type == "markdown" for r in _english_runs(c.source)]
+        if found:
+            runs[path.name] = found[:5]
+    assert not runs, runs
