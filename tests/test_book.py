@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from llmrec_utils.course import translation
+
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
 TITLE = "LLMs for Data Augmentation in Recommender Systems"
@@ -54,9 +56,15 @@ def notebook_pages(book: Path) -> list[Path]:
             if (book / f"{p}.ipynb").exists()]  # fmt: skip
 
 
+_ZH_BUILD: dict[str, subprocess.Popen] = {}
+
+
 @pytest.fixture(scope="module")
-def built_book(request):
+def built_book(request, tmp_path_factory):
     executed = getattr(request.config, "_llmrec_executed", None)
+    alone = executed is None  # this module on its own: the build executes every page
+    if alone:
+        executed = tmp_path_factory.mktemp("jupyter-cache")
     proc = build(ROOT, timeout=3600, executed=executed)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"jupyter-book build failed:\n{log[-6000:]}"
@@ -65,8 +73,13 @@ def built_book(request):
     # from this session's cache) or by the build itself
     pages = notebook_pages(ROOT)
     assert log.count("Using cached notebook") + log.count("Executing notebook") >= len(pages)
-    if executed is None:
+    if alone:
         assert "Using cached notebook" not in log
+    # the Chinese site, from the outputs the English build just read or stored
+    # (every page is cached now): built while the tests below run, checked last
+    _ZH_BUILD["zh_CN"] = subprocess.Popen(
+        translation.build_command("zh_CN", cache=executed), cwd=ROOT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
     return log
 
 
@@ -330,3 +343,63 @@ def test_the_student_site_builds_without_solutions(tmp_path):
     assert "Your answer:" in page and "Add one" in page
     assert "x + 17 - 16" not in page and "A secret model answer" not in page
     assert "student edition" in (site / "_build" / "html" / "index.html").read_text() + page
+
+
+# --- the Chinese edition (built in the background by ``built_book``) ----------------------
+
+ZH = HTML / "zh"
+
+
+@pytest.fixture(scope="module")
+def built_zh(built_book):
+    proc = _ZH_BUILD["zh_CN"]
+    out, _ = proc.communicate(timeout=3600)
+    assert proc.returncode == 0, f"the Chinese build failed:\n{out[-6000:]}"
+    assert "build succeeded" in out and "Executing notebook" not in out  # no chapter ran twice
+    translation.install("zh_CN")
+    return out
+
+
+def _pasted(page: Path) -> list[str]:
+    """The glued values a page shows, in order (verdict words left out)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(page.read_text(), "html.parser")
+    values = [s.get_text() for s in soup.select("span.pasted-text")]
+    return [v for v in values if re.fullmatch(r"[-+\u2212]?[\d.,]+%?", v)]
+
+
+def test_chinese_pages_show_the_english_numbers(built_zh):
+    pages = notebook_pages(ROOT)
+    for page in pages:
+        rel = page.relative_to(ROOT).with_suffix(".html")
+        english, chinese = _pasted(HTML / rel), _pasted(ZH / rel)
+        assert english, rel
+        # the same values; a translation may reorder a sentence's glued numbers
+        assert sorted(chinese) == sorted(english), rel
+
+
+def test_chinese_pages_are_chinese_and_linked(built_zh):
+    for rel in ["book/preface.html", "notebooks/05_hybrid.html", "book/glossary.html"]:
+        english, chinese = (HTML / rel).read_text(), (ZH / rel).read_text()
+        assert 'lang="zh' in chinese.split("<body")[0], rel
+        assert re.search(r"[\u4e00-\u9fff]{20}", chinese), rel
+        depth = rel.count("/")
+        assert f'href="{"../" * depth}zh/{rel}"' in english, rel  # each links the other
+        assert f'href="{"../" * (depth + 1)}{rel}"' in chinese, rel
+
+
+def test_rendered_chinese_pages_show_no_machine_and_no_stray_warnings(built_zh):
+    problems = [f"{page.relative_to(ZH)}: {p}"
+                for page in sorted(ZH.glob("**/*.html")) if "_sources" not in page.parts
+                for p in rendered_problems(page.read_text())]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_chinese_chapter_renders_in_chromium(built_zh, site, tmp_path):
+    dom = render(f"{site}/zh/notebooks/05_hybrid.html", tmp_path)
+    static = (ZH / "notebooks" / "05_hybrid.html").read_text()
+    title = re.search(r"<h1>([^<]+)<", static).group(1)
+    assert re.search(r"[\u4e00-\u9fff]", title) and title in dom
+    assert dom.count("<mjx-container") >= static.count('class="math notranslate nohighlight"')
+

@@ -84,6 +84,7 @@ def _exercise_titles():
         def apply(self, **kwargs) -> None:
             from docutils import nodes
 
+
             # a table of measurements (``:class: no-translate``) is data, not prose:
             # its cells would be new messages each time the measurements change
             for table in self.document.findall(nodes.table):
@@ -113,11 +114,64 @@ def _exercise_titles():
     return ExerciseTitles
 
 
+_READING: dict = {}  # the renderer of the notebook Sphinx read last (one at a time)
+
+
+class _KeepRenderer(dict):
+    """A page's attributes that remember the notebook renderer MyST-NB drops
+    at the end of the parse."""
+
+    def pop(self, key, *default):
+        value = super().pop(key, *default)
+        if key == "nb_renderer":
+            _READING["nb_renderer"] = value
+        return value
+
+
+def _glue_in_translations() -> None:
+    """Let the glue roles of a translated message find the page's glued values.
+
+    Sphinx parses a translation (after the page) as a small document of its
+    own, and MyST-NB has by then dropped the notebook's renderer, which holds
+    its outputs: the parser keeps it for the page's translations, and the glue
+    lookup of a document without one uses it."""
+    try:
+        from myst_nb import sphinx_
+        from myst_nb.ext.glue import directives, roles, utils
+    except ImportError:
+        return
+    if getattr(utils.retrieve_glue_data, "_llmrec", False):
+        return
+    parse, retrieve = sphinx_.Parser.parse, utils.retrieve_glue_data
+
+    def parse_keeping(self, inputstring, document):
+        if not str(document.get("source", "")).endswith("<translated>"):  # a page
+            _READING.pop("nb_renderer", None)
+            document.attributes = _KeepRenderer(document.attributes)
+        return parse(self, inputstring, document)
+
+    def retrieve_glue_data(document, key):
+        if "nb_renderer" in document or _READING.get("nb_renderer") is None:
+            return retrieve(document, key)
+        document.attributes["nb_renderer"] = _READING["nb_renderer"]
+        try:  # only for this lookup: a renderer cannot be pickled with the page
+            return retrieve(document, key)
+        finally:
+            document.attributes.pop("nb_renderer", None)
+
+    retrieve_glue_data._llmrec = True
+    sphinx_.Parser.parse = parse_keeping
+    for module in (utils, roles, directives):
+        if hasattr(module, "retrieve_glue_data"):
+            module.retrieve_glue_data = retrieve_glue_data
+
+
 def setup(app) -> dict:
-    """Sphinx extension: the link to the other language on every page, and the
-    exercises' titles as messages."""
+    """Sphinx extension: the link to the other language on every page, the
+    exercises' titles as messages, and glued values in translated messages."""
     app.connect("html-page-context", _add_switch)
     app.add_transform(_exercise_titles())
+    _glue_in_translations()
     return {"parallel_read_safe": True, "parallel_write_safe": True}
 
 
@@ -406,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"templates in {gettext(args.language)}; catalogues in {catalogue_dir(args.language)}")
         return 0
     if args.what == "build":
-        print(f"open {build(args.language, Path(args.cache) if args.cache else None)}")
+        print(f"open {build(args.language, Path(args.cache).resolve() if args.cache else None)}")
         return 0
     bad = report(args.language)
     for doc, issues in bad.items():
