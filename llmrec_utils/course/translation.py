@@ -396,7 +396,7 @@ def write_config(language: str, out: Path, cache: Path | None = None,
     return out
 
 
-TITLES = {"zh_CN": "大语言模型用于推荐系统的数据增强"}
+TITLES = {"zh_CN": "面向推荐系统的大语言模型数据增强"}  # as the pages name the book
 
 
 def gettext(language: str = "zh_CN") -> Path:
