@@ -40,11 +40,8 @@ def build(book: Path, timeout: int, executed: Path | None = None) -> subprocess.
     env = {**os.environ, "PATH": f"{jb.parent}{os.pathsep}{os.environ['PATH']}"}
     cmd = [str(jb), "build", str(book), "--all", "-W", "-n", "--keep-going"]
     if executed is not None:
-        config = yaml.safe_load((book / "_config.yml").read_text())
-        config["execute"].update(execute_notebooks="cache", cache=str(executed))
-        path = book / "_build" / "_config.executed.yml"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(config, allow_unicode=True))
+        path = translation.write_config("en", book / "_build" / "_config.executed.yml",
+                                        cache=executed, book=book)  # fmt: skip
         cmd += ["--config", str(path)]
     return subprocess.run(cmd, cwd=book, env=env, capture_output=True, text=True, timeout=timeout)
 
@@ -343,6 +340,7 @@ def test_the_student_site_builds_without_solutions(tmp_path):
     assert "Your answer:" in page and "Add one" in page
     assert "x + 17 - 16" not in page and "A secret model answer" not in page
     assert "student edition" in (site / "_build" / "html" / "index.html").read_text() + page
+    assert "zh/notebooks/01_tiny.html" not in page  # no Chinese student site to link to
 
 
 # --- the Chinese edition (built in the background by ``built_book``) ----------------------

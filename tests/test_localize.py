@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from llmrec_utils.course import localize, student, translation
+from llmrec_utils.course.translation import messages
 
 # the book's tooling (Sphinx's babel, MyST): absent from `make compat`'s Colab set
 pytest.importorskip("babel")
@@ -115,7 +116,7 @@ def test_the_chinese_student_copy(tmp_path, monkeypatch):
         catalog.add(english, chinese)
     with open(po, "wb") as f:
         write_po(f, catalog, width=0)
-    monkeypatch.setattr(translation, "LOCALES", tmp_path)
+    monkeypatch.setattr(messages, "LOCALES", tmp_path)
     missing: list[str] = []
     copy = student.make_student_copy(nb, "01_tiny.ipynb", {}, "zh", missing)
     text = "\n\n".join(c.source for c in copy.cells if c.cell_type == "markdown")
@@ -131,7 +132,7 @@ def test_the_chinese_student_copy(tmp_path, monkeypatch):
 
 
 def test_a_language_without_its_catalogue_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(translation, "LOCALES", tmp_path)
+    monkeypatch.setattr(messages, "LOCALES", tmp_path)
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# Tiny")]
     with pytest.raises(ValueError, match="no zh_CN catalogue"):

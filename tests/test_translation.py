@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from llmrec_utils.course import translation
+from llmrec_utils.course.translation import messages
 
 # the book's tooling (Sphinx's babel, MyST): absent from `make compat`'s Colab set
 pytest.importorskip("babel")
@@ -88,7 +89,7 @@ def test_verdict_phrases_come_from_the_tables(tmp_path, monkeypatch):
     phrases.mkdir(parents=True)
     (phrases / "a.csv").write_text(("english,chinese,glue\ntied,无差别,\n"
                                     "tied,持平,ch7_x_verdict\n"), encoding="utf-8")
-    monkeypatch.setattr(translation, "LOCALES", tmp_path)
+    monkeypatch.setattr(messages, "LOCALES", tmp_path)
     translation.phrases.cache_clear()
     try:
         assert translation.phrase("tied", "ch1_y_verdict") == "无差别"
@@ -152,7 +153,7 @@ def test_stale_lists_new_and_gone_messages(templates, tmp_path, monkeypatch):
     first = re.search(r'\nmsgid "(.+)"', text).group(1)
     po.write_text(text.replace(f'msgid "{first}"', 'msgid "An old sentence."', 1),
                   encoding="utf-8")
-    monkeypatch.setattr(translation, "LOCALES", tmp_path)
+    monkeypatch.setattr(messages, "LOCALES", tmp_path)
     stale = translation.stale(templates, "zh_CN")
     assert stale["book/faq"]["new"] and not stale["book/faq"]["gone"]
     assert stale["notebooks/05_hybrid"]["gone"] == ["An old sentence."]

@@ -41,7 +41,7 @@ def glue(name: str, value: Any) -> Any:
     Numbers are glued as plain Python floats or ints (numpy scalars are
     converted), so a format spec such as ``:.3f`` or ``:.0%`` applies. A
     verdict (a name ending in ``_verdict``) is glued in Chinese too, as
-    ``name_zh``, for the Chinese edition (:func:`.translation.phrase`).
+    ``name_zh``, for the Chinese edition (:func:`.translation.messages.phrase`).
     """
     if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
         value = value.item()
@@ -56,7 +56,7 @@ def glue(name: str, value: Any) -> Any:
     _glue(name, value, display=False)
     if isinstance(value, str) and name.endswith("_verdict"):
         # the Chinese pages show a verdict in Chinese ({glue:text}`name_zh`)
-        from .translation import phrase
+        from .translation.messages import phrase
 
         chinese = phrase(value, name)
         if chinese is not None:
