@@ -481,13 +481,14 @@ def make_student_copy(
 def _translate_cells(nb: nbformat.NotebookNode, name: str, language: str,
                      missing: list[str] | None) -> None:  # fmt: skip
     """Translate each markdown cell from the chapter's catalogue, in place."""
-    from . import localize, translation
+    from . import localize
+    from .translation.messages import catalogue_dir, read_catalogue
 
-    path = translation.catalogue_dir(language) / "notebooks" / f"{Path(name).stem}.po"
+    path = catalogue_dir(language) / "notebooks" / f"{Path(name).stem}.po"
     if not path.is_file():
         raise ValueError(f"no {language} catalogue for {name} ({path}); run `make gettext` "
                          "and translate it (locales/zh_CN/STYLE.md).")
-    table = {m.id: m.string for m in translation.read_catalogue(path)
+    table = {m.id: m.string for m in read_catalogue(path)
              if m.id and m.string and not m.fuzzy}  # fmt: skip
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -531,7 +532,7 @@ def write_student_copies(notebooks: list[Path], outdir: Path, site: bool = False
 def write_student_site(outdir: Path, root: Path | None = None) -> list[Path]:
     """Write the sources of the student site into ``outdir``: the book's
     ``_config.yml`` (titled "student edition", sphinx-exercise's
-    ``hide_solutions`` on), ``_toc.yml`` and ``book/`` from the checkout
+    ``hide_solutions`` on, no link to a Chinese site), ``_toc.yml`` and ``book/`` from the checkout
     ``root``, and a site copy (:func:`make_site_copy`) of every chapter.
     ``make book-student`` builds it with jupyter-book."""
     import shutil
@@ -547,7 +548,9 @@ def write_student_site(outdir: Path, root: Path | None = None) -> list[Path]:
     shutil.copy2(root / "_toc.yml", outdir / "_toc.yml")
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
     config["title"] = f"{config['title']} (student edition)"
-    config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+    sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+    sphinx["hide_solutions"] = True
+    sphinx["llmrec_language_switch"] = False  # no Chinese student site to link to
     (outdir / "_config.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     notebooks = sorted((root / "notebooks").glob("*.ipynb"))
     return write_student_copies(notebooks, outdir / "notebooks", site=True)
