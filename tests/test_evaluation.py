@@ -175,6 +175,21 @@ def test_ndcg_of_is_the_ndcg_of_the_models_lists():
         evaluation.metrics.ndcg_at_k(recs, split.test, k=10))
 
 
+def _fold_fit(index, split):
+    """A fold's experiment whose numbers depend on the fold only."""
+    model = _mf.BiasedMF(factors=2, epochs=3, seed=0).fit(split.train)
+    return index, evaluation.rating_evaluation(model, split)
+
+
+def test_per_fold_gives_the_loops_results_in_fold_order():
+    folds = [_data.random_split(_rated_split().train, 0.25, seed=s) for s in range(3)]
+    loop = [_fold_fit(i, fold) for i, fold in enumerate(folds)]
+    assert evaluation.per_fold(_fold_fit, folds, jobs=2) == loop  # bitwise equal
+    assert [i for i, _ in loop] == [0, 1, 2]
+    with pytest.raises(ValueError, match="no folds"):
+        evaluation.per_fold(_fold_fit, [])
+
+
 def test_tune_biased_mf_chooses_on_the_holdout_only():
     split = _rated_split()
     grid = ((2, 0.1), (2, 50.0))

@@ -26,6 +26,7 @@ from .protocols import (  # noqa: F401
     interval_table,
     intervals,
     ndcg_of,
+    per_fold,
     rating_evaluation,
     sampled_metrics,
     select_by_validation,

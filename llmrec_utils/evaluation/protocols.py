@@ -4,7 +4,8 @@
 split's test users (per-user NDCG, recall...). :func:`chance_level` is what a
 model without information would score on the same candidates,
 :func:`sampled_metrics` the sampled-negatives protocol chapter 8 warns about,
-:func:`select_by_validation` picks among candidates on a validation split.
+:func:`select_by_validation` picks among candidates on a validation split,
+:func:`per_fold` runs one experiment on each fold of a cross-validation.
 The metrics are in :mod:`.metrics`, the intervals in :mod:`.uncertainty`.
 """
 
@@ -171,3 +172,24 @@ def ndcg_of(model, split, k: int = 10) -> float:
     (all unseen items are candidates). Chapter 4 selects on it."""
     recs = model.recommend(split.test[USER].unique(), k=k)
     return metrics.ndcg_at_k(recs, split.test, k=k)
+
+
+def per_fold(run, folds, jobs: int = 2, desc: str = "folds") -> list:
+    """``run(index, fold)`` for each fold, ``jobs`` folds at a time, each in a
+    process of its own (one per core); the results in fold order.
+
+    The folds are independent and each process computes what one pass of the
+    loop ``[run(i, fold) for i, fold in enumerate(folds)]`` would, so the
+    results are the loop's (joblib's loky backend caps each process's BLAS
+    threads so that the cores are not oversubscribed); only the wall time
+    changes. ``run`` must be picklable (a function defined in a notebook is).
+    """
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    folds = list(folds)
+    if not folds:
+        raise ValueError("per_fold: no folds to run (an empty split list?)")
+    results = Parallel(n_jobs=jobs, return_as="generator")(
+        delayed(run)(i, fold) for i, fold in enumerate(folds))
+    return list(tqdm(results, total=len(folds), desc=desc))
