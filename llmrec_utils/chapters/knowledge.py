@@ -171,26 +171,28 @@ def card_content(vectors: dict[str, pd.DataFrame]) -> ContentModel:
     return ContentModel(vectors["card"].index, vectors["card"].to_numpy())
 
 
+def _fit_and_score(make, split, metrics, items) -> pd.DataFrame:
+    return protocols.evaluate(make().fit(split.train), split, metrics, items=items)
+
+
 def score_models(runs: dict, splits_by: dict, items: dict | None = None,
-                 metrics=METRICS, progress: bool = True) -> dict:  # fmt: skip
+                 metrics=METRICS, progress: bool = True, jobs: int = 2) -> dict:  # fmt: skip
     """``{(protocol, name): per-user scores}``: each model of ``runs``
     (``{protocol: {name: factory}}``, a factory makes a fresh model) fitted on
     ``splits_by[protocol].train`` and scored on its test part, among the
     candidates ``items.get(protocol)`` (all items when absent), in the order
-    given; the bar counts the fits."""
+    given; the bar counts the fits. The fits are independent: ``jobs`` of them
+    run at a time, each in a process of its own, with the scores one after
+    another gives (``jobs=1``: in this process)."""
+    from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
     items = items or {}
-    out = {}
-    with tqdm(total=sum(map(len, runs.values())), desc="fits", disable=not progress) as bar:
-        for protocol, models in runs.items():
-            split = splits_by[protocol]
-            for name, make in models.items():
-                model = make().fit(split.train)
-                out[protocol, name] = protocols.evaluate(model, split, metrics,
-                                                         items=items.get(protocol))  # fmt: skip
-                bar.update()
-    return out
+    keys = [(protocol, name) for protocol, models in runs.items() for name in models]
+    tasks = (delayed(_fit_and_score)(runs[p][n], splits_by[p], metrics, items.get(p))
+             for p, n in keys)  # fmt: skip
+    scores = Parallel(n_jobs=jobs, return_as="generator")(tasks)
+    return dict(zip(keys, tqdm(scores, total=len(keys), desc="fits", disable=not progress)))
 
 
 def click_table(preds: dict, y) -> pd.DataFrame:
