@@ -182,7 +182,9 @@ def per_fold(run, folds, jobs: int = 2, desc: str = "folds") -> list:
     loop ``[run(i, fold) for i, fold in enumerate(folds)]`` would, so the
     results are the loop's (joblib's loky backend caps each process's BLAS
     threads so that the cores are not oversubscribed); only the wall time
-    changes. ``run`` must be picklable (a function defined in a notebook is).
+    changes. ``run`` must be picklable (a function defined in a notebook is);
+    joblib reuses its worker processes, which keep the environment variables
+    (``LLMREC_CACHE``) of the call that started them.
     """
     from joblib import Parallel, delayed
     from tqdm.auto import tqdm
