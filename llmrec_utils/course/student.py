@@ -532,8 +532,9 @@ def write_student_copies(notebooks: list[Path], outdir: Path, site: bool = False
 def write_student_site(outdir: Path, root: Path | None = None) -> list[Path]:
     """Write the sources of the student site into ``outdir``: the book's
     ``_config.yml`` (titled "student edition", sphinx-exercise's
-    ``hide_solutions`` on, no link to a Chinese site), ``_toc.yml`` and ``book/`` from the checkout
-    ``root``, and a site copy (:func:`make_site_copy`) of every chapter.
+    ``hide_solutions`` on, no link to a Chinese site), ``_toc.yml`` and
+    ``book/`` from the checkout ``root``, and a site copy
+    (:func:`make_site_copy`) of every chapter.
     ``make book-student`` builds it with jupyter-book."""
     import shutil
 
